@@ -1,0 +1,221 @@
+"""The JSON API channel (`/api/v1/submissions`): for the mobile app, web pages and other systems.
+
+Thin adapter: check the body's shape, journal the untouched bytes, answer 202 with a tracking code.
+Everything else (is it Vietnamese, is anything missing) is the normalizer's job, later.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from pakn import tracking
+from pakn.db import utcnow
+from pakn.journal import RawSubmission
+from pakn.records import Channel, Status, SubmissionFields
+from pakn.responses import JSONResponse
+from pakn.runtime import get_runtime
+
+router = APIRouter(prefix="/api/v1", tags=["submissions"])
+
+_LONG = 20_000
+_SHORT = 500
+
+
+class SubmissionIn(BaseModel):
+    """A submission as a citizen or an app sends it. Every field may be missing; types are strict."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    content: StrictStr | None = Field(None, max_length=_LONG, description="What happened (nội dung).")
+    incident_time: StrictStr | None = Field(
+        None, max_length=_SHORT, description="When it happened, as the citizen wrote it or ISO 8601."
+    )
+    location: StrictStr | None = Field(None, max_length=_SHORT, description="Where it happened (địa điểm).")
+    name: StrictStr | None = Field(None, max_length=_SHORT, description="The submitter's full name.")
+    phone: StrictStr | None = Field(None, max_length=64)
+    email: StrictStr | None = Field(None, max_length=320)
+    address: StrictStr | None = Field(None, max_length=_SHORT, description="The submitter's address.")
+    confidential: StrictBool = Field(False, description="Hide the submitter's identity (giữ bí mật).")
+    idempotency_key: StrictStr | None = Field(
+        None,
+        min_length=1,
+        max_length=128,
+        description="The client's key for this submission: sending it again returns the first answer.",
+    )
+
+
+class Accepted(BaseModel):
+    tracking_code: str
+    status: Status
+    status_url: str
+    duplicate: bool
+
+
+def fields_from_raw(payload: bytes) -> SubmissionFields:
+    """The fields of a journaled API submission (already validated when it was received)."""
+    data = SubmissionIn.model_validate_json(payload)
+    return SubmissionFields(
+        content=data.content,
+        incident_time=data.incident_time,
+        location=data.location,
+        name=data.name,
+        phone=data.phone,
+        email=data.email,
+        address=data.address,
+        confidential=data.confidential,
+    )
+
+
+def _error(status: int, code: str, message: str, errors: list[dict[str, Any]] | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"error": code, "message": message}
+    if errors is not None:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status)
+
+
+async def _parse_body(request: Request) -> SubmissionIn | JSONResponse:
+    runtime = get_runtime()
+    messages = runtime.catalog.messages
+    limit = runtime.settings.max_body_bytes
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        return _error(413, "too-large", messages.text("api", "too-large", limit=limit))
+    body = await request.body()
+    if len(body) > limit:
+        return _error(413, "too-large", messages.text("api", "too-large", limit=limit))
+    try:
+        return SubmissionIn.model_validate_json(body)
+    except ValidationError as error:
+        problems = error.errors(include_url=False, include_context=False, include_input=False)
+        if any(p["type"] in ("json_invalid", "json_type") for p in problems):
+            return _error(422, "invalid-json", messages.text("api", "invalid-json"))
+        details = [
+            {
+                "field": ".".join(str(part) for part in p["loc"]) or "body",
+                "problem": p["msg"],
+                "message": messages.text(
+                    "api", "invalid-field", field=".".join(str(part) for part in p["loc"]), problem=p["msg"]
+                ),
+            }
+            for p in problems
+        ]
+        return _error(422, "invalid-fields", details[0]["message"], details)
+
+
+def _status_url(code: str) -> str:
+    return f"{get_runtime().settings.base_url}/api/v1/submissions/{code}"
+
+
+_BODY_DOC: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": SubmissionIn.model_json_schema()}},
+    }
+}
+
+
+@router.post(
+    "/submissions",
+    status_code=202,
+    response_model=Accepted,
+    openapi_extra=_BODY_DOC,
+    responses={422: {"description": "Not JSON, or a field of the wrong type; nothing was stored."}},
+)
+async def create_submission(request: Request) -> JSONResponse:
+    """Journal a submission and answer with its tracking code (202: stored, checks follow)."""
+    parsed = await _parse_body(request)
+    if isinstance(parsed, JSONResponse):
+        return parsed
+    body = await request.body()
+    key = parsed.idempotency_key or request.headers.get("idempotency-key") or f"auto-{uuid.uuid4().hex}"
+    raw = RawSubmission(Channel.API, key, body, "application/json", utcnow())
+    try:
+        receipt = await request.app.state.intake.submit(raw)
+    except Exception:
+        return _error(503, "unavailable", get_runtime().catalog.messages.text("api", "unavailable"))
+    status = Status.RECEIVED
+    if receipt.duplicate:
+        first = await run_in_threadpool(get_runtime().journal.get, receipt.submission_id)
+        status = first.status if first else status
+    return JSONResponse(
+        {
+            "tracking_code": receipt.tracking_code,
+            "status": status.value,
+            "status_url": _status_url(receipt.tracking_code),
+            "duplicate": receipt.duplicate,
+        },
+        status_code=202,
+    )
+
+
+@router.get("/submissions/{tracking_code}")
+async def submission_status(tracking_code: str) -> JSONResponse:
+    """Where a submission stands; never shows the submitter's identity."""
+    runtime = get_runtime()
+    messages = runtime.catalog.messages
+    code = tracking.parse(tracking_code)
+    stored = await run_in_threadpool(runtime.journal.get_by_code, code) if code else None
+    if stored is None:
+        return _error(404, "not-found", messages.text("api", "not-found", tracking_code=tracking_code))
+    notifications = await run_in_threadpool(runtime.journal.notifications_of, stored.id)
+    reasons = [
+        {"code": f["code"], "message": f["message"], **({"field": f["field"]} if "field" in f else {})}
+        for f in stored.findings
+        if f.get("severity") != "info"
+    ]
+    return JSONResponse(
+        {
+            "tracking_code": stored.tracking_code,
+            "status": stored.status.value,
+            "status_text": messages.text("status", stored.status.value),
+            "reasons": reasons,
+            "channel": stored.channel.value,
+            "received_at": stored.received_at.isoformat(),
+            "updated_at": stored.updated_at.isoformat(),
+            "messages": notifications,
+        }
+    )
+
+
+@router.post(
+    "/submissions/{tracking_code}/completion",
+    status_code=202,
+    response_model=Accepted,
+    openapi_extra=_BODY_DOC,
+)
+async def complete_submission(tracking_code: str, request: Request) -> JSONResponse:
+    """Add what was missing to the same submission; the normalizer then looks at it again."""
+    runtime = get_runtime()
+    messages = runtime.catalog.messages
+    parsed = await _parse_body(request)
+    if isinstance(parsed, JSONResponse):
+        return parsed
+    code = tracking.parse(tracking_code)
+    stored = await run_in_threadpool(runtime.journal.get_by_code, code) if code else None
+    if stored is None:
+        return _error(404, "not-found", messages.text("api", "not-found", tracking_code=tracking_code))
+    body = await request.body()
+    key = parsed.idempotency_key or request.headers.get("idempotency-key") or f"auto-{uuid.uuid4().hex}"
+    raw = RawSubmission(Channel.API, key, body, "application/json", utcnow())
+    if not await run_in_threadpool(runtime.journal.amend, stored.id, raw):
+        return _error(
+            409, "not-waiting", messages.text("api", "not-waiting", tracking_code=stored.tracking_code)
+        )
+    # Stored already: if Redis is down, the sweeper enqueues it once it is due.
+    with contextlib.suppress(Exception):
+        await run_in_threadpool(runtime.queues.enqueue_normalize, [stored.id])
+    return JSONResponse(
+        {
+            "tracking_code": stored.tracking_code,
+            "status": Status.RECEIVED.value,
+            "status_url": _status_url(stored.tracking_code),
+            "duplicate": False,
+        },
+        status_code=202,
+    )

@@ -1,0 +1,60 @@
+"""The editable data under ``config/data`` (or CONFIG_DATA_DIR): messages, required fields, ...
+
+Loaded once per process into immutable objects; user-facing Vietnamese text lives only in these files.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Messages:
+    sections: Mapping[str, Mapping[str, str]]
+
+    def text(self, section: str, key: str, **params: Any) -> str:
+        """The message for ``key``, with its placeholders filled; a missing key is a configuration bug."""
+        template = self.sections[section][key]
+        return template.format(**params) if params else template
+
+    def has(self, section: str, key: str) -> bool:
+        return key in self.sections.get(section, {})
+
+
+@dataclass(frozen=True, slots=True)
+class RequiredFields:
+    by_channel: Mapping[str, tuple[str, ...]]
+
+    def for_channel(self, channel: str) -> tuple[str, ...]:
+        return self.by_channel.get(channel, self.by_channel["default"])
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    data_dir: Path
+    messages: Messages
+    required_fields: RequiredFields
+
+
+def _read(path: Path) -> dict[str, Any]:
+    with path.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+@lru_cache(maxsize=8)
+def load_catalog(data_dir: Path) -> Catalog:
+    messages = _read(data_dir / "messages.vi.toml")
+    required = _read(data_dir / "required_fields.toml")
+    return Catalog(
+        data_dir=data_dir,
+        messages=Messages(MappingProxyType({k: MappingProxyType(v) for k, v in messages.items()})),
+        required_fields=RequiredFields(
+            MappingProxyType({channel: tuple(spec["required"]) for channel, spec in required.items()})
+        ),
+    )

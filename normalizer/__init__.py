@@ -1,0 +1,33 @@
+"""The normalizer: raw submission in, verdict + findings + normalized case out.  No I/O, no network."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from config.catalog import load_catalog
+from config.settings import Settings
+from normalizer.pipeline import Context, EarlierCase
+from pakn.records import NormalizationResult, Submission
+
+__all__ = ["Context", "EarlierCase", "context_from_settings", "normalize"]
+
+
+def normalize(submission: Submission, context: Context) -> NormalizationResult:
+    from normalizer.pipeline import run
+    from normalizer.rules import RULES
+
+    return run(RULES, submission, context)
+
+
+@lru_cache(maxsize=4)
+def _context(data_dir: str, province_code: str, timezone: str) -> Context:
+    from pathlib import Path
+
+    return Context(
+        catalog=load_catalog(Path(data_dir)), province_code=province_code, timezone=ZoneInfo(timezone)
+    )
+
+
+def context_from_settings(settings: Settings) -> Context:
+    return _context(str(settings.data_dir), settings.province_code, settings.timezone)

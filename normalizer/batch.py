@@ -1,0 +1,42 @@
+"""`pakn normalize`: the normalizer's public, scriptable face, with the same code path as the worker.
+
+Output of one verdict (stable; documented in docs/normalize-cli.md)::
+
+    {"verdict": "accepted" | "needs_information" | "rejected",
+     "reasons": [{"code", "severity", "message", "rule", "field"?, "message_en"?, "detail"?}],
+     "findings": [... every finding, informational ones included ...],
+     "case": {... the normalized case ...}}
+
+An input that cannot be read gives ``{"verdict": null, "error": {"code", "message"}}`` in its place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from channels import fields_of
+from config.settings import Settings
+from normalizer import context_from_settings, normalize
+from pakn.records import Channel, Submission
+
+
+def normalize_document(
+    payload: bytes, content_type: str, channel: str, received_at: datetime, settings: Settings
+) -> dict[str, Any]:
+    try:
+        fields = fields_of(payload, content_type)
+    except (ValidationError, ValueError) as error:
+        return {"verdict": None, "error": {"code": "unreadable", "message": str(error).splitlines()[0]}}
+    submission = Submission(channel=Channel(channel), received_at=received_at, fields=fields)
+    return normalize(submission, context_from_settings(settings)).as_json()
+
+
+def normalize_lines(
+    lines: Iterable[bytes], channel: str, received_at: datetime, settings: Settings
+) -> Iterator[dict[str, Any]]:
+    for line in lines:
+        yield normalize_document(line, "application/json", channel, received_at, settings)

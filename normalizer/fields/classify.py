@@ -1,0 +1,299 @@
+"""Field ("lĩnh vực") and kind of a submission, from word lists in ``config/data/*.toml``.
+
+The fields are the ones the Khánh Hòa provincial PAKN reports count by; the words that signal each
+field, the urgent urban-infrastructure incidents (handled within 1 working day under the provincial
+rules) and the deadlines live in ``categories.toml`` so that operators can tune them without code.
+
+Matching is a dictionary of phrases keyed by their first word (an Aho-Corasick-like walk, no big
+regex alternation): text written with diacritics is matched with diacritics ("mất nước" is not
+"mặt nước"); text written without any is matched on the stripped form ("mat nuoc").  Tone placement
+("hoà"/"hòa", "thuỷ"/"thủy") is made uniform on both sides first.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+
+from normalizer.fields.places import fold
+
+__all__ = [
+    "Category",
+    "CategoryTable",
+    "Classification",
+    "KindDecision",
+    "KindRule",
+    "KindTable",
+    "classify",
+    "kind_of_submission",
+    "load_categories",
+    "load_kinds",
+]
+
+_O_TONE = {"à": "ò", "á": "ó", "ả": "ỏ", "ã": "õ", "ạ": "ọ", "è": "ò", "é": "ó", "ẻ": "ỏ", "ẽ": "õ", "ẹ": "ọ"}
+_U_TONE = {"ỳ": "ù", "ý": "ú", "ỷ": "ủ", "ỹ": "ũ", "ỵ": "ụ"}
+_BARE = {**dict.fromkeys("àáảãạ", "a"), **dict.fromkeys("èéẻẽẹ", "e"), **dict.fromkeys("ỳýỷỹỵ", "y")}
+_WORD = re.compile(r"\w+|[^\w\s]")  # punctuation is a token: phrases do not cross it
+
+
+def _retone_word(w: str) -> str:
+    """Old-style "hoà", "khoẻ", "thuỷ" -> new-style "hòa", "khỏe", "thủy" (not "quý": qu is an onset)."""
+    if len(w) < 2 or w[-1] not in _BARE:
+        return w
+    prev = w[-2]
+    if prev == "o" and w[-1] in _O_TONE:
+        return w[:-2] + _O_TONE[w[-1]] + _BARE[w[-1]]
+    if prev == "u" and w[-1] in _U_TONE and not w[:-1].endswith("qu"):
+        return w[:-2] + _U_TONE[w[-1]] + "y"
+    return w
+
+
+def _words(text: str) -> list[str]:
+    """Lower-case words in NFC with new-style tone placement: the form phrases are compared in."""
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return [w if w.isascii() else _retone_word(w) for w in _WORD.findall(text.lower())]
+
+
+def canon(text: str) -> str:
+    """The comparison form of a phrase (see ``_words``)."""
+    return " ".join(_words(text))
+
+
+def _plain(words: list[str]) -> list[str]:
+    return [w if w.isascii() else fold(w) for w in words]
+
+
+_Entry = tuple[tuple[str, ...], str]  # (words of the phrase, phrase as configured)
+
+
+@dataclass(frozen=True, slots=True)
+class _PhraseIndex:
+    """Phrases by first word, for both spellings (with and without diacritics)."""
+
+    marked: Mapping[str, tuple[tuple[tuple[str, ...], str], ...]]
+    plain: Mapping[str, tuple[tuple[tuple[str, ...], str], ...]]
+
+    @staticmethod
+    def build(phrases: Iterable[str]) -> _PhraseIndex:
+        marked: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        plain: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for phrase in phrases:
+            m = tuple(_words(phrase))
+            p = tuple(_plain(list(m)))
+            if not m:
+                continue
+            marked.setdefault(m[0], []).append((m, phrase))
+            plain.setdefault(p[0], []).append((p, phrase))
+
+        def freeze(d: dict[str, list[_Entry]]) -> Mapping[str, tuple[_Entry, ...]]:
+            return MappingProxyType({k: tuple(sorted(v, key=lambda x: -len(x[0]))) for k, v in d.items()})
+
+        return _PhraseIndex(freeze(marked), freeze(plain))
+
+    def find(self, text: str) -> list[tuple[int, str]]:
+        """(word position, phrase as configured) for each longest, non-overlapping occurrence."""
+        return self.find_words(_words(text))
+
+    def find_words(self, marked_words: list[str]) -> list[tuple[int, str]]:
+        # Typed with diacritics (mostly): compare with them.  A few stray marks do not make it so.
+        n_marked = sum(1 for w in marked_words if not w.isascii())
+        has_marks = n_marked > 0 and n_marked >= 0.2 * len(marked_words)
+        words = marked_words if has_marks else _plain(marked_words)
+        index = self.marked if has_marks else self.plain
+        out: list[tuple[int, str]] = []
+        i = 0
+        while i < len(words):
+            for seq, phrase in index.get(words[i], ()):
+                if tuple(words[i : i + len(seq)]) == seq:
+                    out.append((i, phrase))
+                    i += len(seq)
+                    break
+            else:
+                i += 1
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    code: str
+    name: str
+    words: tuple[str, ...]
+    urgent_words: tuple[str, ...] = ()
+    due_working_days: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryTable:
+    """The fields, the fallback field, deadlines, and the phrase index built once at load time."""
+
+    categories: tuple[Category, ...]
+    fallback: str
+    due_working_days: int
+    urgent_due_working_days: int
+    _index: _PhraseIndex
+    _owner: Mapping[str, tuple[str, bool, int]]  # phrase as configured -> (code, urgent, n words)
+
+    def by_code(self, code: str) -> Category:
+        return next(c for c in self.categories if c.code == code)
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    category: str
+    name: str
+    score: float
+    matched: tuple[str, ...]
+    urgent: bool
+    due_working_days: int
+
+
+def load_categories(path: Path | str) -> CategoryTable:
+    """Read ``categories.toml``; a phrase listed under two fields is a configuration error."""
+    raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    defaults = raw.get("defaults", {})
+    cats: list[Category] = []
+    owner: dict[str, tuple[str, bool]] = {}
+    spelled: dict[str, str] = {}
+    for c in raw["category"]:
+        cat = Category(
+            code=c["code"], name=c["name"], words=tuple(c.get("words", ())),
+            urgent_words=tuple(c.get("urgent_words", ())), due_working_days=c.get("due_working_days"),
+        )
+        for phrase, urgent in [*((w, False) for w in cat.words), *((w, True) for w in cat.urgent_words)]:
+            key = canon(phrase)
+            if key in owner and owner[key][0] != cat.code:
+                raise ValueError(f"phrase {phrase!r} listed under {owner[key][0]} and {cat.code}")
+            owner[key] = (cat.code, urgent or owner.get(key, ("", False))[1])
+            spelled.setdefault(key, phrase)
+        cats.append(cat)
+    fallback = defaults.get("fallback", "linh-vuc-khac")
+    if fallback not in {c.code for c in cats}:
+        raise ValueError(f"fallback category {fallback!r} is not defined")
+    return CategoryTable(
+        categories=tuple(cats), fallback=fallback,
+        due_working_days=int(defaults.get("due_working_days", 10)),
+        urgent_due_working_days=int(defaults.get("urgent_due_working_days", 1)),
+        _index=_PhraseIndex.build(spelled.values()),
+        _owner=MappingProxyType({spelled[k]: (c, u, len(k.split())) for k, (c, u) in owner.items()}),
+    )
+
+
+def classify(text: str, categories: CategoryTable) -> Classification:
+    """The field whose phrases weigh most (a phrase weighs its number of words, counted once).
+
+    Urgent is set by any urgent phrase, whichever field wins; urgent cases get the urgent deadline.
+    No phrase at all gives the fallback field with score 0.
+    """
+    scores: dict[str, float] = {}
+    first_at: dict[str, int] = {}
+    seen: set[str] = set()
+    matched: list[str] = []
+    urgent = False
+    for pos, phrase in categories._index.find(text):
+        code, is_urgent, n_words = categories._owner[phrase]
+        urgent = urgent or is_urgent
+        if phrase in seen:
+            continue
+        seen.add(phrase)
+        matched.append(phrase)
+        scores[code] = scores.get(code, 0.0) + n_words + (1.0 if is_urgent else 0.0)
+        first_at.setdefault(code, pos)
+    code = max(scores, key=lambda k: (scores[k], -first_at[k])) if scores else categories.fallback
+    cat = categories.by_code(code)
+    if urgent:
+        due = categories.urgent_due_working_days
+    else:
+        due = cat.due_working_days if cat.due_working_days is not None else categories.due_working_days
+    return Classification(code, cat.name, scores.get(code, 0.0), tuple(matched), urgent, due)
+
+
+# --- kind of submission -------------------------------------------------------------------------
+
+KIND_PAKN = "phan_anh_kien_nghi"
+
+
+@dataclass(frozen=True, slots=True)
+class KindRule:
+    kind: str
+    words: tuple[str, ...]
+    confidential: bool
+    priority: int
+
+
+@dataclass(frozen=True, slots=True)
+class KindTable:
+    rules: tuple[KindRule, ...]
+    default: str
+    not_after: tuple[tuple[str, ...], ...]  # folded word sequences that make a mention a reference
+    not_before: tuple[tuple[str, ...], ...]
+    window: int
+    _index: _PhraseIndex
+    _kind_of: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class KindDecision:
+    """What the citizen is doing.  ``confidential``: a denunciation's identity is never disclosed."""
+
+    kind: str
+    matched: tuple[str, ...]
+    confidential: bool
+
+
+def load_kinds(path: Path | str) -> KindTable:
+    raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    rules = tuple(
+        KindRule(k["kind"], tuple(k["words"]), bool(k.get("confidential", False)), int(k.get("priority", 0)))
+        for k in raw["kind"]
+    )
+    kind_of = {canon(w): r.kind for r in rules for w in r.words}
+    ref = raw.get("reference", {})
+    return KindTable(
+        rules=rules,
+        default=raw.get("default", KIND_PAKN),
+        not_after=tuple(tuple(_plain(_words(w))) for w in ref.get("not_after", ())),
+        not_before=tuple(tuple(_plain(_words(w))) for w in ref.get("not_before", ())),
+        window=int(ref.get("window", 3)),
+        _index=_PhraseIndex.build(w for r in rules for w in r.words),
+        _kind_of=MappingProxyType(kind_of),
+    )
+
+
+def _contains(words: list[str], seqs: tuple[tuple[str, ...], ...]) -> bool:
+    for seq in seqs:
+        n = len(seq)
+        if any(tuple(words[i : i + n]) == seq for i in range(len(words) - n + 1)):
+            return True
+    return False
+
+
+def kind_of_submission(text: str, kinds: KindTable) -> KindDecision:
+    """Denunciation (tố cáo), complaint (khiếu nại) or feedback, best effort.
+
+    A kind word counts only as the citizen's own act: not right after a legal reference or a
+    negation ("Luật Khiếu nại", "Điều 8 Luật Tố cáo", "không phải tố cáo") nor right before words
+    that make it a topic ("khiếu nại là…").  When several kinds are acted, the higher priority wins
+    (tố cáo, whose identity protection must not be lost).
+    """
+    words = _words(text)
+    plain: list[str] | None = None
+    hits: dict[str, list[str]] = {}
+    for pos, phrase in kinds._index.find_words(words):
+        plain = plain if plain is not None else _plain(words)
+        n = len(_words(phrase))
+        before = plain[max(0, pos - kinds.window) : pos]
+        after = plain[pos + n : pos + n + kinds.window]
+        if _contains(before, kinds.not_after) or _contains(after[:2], kinds.not_before):
+            continue
+        hits.setdefault(kinds._kind_of[canon(phrase)], []).append(phrase)
+    if not hits:
+        return KindDecision(kinds.default, (), False)
+    rule = max((r for r in kinds.rules if r.kind in hits), key=lambda r: r.priority)
+    matched = tuple(dict.fromkeys(p for k in hits for p in hits[k]))
+    return KindDecision(rule.kind, matched, rule.confidential)

@@ -1,0 +1,1 @@
+"""PAKN Gateway core: records, journal, queues, web app and the `pakn` command."""

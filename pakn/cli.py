@@ -1,0 +1,248 @@
+"""The `pakn` command: run the gateway, its processes, and the IT centre's tools."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shlex
+import sys
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+import click
+
+from config.settings import get_settings
+
+log = logging.getLogger("pakn")
+
+# The processes of the gateway: the Procfile lists the same commands (tests check they agree).
+PROCESSES: dict[str, list[str]] = {
+    "web": ["web"],
+    "worker": ["worker"],
+    "sweeper": ["sweeper"],
+}
+
+
+def _logging(level: str = "INFO") -> None:
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", level),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+@click.group()
+def main() -> None:
+    """PAKN Gateway: intake of citizens' feedback from every channel."""
+
+
+@main.command()
+@click.option("--workers", type=int, default=None, help="Worker processes (default: WORKERS).")
+def run(workers: int | None) -> None:
+    """Set up the data folder and run everything: web, workers, sweeper (Ctrl-C stops all)."""
+    from honcho.manager import Manager
+
+    from pakn.migrate import create_case_store, upgrade
+
+    _logging()
+    settings = get_settings()
+    settings.pakn_data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.journal_url)
+    if settings.case_store_sink == "sql":
+        create_case_store(settings.case_store_sql_url)
+    env = dict(os.environ, PAKN_DATA_DIR=str(settings.pakn_data_dir))
+    embedded = None
+    if not settings.redis_url:
+        from pakn.queue import embedded_redis
+
+        embedded = embedded_redis(settings.pakn_data_dir)
+        env["REDIS_URL"] = f"unix://{embedded.socket_file}"
+        log.info("embedded redis listening on %s", env["REDIS_URL"])
+    log.info("data in %s; journal %s", settings.pakn_data_dir, _masked(settings.journal_url))
+    manager = Manager()
+    me = [sys.executable, "-m", "pakn.cli"]
+    count = workers if workers is not None else settings.workers
+    for name, args in PROCESSES.items():
+        copies = count if name == "worker" else 1
+        for index in range(copies):
+            label = f"{name}.{index + 1}" if copies > 1 else name
+            manager.add_process(label, shlex.join(me + args), env=env)
+    manager.loop()
+    if embedded is not None:
+        embedded.shutdown()
+    sys.exit(manager.returncode or 0)
+
+
+@main.command()
+def web() -> None:
+    """Serve the HTTP API (PORT, HOST)."""
+    import uvicorn
+
+    from pakn.web import create_app
+
+    _logging()
+    settings = get_settings()
+    log.info("HTTP API listening on http://%s:%d (docs at /docs)", settings.host, settings.port)
+    uvicorn.run(
+        create_app(),
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=10,
+    )
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+def worker(burst: bool) -> None:
+    """Run one RQ worker on the normalize and dispatch queues."""
+    from rq import SimpleWorker
+
+    from pakn.runtime import get_runtime
+
+    _logging()
+    runtime = get_runtime()
+    queues = runtime.queues
+    log.info("worker listening on %s", ", ".join(q.name for q in queues.all))
+    # SimpleWorker: no fork per job (a fork costs ~22 ms here); our jobs are short and idempotent.
+    SimpleWorker(queues.all, connection=queues.connection).work(burst=burst, logging_level="WARNING")
+
+
+@main.command()
+def sweeper() -> None:
+    """Re-enqueue work whose job was lost; send reminders; close unanswered submissions."""
+    from pakn.runtime import get_runtime
+    from pakn.sweeper import run_forever
+
+    _logging()
+    log.info("sweeper running every %.1fs", get_settings().sweep_interval_seconds)
+    run_forever(get_runtime())
+
+
+@main.group()
+def db() -> None:
+    """The journal's schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the schema migrations (idempotent)."""
+    from pakn.migrate import create_case_store, upgrade
+
+    settings = get_settings()
+    upgrade(settings.journal_url)
+    if settings.case_store_sink == "sql":
+        create_case_store(settings.case_store_sql_url)
+    click.echo("journal schema is up to date")
+
+
+@main.command()
+@click.argument("source", type=click.File("rb"), default="-")
+@click.option("--content-type", default="application/json", show_default=True, help="Format of the input.")
+@click.option("--channel", default="api", show_default=True, help="Channel whose required fields apply.")
+@click.option("--received-at", default=None, help="ISO time the submission was received (default: now).")
+@click.option("--jsonl", "force_lines", is_flag=True, help="Read JSON Lines even if the input is one line.")
+def normalize(
+    source: Any, content_type: str, channel: str, received_at: str | None, force_lines: bool
+) -> None:
+    """Print the normalizer's verdict for one submission (FILE or - for stdin), as JSON.
+
+    Input is what the API accepts (one JSON object), or JSON Lines: one submission per line in, one
+    verdict per line out, in the same order.  Runs with no server.
+    """
+    from normalizer.batch import normalize_document, normalize_lines
+
+    data = source.read()
+    when = datetime.fromisoformat(received_at) if received_at else datetime.now(UTC)
+    if when.tzinfo is None:
+        raise click.BadParameter(
+            "needs a time zone, e.g. 2024-09-12T08:00:00+07:00", param_hint="--received-at"
+        )
+    lines = [line for line in data.splitlines() if line.strip()]
+    settings = get_settings()
+    if content_type == "application/json" and (force_lines or len(lines) > 1):
+        for verdict in normalize_lines(lines, channel, when, settings):
+            _print_json(verdict, sys.stdout, indent=False)
+    else:
+        _print_json(normalize_document(data, content_type, channel, when, settings), sys.stdout, indent=True)
+
+
+@main.command()
+@click.argument("tracking_code", required=False)
+@click.option("--failed", is_flag=True, help="Forwards that failed for good.")
+@click.option("--stuck", is_flag=True, help="Submissions and forwards that have not advanced.")
+def replay(tracking_code: str | None, failed: bool, stuck: bool) -> None:
+    """Re-enqueue failed and stuck work (both when no option is given), or one tracking code."""
+    from pakn import tracking
+    from pakn.runtime import get_runtime
+
+    runtime = get_runtime()
+    if tracking_code:
+        code = tracking.parse(tracking_code)
+        if code is None:
+            raise click.BadParameter(f"{tracking_code!r} is not a tracking code")
+        subs, fwds = runtime.journal.replay(failed=True, stuck=True, tracking_code=code)
+    else:
+        if not failed and not stuck:
+            failed = stuck = True
+        subs, fwds = runtime.journal.replay(failed=failed, stuck=stuck)
+    from pakn.sweeper import sweep_once
+
+    sweep_once(runtime)
+    click.echo(f"replayed {subs} submissions and {fwds} forwards")
+
+
+@main.command()
+@click.option("--from", "since", default=None, help="ISO date or time (inclusive).")
+@click.option("--to", "until", default=None, help="ISO date or time (exclusive).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def stats(since: str | None, until: str | None, as_json: bool) -> None:
+    """Counts by channel, status and category."""
+    from pakn.runtime import get_runtime
+
+    settings = get_settings()
+    journal = get_runtime().journal
+    figures = journal.stats(_when(since, settings.timezone), _when(until, settings.timezone))
+    if as_json:
+        _print_json(figures, sys.stdout, indent=True)
+        return
+    click.echo(f"total: {figures['total']}")
+    for section in ("by_channel", "by_status", "by_category", "forwards"):
+        click.echo(f"{section.replace('_', ' ')}:")
+        for key, count in figures[section].items():
+            click.echo(f"  {key:<32} {count:>8}")
+
+
+@main.command("settings")
+def show_settings() -> None:
+    """Print the effective settings (secrets masked)."""
+    settings = get_settings()
+    for name, value in settings.model_dump().items():
+        click.echo(f"{name.upper()}={value}")
+
+
+def _when(text: str | None, timezone: str) -> datetime | None:
+    if not text:
+        return None
+    from zoneinfo import ZoneInfo
+
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(timezone))
+
+
+def _masked(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+def _print_json(value: Any, stream: TextIO, *, indent: bool) -> None:
+    stream.write(json.dumps(value, ensure_ascii=False, indent=2 if indent else None, sort_keys=False) + "\n")
+    stream.flush()
+
+
+if __name__ == "__main__":
+    main()

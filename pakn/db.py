@@ -1,0 +1,181 @@
+"""Engines and table definitions shared by the journal and the SQL case store.
+
+SQLAlchemy Core keeps one code path for SQLite (WAL, full fsync) and PostgreSQL.  Alembic migrations
+under ``pakn/migrations`` create these tables; ``metadata`` here is their single description.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite has no time zones; it gets naive UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the journal")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+metadata = MetaData()
+
+# Every raw submission, exactly as it arrived, before the sender is acknowledged.
+submissions = Table(
+    "submissions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tracking_code", String(20), nullable=False, unique=True),
+    Column("channel", String(16), nullable=False),
+    Column("source_id", String(255), nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("raw", LargeBinary, nullable=False),
+    Column("raw_sha256", String(64), nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("status", String(24), nullable=False),
+    Column("verdict", String(24)),
+    Column("findings", Text),
+    Column("normalized", Text),
+    Column("category", String(64)),
+    Column("confidential", Boolean, nullable=False, default=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("due_at", UTCDateTime),
+    Column("lease_until", UTCDateTime),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("waiting_since", UTCDateTime),
+    Column("reminded_at", UTCDateTime),
+    UniqueConstraint("channel", "source_id", name="uq_submissions_source"),
+    Index("ix_submissions_status_due", "status", "due_at"),
+)
+
+# What the citizen added later to the same submission (completion form, email reply, chat answer).
+amendments = Table(
+    "amendments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("submission_id", Integer, ForeignKey("submissions.id"), nullable=False),
+    Column("source_id", String(255), nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("raw", LargeBinary, nullable=False),
+    Column("raw_sha256", String(64), nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    UniqueConstraint("submission_id", "source_id", name="uq_amendments_source"),
+)
+
+# The outbox towards the case store: one row per accepted submission, delivered exactly once.
+forwards = Table(
+    "forwards",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("submission_id", Integer, ForeignKey("submissions.id"), nullable=False, unique=True),
+    Column("idempotency_key", String(64), nullable=False, unique=True),
+    Column("payload", Text, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("due_at", UTCDateTime),
+    Column("lease_until", UTCDateTime),
+    Column("last_error", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("delivered_at", UTCDateTime),
+    Column("latency_seconds", Float),
+    Index("ix_forwards_state_due", "state", "due_at"),
+)
+
+# Messages owed to the citizen on their channel (acknowledgement, needs information, reminder, ...).
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("submission_id", Integer, ForeignKey("submissions.id"), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+)
+
+# The embedded `sql` case store: what the downstream system received, one row per idempotency key.
+case_store_metadata = MetaData()
+cases = Table(
+    "cases",
+    case_store_metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("idempotency_key", String(64), nullable=False, unique=True),
+    Column("tracking_code", String(20), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+)
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine with the settings this project relies on (WAL + full sync + busy timeout on SQLite)."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            from pathlib import Path
+
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            # Autocommit at the driver level; SQLAlchemy issues BEGIN itself (see below), so that a
+            # writing transaction takes the lock at its start instead of failing at its first write.
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            immediate = conn.get_execution_options().get("sqlite_immediate", False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def writer(engine: Engine) -> Engine:
+    """The same engine, but its transactions take SQLite's write lock up front (no-op elsewhere)."""
+    return engine.execution_options(sqlite_immediate=True)

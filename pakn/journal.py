@@ -1,0 +1,639 @@
+"""The journal: every raw submission, durably, before anyone is acknowledged; and the state of each.
+
+The journal, not Redis, is the source of truth.  Each row carries ``due_at``: the moment somebody
+should look at it again.  A job that takes a row holds a lease (``lease_until``) so that two workers
+never work on one row at once; a row whose job vanished (Redis lost its data, a worker was killed) is
+found by the sweeper once ``due_at`` passes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import and_, func, insert, or_, select, true, tuple_, update
+from sqlalchemy.engine import Engine, Row
+from sqlalchemy.exc import IntegrityError
+
+from pakn import tracking
+from pakn.db import amendments, forwards, notifications, submissions, utcnow, writer
+from pakn.records import Channel, NormalizationResult, Status, Verdict
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class RawSubmission:
+    """What a channel journals: the untouched payload and the identity of its source."""
+
+    channel: Channel
+    source_id: str
+    payload: bytes
+    content_type: str
+    received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """The journal's answer to a channel: the tracking code, and whether this was a repeat."""
+
+    submission_id: int
+    tracking_code: str
+    duplicate: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSubmission:
+    id: int
+    tracking_code: str
+    channel: Channel
+    source_id: str
+    content_type: str
+    raw: bytes
+    received_at: datetime
+    status: Status
+    verdict: str | None
+    findings: list[dict[str, Any]]
+    normalized: dict[str, Any] | None
+    updated_at: datetime
+    attempts: int
+    waiting_since: datetime | None
+    reminded_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAmendment:
+    source_id: str
+    content_type: str
+    raw: bytes
+    received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Forward:
+    id: int
+    submission_id: int
+    idempotency_key: str
+    payload: str
+    state: str
+    attempts: int
+    created_at: datetime
+
+
+class ForwardState:
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class Journal:
+    def __init__(self, engine: Engine, stale_after: timedelta = timedelta(seconds=30)) -> None:
+        self.engine = engine
+        self._writer = writer(engine)
+        self.stale_after = stale_after
+
+    # --- intake ----------------------------------------------------------------------------------------
+    def record(self, raws: Sequence[RawSubmission]) -> list[Receipt]:
+        """Store a batch in one transaction; a source identity seen before returns its first receipt.
+
+        Committed before it returns: a channel may acknowledge the sender only after this call.
+        """
+        for _attempt in range(5):
+            try:
+                return self._record_once(raws)
+            except IntegrityError:
+                # Another process stored the same source identity in between (or, astronomically
+                # rarely, a tracking code collided): read again and retry.
+                continue
+        return self._record_once(raws)
+
+    def _record_once(self, raws: Sequence[RawSubmission]) -> list[Receipt]:
+        now = utcnow()
+        keys = list(dict.fromkeys((raw.channel.value, raw.source_id) for raw in raws))
+        with self._writer.begin() as conn:
+            known: dict[tuple[str, str], tuple[int, str]] = {}
+            for chunk in _chunks(keys, 400):
+                rows = conn.execute(
+                    select(
+                        submissions.c.channel,
+                        submissions.c.source_id,
+                        submissions.c.id,
+                        submissions.c.tracking_code,
+                    ).where(tuple_(submissions.c.channel, submissions.c.source_id).in_(chunk))
+                )
+                for row in rows:
+                    known[(row.channel, row.source_id)] = (row.id, row.tracking_code)
+            new_rows: list[dict[str, Any]] = []
+            new_keys: list[tuple[str, str]] = []
+            for raw in raws:
+                key = (raw.channel.value, raw.source_id)
+                if key in known or key in new_keys:
+                    continue
+                new_keys.append(key)
+                new_rows.append(
+                    {
+                        "tracking_code": tracking.new_code(),
+                        "channel": raw.channel.value,
+                        "source_id": raw.source_id,
+                        "content_type": raw.content_type,
+                        "raw": raw.payload,
+                        "raw_sha256": sha256(raw.payload),
+                        "received_at": raw.received_at,
+                        "status": Status.RECEIVED.value,
+                        "confidential": False,
+                        "attempts": 0,
+                        "due_at": now + self.stale_after,
+                        "updated_at": now,
+                    }
+                )
+            fresh: set[tuple[str, str]] = set()
+            if new_rows:
+                result = conn.execute(
+                    insert(submissions).returning(
+                        submissions.c.id, submissions.c.tracking_code, sort_by_parameter_order=True
+                    ),
+                    new_rows,
+                )
+                for key, row in zip(new_keys, result, strict=True):
+                    known[key] = (row.id, row.tracking_code)
+                    fresh.add(key)
+        receipts: list[Receipt] = []
+        first_seen: set[tuple[str, str]] = set()
+        for raw in raws:
+            key = (raw.channel.value, raw.source_id)
+            submission_id, code = known[key]
+            duplicate = key not in fresh or key in first_seen
+            first_seen.add(key)
+            receipts.append(Receipt(submission_id, code, duplicate))
+        return receipts
+
+    def amend(self, submission_id: int, raw: RawSubmission) -> bool:
+        """Add what the citizen sent later to the same submission and send it back to the normalizer.
+
+        Returns False when the submission is not waiting for information (nothing is stored then).
+        """
+        now = utcnow()
+        with self._writer.begin() as conn:
+            status = conn.execute(
+                select(submissions.c.status).where(submissions.c.id == submission_id)
+            ).scalar_one_or_none()
+            if status != Status.NEEDS_INFORMATION.value:
+                return False
+            seen = conn.execute(
+                select(amendments.c.id).where(
+                    amendments.c.submission_id == submission_id, amendments.c.source_id == raw.source_id
+                )
+            ).first()
+            if seen is None:
+                conn.execute(
+                    insert(amendments).values(
+                        submission_id=submission_id,
+                        source_id=raw.source_id,
+                        content_type=raw.content_type,
+                        raw=raw.payload,
+                        raw_sha256=sha256(raw.payload),
+                        received_at=raw.received_at,
+                    )
+                )
+            conn.execute(
+                update(submissions)
+                .where(submissions.c.id == submission_id)
+                .values(
+                    status=Status.RECEIVED.value,
+                    attempts=0,
+                    due_at=now + self.stale_after,
+                    lease_until=None,
+                    updated_at=now,
+                )
+            )
+        return True
+
+    # --- reading ---------------------------------------------------------------------------------------
+    def get(self, submission_id: int) -> StoredSubmission | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(submissions).where(submissions.c.id == submission_id)).first()
+        return _stored(row) if row else None
+
+    def get_by_code(self, tracking_code: str) -> StoredSubmission | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(submissions).where(submissions.c.tracking_code == tracking_code)
+            ).first()
+        return _stored(row) if row else None
+
+    def amendments_of(self, submission_id: int) -> list[StoredAmendment]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(amendments)
+                .where(amendments.c.submission_id == submission_id)
+                .order_by(amendments.c.id)
+            ).all()
+        return [StoredAmendment(r.source_id, r.content_type, r.raw, r.received_at) for r in rows]
+
+    def notifications_of(self, submission_id: int) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(notifications.c.kind, notifications.c.message, notifications.c.created_at)
+                .where(notifications.c.submission_id == submission_id)
+                .order_by(notifications.c.id)
+            ).all()
+        return [{"kind": r.kind, "message": r.message, "created_at": r.created_at.isoformat()} for r in rows]
+
+    # --- normalization ---------------------------------------------------------------------------------
+    def claim_submission(self, submission_id: int, lease: timedelta) -> StoredSubmission | None:
+        """Take a received submission for normalization, unless another worker holds it."""
+        now = utcnow()
+        with self._writer.begin() as conn:
+            taken = conn.execute(
+                update(submissions)
+                .where(
+                    submissions.c.id == submission_id,
+                    submissions.c.status == Status.RECEIVED.value,
+                    or_(submissions.c.lease_until.is_(None), submissions.c.lease_until < now),
+                )
+                .values(lease_until=now + lease, attempts=submissions.c.attempts + 1, due_at=now + lease)
+            ).rowcount
+            if not taken:
+                return None
+            row = conn.execute(select(submissions).where(submissions.c.id == submission_id)).one()
+        return _stored(row)
+
+    def finish_normalization(
+        self,
+        submission_id: int,
+        result: NormalizationResult,
+        forward_payload: str | None,
+        idempotency_key: str | None,
+        notification: tuple[str, str] | None,
+    ) -> int | None:
+        """Record the verdict; for an accepted one, create its forward in the same transaction.
+
+        Returns the forward's id (new or existing) when there is one to dispatch.
+        """
+        now = utcnow()
+        status = {
+            Verdict.ACCEPTED: Status.ACCEPTED,
+            Verdict.NEEDS_INFORMATION: Status.NEEDS_INFORMATION,
+            Verdict.REJECTED: Status.REJECTED,
+        }[result.verdict]
+        with self._writer.begin() as conn:
+            done = conn.execute(
+                update(submissions)
+                .where(submissions.c.id == submission_id, submissions.c.status == Status.RECEIVED.value)
+                .values(
+                    status=status.value,
+                    verdict=result.verdict.value,
+                    findings=json.dumps([f.as_json() for f in result.findings], ensure_ascii=False),
+                    normalized=json.dumps(result.case.as_json(), ensure_ascii=False),
+                    category=result.case.category,
+                    confidential=result.case.confidential,
+                    lease_until=None,
+                    due_at=None,
+                    updated_at=now,
+                    waiting_since=now if status is Status.NEEDS_INFORMATION else None,
+                    reminded_at=None,
+                )
+            ).rowcount
+            if notification is not None and done:
+                kind, message = notification
+                conn.execute(
+                    insert(notifications).values(
+                        submission_id=submission_id, kind=kind, message=message, created_at=now
+                    )
+                )
+            if forward_payload is None or idempotency_key is None:
+                return None
+            existing = conn.execute(
+                select(forwards.c.id).where(forwards.c.submission_id == submission_id)
+            ).scalar_one_or_none()
+            if existing is not None:
+                return int(existing)
+            if not done:
+                return None
+            return int(
+                conn.execute(
+                    insert(forwards)
+                    .values(
+                        submission_id=submission_id,
+                        idempotency_key=idempotency_key,
+                        payload=forward_payload,
+                        state=ForwardState.PENDING,
+                        attempts=0,
+                        due_at=now + self.stale_after,
+                        created_at=now,
+                    )
+                    .returning(forwards.c.id)
+                ).scalar_one()
+            )
+
+    # --- forwarding ------------------------------------------------------------------------------------
+    def claim_forward(self, forward_id: int, lease: timedelta) -> Forward | None:
+        now = utcnow()
+        with self._writer.begin() as conn:
+            taken = conn.execute(
+                update(forwards)
+                .where(
+                    forwards.c.id == forward_id,
+                    forwards.c.state == ForwardState.PENDING,
+                    or_(forwards.c.lease_until.is_(None), forwards.c.lease_until < now),
+                )
+                .values(lease_until=now + lease, attempts=forwards.c.attempts + 1, due_at=now + lease)
+            ).rowcount
+            if not taken:
+                return None
+            row = conn.execute(select(forwards).where(forwards.c.id == forward_id)).one()
+        return Forward(
+            row.id,
+            row.submission_id,
+            row.idempotency_key,
+            row.payload,
+            row.state,
+            row.attempts,
+            row.created_at,
+        )
+
+    def forward_delivered(self, forward: Forward, received_at: datetime) -> None:
+        now = utcnow()
+        with self._writer.begin() as conn:
+            conn.execute(
+                update(forwards)
+                .where(forwards.c.id == forward.id)
+                .values(
+                    state=ForwardState.DELIVERED,
+                    delivered_at=now,
+                    lease_until=None,
+                    due_at=None,
+                    last_error=None,
+                    latency_seconds=(now - received_at).total_seconds(),
+                )
+            )
+            conn.execute(
+                update(submissions)
+                .where(submissions.c.id == forward.submission_id)
+                .values(status=Status.FORWARDED.value, updated_at=now)
+            )
+
+    def forward_retry_later(self, forward: Forward, error: str, delay: timedelta) -> None:
+        now = utcnow()
+        with self._writer.begin() as conn:
+            conn.execute(
+                update(forwards)
+                .where(forwards.c.id == forward.id)
+                .values(lease_until=None, due_at=now + delay, last_error=error[:2000])
+            )
+
+    def forward_failed(self, forward: Forward, error: str) -> None:
+        now = utcnow()
+        with self._writer.begin() as conn:
+            conn.execute(
+                update(forwards)
+                .where(forwards.c.id == forward.id)
+                .values(state=ForwardState.FAILED, lease_until=None, due_at=None, last_error=error[:2000])
+            )
+            conn.execute(
+                update(submissions)
+                .where(submissions.c.id == forward.submission_id)
+                .values(status=Status.FAILED.value, updated_at=now)
+            )
+
+    # --- the sweeper's view ------------------------------------------------------------------------------
+    def due_submissions(self, now: datetime, limit: int = 1000) -> list[int]:
+        """Received submissions nobody is working on whose time to be looked at has come."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(submissions.c.id)
+                .where(
+                    submissions.c.status == Status.RECEIVED.value,
+                    submissions.c.due_at <= now,
+                    or_(submissions.c.lease_until.is_(None), submissions.c.lease_until < now),
+                )
+                .order_by(submissions.c.due_at)
+                .limit(limit)
+            ).all()
+        return [r.id for r in rows]
+
+    def due_forwards(self, now: datetime, limit: int = 1000) -> list[int]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(forwards.c.id)
+                .where(
+                    forwards.c.state == ForwardState.PENDING,
+                    forwards.c.due_at <= now,
+                    or_(forwards.c.lease_until.is_(None), forwards.c.lease_until < now),
+                )
+                .order_by(forwards.c.due_at)
+                .limit(limit)
+            ).all()
+        return [r.id for r in rows]
+
+    def postpone(self, submission_ids: Iterable[int], forward_ids: Iterable[int], until: datetime) -> None:
+        """Note that jobs were (re-)enqueued for these rows: look again only after ``until``."""
+        sub_ids, fwd_ids = list(submission_ids), list(forward_ids)
+        if not sub_ids and not fwd_ids:
+            return
+        with self._writer.begin() as conn:
+            for chunk in _chunks(sub_ids, 500):
+                conn.execute(update(submissions).where(submissions.c.id.in_(chunk)).values(due_at=until))
+            for chunk in _chunks(fwd_ids, 500):
+                conn.execute(update(forwards).where(forwards.c.id.in_(chunk)).values(due_at=until))
+
+    def waiting_for_information(self, since_before: datetime) -> list[StoredSubmission]:
+        """Submissions waiting for the citizen whose last step (request or reminder) is older than that."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(submissions).where(
+                    submissions.c.status == Status.NEEDS_INFORMATION.value,
+                    or_(
+                        and_(
+                            submissions.c.reminded_at.is_(None), submissions.c.waiting_since <= since_before
+                        ),
+                        submissions.c.reminded_at <= since_before,
+                    ),
+                )
+            ).all()
+        return [_stored(r) for r in rows]
+
+    def remind(self, submission_id: int, message: str) -> bool:
+        now = utcnow()
+        with self._writer.begin() as conn:
+            done = conn.execute(
+                update(submissions)
+                .where(
+                    submissions.c.id == submission_id,
+                    submissions.c.status == Status.NEEDS_INFORMATION.value,
+                    submissions.c.reminded_at.is_(None),
+                )
+                .values(reminded_at=now, updated_at=now)
+            ).rowcount
+            if done:
+                conn.execute(
+                    insert(notifications).values(
+                        submission_id=submission_id, kind="reminder", message=message, created_at=now
+                    )
+                )
+        return bool(done)
+
+    def close_unanswered(self, submission_id: int, finding: dict[str, Any], message: str) -> bool:
+        """Close a submission whose author never completed it, as not eligible, saying why."""
+        now = utcnow()
+        with self._writer.begin() as conn:
+            row = conn.execute(
+                select(submissions.c.findings).where(
+                    submissions.c.id == submission_id,
+                    submissions.c.status == Status.NEEDS_INFORMATION.value,
+                )
+            ).first()
+            if row is None:
+                return False
+            findings = [*json.loads(row.findings or "[]"), finding]
+            conn.execute(
+                update(submissions)
+                .where(submissions.c.id == submission_id)
+                .values(
+                    status=Status.REJECTED.value,
+                    verdict=Verdict.REJECTED.value,
+                    findings=json.dumps(findings, ensure_ascii=False),
+                    updated_at=now,
+                )
+            )
+            conn.execute(
+                insert(notifications).values(
+                    submission_id=submission_id, kind="closed", message=message, created_at=now
+                )
+            )
+        return True
+
+    # --- operators -----------------------------------------------------------------------------------------
+    def replay(self, *, failed: bool, stuck: bool, tracking_code: str | None = None) -> tuple[int, int]:
+        """Make failed forwards and stuck submissions due now; returns (submissions, forwards) touched."""
+        now = utcnow()
+        sub_count = fwd_count = 0
+        with self._writer.begin() as conn:
+            if tracking_code is not None:
+                sub_id = conn.execute(
+                    select(submissions.c.id).where(submissions.c.tracking_code == tracking_code)
+                ).scalar_one_or_none()
+                if sub_id is None:
+                    return (0, 0)
+                fwd_count += conn.execute(
+                    update(forwards)
+                    .where(forwards.c.submission_id == sub_id, forwards.c.state != ForwardState.DELIVERED)
+                    .values(state=ForwardState.PENDING, attempts=0, due_at=now, lease_until=None)
+                ).rowcount
+                sub_count += conn.execute(
+                    update(submissions)
+                    .where(submissions.c.id == sub_id, submissions.c.status == Status.RECEIVED.value)
+                    .values(due_at=now, lease_until=None)
+                ).rowcount
+                if fwd_count:
+                    conn.execute(
+                        update(submissions)
+                        .where(submissions.c.id == sub_id, submissions.c.status == Status.FAILED.value)
+                        .values(status=Status.ACCEPTED.value, updated_at=now)
+                    )
+                return (sub_count, fwd_count)
+            if failed:
+                failed_ids = [
+                    r.submission_id
+                    for r in conn.execute(
+                        select(forwards.c.submission_id).where(forwards.c.state == ForwardState.FAILED)
+                    )
+                ]
+                fwd_count += conn.execute(
+                    update(forwards)
+                    .where(forwards.c.state == ForwardState.FAILED)
+                    .values(state=ForwardState.PENDING, attempts=0, due_at=now, lease_until=None)
+                ).rowcount
+                for chunk in _chunks(failed_ids, 500):
+                    conn.execute(
+                        update(submissions)
+                        .where(submissions.c.id.in_(chunk))
+                        .values(status=Status.ACCEPTED.value, updated_at=now)
+                    )
+            if stuck:
+                sub_count += conn.execute(
+                    update(submissions)
+                    .where(submissions.c.status == Status.RECEIVED.value)
+                    .values(due_at=now, lease_until=None)
+                ).rowcount
+                fwd_count += conn.execute(
+                    update(forwards)
+                    .where(forwards.c.state == ForwardState.PENDING)
+                    .values(due_at=now, lease_until=None)
+                ).rowcount
+        return (sub_count, fwd_count)
+
+    def failed_forwards(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(submissions.c.tracking_code, forwards.c.attempts, forwards.c.last_error)
+                .join(submissions, submissions.c.id == forwards.c.submission_id)
+                .where(forwards.c.state == ForwardState.FAILED)
+                .order_by(forwards.c.id)
+            ).all()
+        return [
+            {"tracking_code": r.tracking_code, "attempts": r.attempts, "error": r.last_error} for r in rows
+        ]
+
+    def stats(self, since: datetime | None = None, until: datetime | None = None) -> dict[str, Any]:
+        """Counts by channel, by status and by category, for ``pakn stats`` and reports."""
+        conditions = []
+        if since is not None:
+            conditions.append(submissions.c.received_at >= since)
+        if until is not None:
+            conditions.append(submissions.c.received_at < until)
+        where = and_(*conditions) if conditions else true()
+        out: dict[str, Any] = {}
+        with self.engine.connect() as conn:
+            out["total"] = conn.execute(
+                select(func.count()).select_from(submissions).where(where)
+            ).scalar_one()
+            for name, column in (
+                ("by_channel", submissions.c.channel),
+                ("by_status", submissions.c.status),
+                ("by_category", submissions.c.category),
+            ):
+                rows = conn.execute(
+                    select(column, func.count()).where(where).group_by(column).order_by(column)
+                ).all()
+                out[name] = {(key if key is not None else "-"): count for key, count in rows}
+            out["forwards"] = {
+                state: count
+                for state, count in conn.execute(
+                    select(forwards.c.state, func.count()).group_by(forwards.c.state)
+                ).all()
+            }
+        return out
+
+
+def _stored(row: Row[Any]) -> StoredSubmission:
+    return StoredSubmission(
+        id=row.id,
+        tracking_code=row.tracking_code,
+        channel=Channel(row.channel),
+        source_id=row.source_id,
+        content_type=row.content_type,
+        raw=row.raw,
+        received_at=row.received_at,
+        status=Status(row.status),
+        verdict=row.verdict,
+        findings=json.loads(row.findings) if row.findings else [],
+        normalized=json.loads(row.normalized) if row.normalized else None,
+        updated_at=row.updated_at,
+        attempts=row.attempts,
+        waiting_since=row.waiting_since,
+        reminded_at=row.reminded_at,
+    )
+
+
+def _chunks(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

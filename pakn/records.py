@@ -1,0 +1,228 @@
+"""Typed, immutable records passed between the stages (channel → journal → normalizer → dispatcher).
+
+Records are frozen dataclasses: a stage that wants to change one makes a new one with
+``dataclasses.replace``.  Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from datetime import datetime
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+
+class Channel(StrEnum):
+    """Where a submission came from; also the namespace of its source identity."""
+
+    API = "api"
+    WEB = "web"
+    EMAIL = "email"
+    HOTLINE = "hotline"
+    SMS = "sms"
+    TELEGRAM = "telegram"
+    CHAT = "chat"
+
+
+class Status(StrEnum):
+    """Lifecycle of a submission as the citizen and the IT centre see it."""
+
+    RECEIVED = "received"
+    ACCEPTED = "accepted"
+    NEEDS_INFORMATION = "needs_information"
+    REJECTED = "rejected"
+    FORWARDED = "forwarded"
+    FAILED = "failed"
+
+
+class Verdict(StrEnum):
+    ACCEPTED = "accepted"
+    NEEDS_INFORMATION = "needs_information"
+    REJECTED = "rejected"
+
+
+class Severity(StrEnum):
+    """What a finding means for the verdict: the worst severity among all findings wins."""
+
+    INFO = "info"
+    NEEDS_INFORMATION = "needs_information"
+    REJECT = "reject"
+
+
+FIELD_NAMES = ("content", "incident_time", "location", "name", "phone", "email", "address")
+
+
+@dataclass(frozen=True, slots=True)
+class SubmissionFields:
+    """What the submitter said, field by field, as the channel received it.
+
+    Values are ``str`` when the channel already knows the text, or ``bytes`` of an unknown charset
+    (an email part with no declared charset, a legacy-encoded file); the normalizer decodes them.
+    ``None`` means the channel did not get that field.
+    """
+
+    content: str | bytes | None = None
+    incident_time: str | bytes | None = None
+    location: str | bytes | None = None
+    name: str | bytes | None = None
+    phone: str | bytes | None = None
+    email: str | bytes | None = None
+    address: str | bytes | None = None
+    confidential: bool = False
+
+    def overlaid_with(self, later: SubmissionFields) -> SubmissionFields:
+        """The fields after a completion: every value the citizen sent later replaces the earlier one."""
+        changes: dict[str, Any] = {
+            name: getattr(later, name) for name in FIELD_NAMES if _has_value(getattr(later, name))
+        }
+        if later.confidential:
+            changes["confidential"] = True
+        return replace(self, **changes)
+
+    def as_json(self) -> dict[str, Any]:
+        """JSON-safe view; bytes are shown as latin-1 so nothing is lost."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = value.decode("latin-1") if isinstance(value, bytes) else value
+        return out
+
+
+def _has_value(value: object) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, bytes | str):
+        return bool(value.strip())
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """One submission as the normalizer sees it: the channel's parse of the journaled raw payload."""
+
+    channel: Channel
+    received_at: datetime
+    fields: SubmissionFields
+    attachments: tuple[Attachment, ...] = ()
+    source_id: str = ""
+    tracking_code: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One observation of one rule: a stable code, its weight, and what the citizen is told."""
+
+    code: str
+    severity: Severity
+    message: str
+    rule: str = ""
+    field: str | None = None
+    message_en: str | None = None
+    detail: Mapping[str, Any] = dataclasses.field(default_factory=lambda: MappingProxyType({}))
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "code": self.code,
+            "severity": self.severity.value,
+            "message": self.message,
+            "rule": self.rule,
+        }
+        if self.field is not None:
+            out["field"] = self.field
+        if self.message_en is not None:
+            out["message_en"] = self.message_en
+        if self.detail:
+            out["detail"] = dict(self.detail)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceMatch:
+    """A place as written and the administrative unit (post-2025, two levels) it was matched to."""
+
+    text: str
+    province: str | None = None
+    province_code: str | None = None
+    commune: str | None = None
+    commune_code: str | None = None
+    old_text: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "province": self.province,
+            "province_code": self.province_code,
+            "commune": self.commune,
+            "commune_code": self.commune_code,
+            "old_text": self.old_text,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class NormalizedCase:
+    """The submission after repair, extraction and classification: what goes to the case store."""
+
+    content: str = ""
+    incident_time: datetime | None = None
+    incident_time_text: str | None = None
+    location: PlaceMatch | None = None
+    name: str | None = None
+    phone: str | None = None
+    phone_text: str | None = None
+    email: str | None = None
+    address: str | None = None
+    confidential: bool = False
+    language: str | None = None
+    category: str | None = None
+    urgency: str = "normal"
+    due_at: datetime | None = None
+    kind: str = "phan_anh_kien_nghi"
+    repeat_of: str | None = None
+    related_to: tuple[str, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "content": self.content,
+            "incident_time": self.incident_time.isoformat() if self.incident_time else None,
+            "incident_time_text": self.incident_time_text,
+            "location": self.location.as_json() if self.location else None,
+            "name": self.name,
+            "phone": self.phone,
+            "phone_text": self.phone_text,
+            "email": self.email,
+            "address": self.address,
+            "confidential": self.confidential,
+            "language": self.language,
+            "category": self.category,
+            "urgency": self.urgency,
+            "due_at": self.due_at.isoformat() if self.due_at else None,
+            "kind": self.kind,
+            "repeat_of": self.repeat_of,
+            "related_to": list(self.related_to),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class NormalizationResult:
+    verdict: Verdict
+    findings: tuple[Finding, ...]
+    case: NormalizedCase
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict.value,
+            "reasons": [f.as_json() for f in self.findings if f.severity is not Severity.INFO],
+            "findings": [f.as_json() for f in self.findings],
+            "case": self.case.as_json(),
+        }

@@ -1,0 +1,46 @@
+"""The sweeper: finds journal rows whose job was lost and enqueues them again; sends reminders.
+
+Redis may lose its queue (restarted without persistence) and a worker may be killed mid-job; the
+journal still says what is unfinished.  Every row has a ``due_at``; once it passes and no worker holds
+the row's lease and its job is not waiting in Redis, the sweeper enqueues the job again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+
+from pakn.db import utcnow
+from pakn.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def sweep_once(runtime: Runtime) -> tuple[int, int]:
+    """One pass; returns how many submissions and forwards were enqueued again."""
+    journal, queues = runtime.journal, runtime.queues
+    now = utcnow()
+    due_subs = queues.not_waiting("normalize", journal.due_submissions(now))
+    due_fwds = queues.not_waiting("dispatch", journal.due_forwards(now))
+    if due_subs:
+        queues.enqueue_normalize(due_subs)
+    if due_fwds:
+        queues.enqueue_dispatch(due_fwds)
+    journal.postpone(due_subs, due_fwds, now + timedelta(seconds=runtime.settings.stale_after_seconds))
+    if due_subs or due_fwds:
+        log.info("sweeper enqueued %d submissions and %d forwards", len(due_subs), len(due_fwds))
+    from pakn.deadlines import remind_and_close
+
+    remind_and_close(runtime, now)
+    return len(due_subs), len(due_fwds)
+
+
+def run_forever(runtime: Runtime, stop: list[bool] | None = None) -> None:
+    interval = runtime.settings.sweep_interval_seconds
+    while not (stop and stop[0]):
+        try:
+            sweep_once(runtime)
+        except Exception:
+            log.warning("sweep failed; trying again", exc_info=True)
+        time.sleep(interval)

@@ -1,0 +1,43 @@
+"""Tracking codes a citizen can read over the phone: ``PAKN-7K2M-Q9XD``.
+
+Crockford's base32 alphabet (no I, L, O, U), seven random symbols (35 bits) and one Luhn check symbol, so a
+mistyped code is caught before it is looked up.  Lookups forgive case, spaces, missing hyphens and the
+letters people confuse with digits (O→0, I/L→1).
+"""
+
+from __future__ import annotations
+
+import secrets
+
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1"})
+PREFIX = "PAKN"
+
+
+def _check_symbol(body: str) -> str:
+    """Luhn mod 32: catches every single mistyped symbol and most swapped neighbours."""
+    factor, total = 2, 0
+    for char in reversed(body):
+        addend = factor * ALPHABET.index(char)
+        total += addend // 32 + addend % 32
+        factor = 3 - factor
+    return ALPHABET[(32 - total % 32) % 32]
+
+
+def new_code() -> str:
+    body = "".join(secrets.choice(ALPHABET) for _ in range(7))
+    full = body + _check_symbol(body)
+    return f"{PREFIX}-{full[:4]}-{full[4:]}"
+
+
+def parse(text: str) -> str | None:
+    """The canonical code for what a person typed or said, or None when it cannot be one of ours."""
+    cleaned = "".join(text.split()).upper().replace("-", "")
+    if cleaned.startswith(PREFIX):
+        cleaned = cleaned[len(PREFIX) :]
+    cleaned = cleaned.translate(_CONFUSABLE)
+    if len(cleaned) != 8 or any(c not in ALPHABET for c in cleaned):
+        return None
+    if _check_symbol(cleaned[:7]) != cleaned[7]:
+        return None
+    return f"{PREFIX}-{cleaned[:4]}-{cleaned[4:]}"

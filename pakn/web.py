@@ -1,0 +1,49 @@
+"""The HTTP app: the channels' routers plus health, with the journal writer started and stopped with it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from pakn.intake import GroupCommitWriter
+from pakn.journal import Receipt
+from pakn.responses import JSONResponse
+from pakn.runtime import get_runtime
+
+log = logging.getLogger(__name__)
+
+
+def create_app() -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = get_runtime()
+        queues = runtime.queues
+
+        def enqueue(receipts: Sequence[Receipt]) -> None:
+            queues.enqueue_normalize([r.submission_id for r in receipts])
+
+        app.state.intake = GroupCommitWriter(runtime.journal, enqueue)
+        try:
+            yield
+        finally:
+            app.state.intake.close()
+
+    from channels.api import router as api_router
+
+    app = FastAPI(
+        title="PAKN Gateway",
+        version="0.1.0",
+        description="Intake of citizens' feedback (phản ánh, kiến nghị) from every channel.",
+        lifespan=lifespan,
+        default_response_class=JSONResponse,
+    )
+    app.include_router(api_router)
+
+    @app.get("/healthz", tags=["operations"])
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,237 @@
+"""Real servers for the tests: our own redis-server, fresh PostgreSQL databases, gateway processes.
+
+Nothing of our own code is mocked.  A test that needs a server gets a real one; `scripts/test.sh`
+installs and starts what is missing rather than letting a test skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+PAKN = [sys.executable, "-m", "pakn.cli"]
+POSTGRES_ADMIN = os.environ.get("PAKN_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+SYSTEM_REDIS = os.environ.get("PAKN_TEST_REDIS", "redis://127.0.0.1:6379/0")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until(condition: Callable[[], Any], timeout: float, message: str, interval: float = 0.1) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for: {message}")
+        time.sleep(interval)
+
+
+class RedisServer:
+    """A redis-server of the test's own, so a test may restart it and lose its data."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.port = free_port()
+        self.workdir = workdir
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        self.process = subprocess.Popen(
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        wait_until(self._ping, 10, "redis-server to answer")
+
+    def _ping(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def restart_empty(self) -> None:
+        """Kill it hard and start it again with nothing in it: every queued job is gone."""
+        self.stop(hard=True)
+        self.start()
+
+    def stop(self, hard: bool = False) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL if hard else signal.SIGTERM)
+            self.process.wait(10)
+
+
+@pytest.fixture(scope="session")
+def own_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+def new_postgres_database() -> tuple[str, Callable[[], None]]:
+    """A fresh database on the local PostgreSQL, and how to drop it."""
+    name = f"pakn_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = POSTGRES_ADMIN.rsplit("/", 1)[0]
+
+    def drop() -> None:
+        with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return f"{base.replace('postgresql://', 'postgresql+psycopg://')}/{name}", drop
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    url, drop = new_postgres_database()
+    yield url
+    drop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def journal_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each journal test runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'journal.db'}"
+        return
+    url, drop = new_postgres_database()
+    yield url
+    drop()
+
+
+@dataclass
+class Gateway:
+    """The gateway's processes (web, workers, sweeper) started as a user would, on real servers."""
+
+    data_dir: Path
+    env: dict[str, str]
+    port: int
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def pakn(
+        self, *args: str, check: bool = True, input: bytes | None = None
+    ) -> subprocess.CompletedProcess[bytes]:
+        result = subprocess.run(
+            [*PAKN, *args], env=self.env, cwd=self.data_dir, capture_output=True, input=input, timeout=120
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(f"pakn {' '.join(args)} failed: {result.stderr.decode()[-3000:]}")
+        return result
+
+    def start(self, name: str, *args: str) -> None:
+        log = (self.data_dir / f"{name}.log").open("ab")
+        self.processes[name] = subprocess.Popen(
+            [*PAKN, *args], env=self.env, cwd=self.data_dir, stdout=log, stderr=subprocess.STDOUT
+        )
+
+    def start_all(self, workers: int = 1) -> None:
+        self.pakn("db", "upgrade")
+        self.start("web", "web")
+        for index in range(workers):
+            self.start(f"worker{index}", "worker")
+        self.start("sweeper", "sweeper")
+        wait_until(self._healthy, 30, "the web process to answer /healthz")
+
+    def _healthy(self) -> bool:
+        try:
+            return httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def kill(self, name: str) -> None:
+        process = self.processes.pop(name)
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            process.send_signal(signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.processes.clear()
+
+    def log(self, name: str) -> str:
+        return (self.data_dir / f"{name}.log").read_text(errors="replace")
+
+
+def gateway_env(data_dir: Path, **overrides: str) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("PAKN_", "DATABASE_", "REDIS_", "CASE_STORE_", "QUEUE_"))
+    }
+    env.update(
+        PAKN_DATA_DIR=str(data_dir),
+        QUEUE_NAME=f"t{uuid.uuid4().hex[:8]}",
+        SWEEP_INTERVAL_SECONDS="0.3",
+        STALE_AFTER_SECONDS="3",
+        JOB_LEASE_SECONDS="4",
+        FORWARD_BACKOFF_BASE_SECONDS="0.2",
+        FORWARD_BACKOFF_MAX_SECONDS="1",
+        LOG_LEVEL="INFO",
+        PYTHONPATH=str(REPO),
+    )
+    env.update(overrides)
+    return env
+
+
+@pytest.fixture
+def make_gateway(tmp_path: Path) -> Iterator[Callable[..., Gateway]]:
+    made: list[Gateway] = []
+
+    def make(**overrides: str) -> Gateway:
+        data_dir = tmp_path / f"gw{len(made)}"
+        data_dir.mkdir()
+        port = free_port()
+        gateway = Gateway(data_dir, gateway_env(data_dir, PORT=str(port), **overrides), port)
+        made.append(gateway)
+        return gateway
+
+    yield make
+    for gateway in made:
+        gateway.stop()

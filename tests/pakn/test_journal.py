@@ -1,0 +1,87 @@
+"""The journal on SQLite and on PostgreSQL: durable, idempotent by source identity, leased work."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+from pakn.db import make_engine
+from pakn.journal import Journal, RawSubmission
+from pakn.migrate import upgrade
+from pakn.records import Channel, NormalizationResult, NormalizedCase, Status, Verdict
+
+
+def raw(source_id: str, body: bytes = b'{"content": "x"}') -> RawSubmission:
+    return RawSubmission(Channel.API, source_id, body, "application/json", datetime.now(UTC))
+
+
+def journal_for(url: str) -> Journal:
+    upgrade(url)
+    return Journal(make_engine(url), stale_after=timedelta(seconds=30))
+
+
+def test_a_repeated_source_identity_returns_the_first_code_and_stores_nothing(journal_url: str) -> None:
+    journal = journal_for(journal_url)
+    first = journal.record([raw("a"), raw("b"), raw("a")])
+    assert [r.duplicate for r in first] == [False, False, True]
+    assert first[0].tracking_code == first[2].tracking_code != first[1].tracking_code
+    again = journal.record([raw("b", b"other bytes")])
+    assert again[0].duplicate and again[0].tracking_code == first[1].tracking_code
+    assert journal.stats()["total"] == 2
+    stored = journal.get(first[1].submission_id)
+    assert stored is not None and stored.raw == b'{"content": "x"}', "the first raw payload is kept untouched"
+
+
+def test_the_same_identity_from_many_threads_makes_one_submission(journal_url: str) -> None:
+    journal = journal_for(journal_url)
+    codes: list[str] = []
+
+    def send() -> None:
+        codes.extend(r.tracking_code for r in journal.record([raw("same-key")]))
+
+    threads = [threading.Thread(target=send) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(codes) == 8 and len(set(codes)) == 1
+    assert journal.stats()["total"] == 1
+
+
+def test_only_one_worker_holds_a_submission_and_a_lease_expires(journal_url: str) -> None:
+    journal = journal_for(journal_url)
+    (receipt,) = journal.record([raw("lease")])
+    assert journal.claim_submission(receipt.submission_id, timedelta(seconds=30)) is not None
+    assert journal.claim_submission(receipt.submission_id, timedelta(seconds=30)) is None
+    journal2 = journal_for(journal_url)
+    (other,) = journal2.record([raw("short-lease")])
+    assert journal2.claim_submission(other.submission_id, timedelta(seconds=-1)) is not None
+    assert journal2.claim_submission(other.submission_id, timedelta(seconds=30)) is not None, "expired lease"
+
+
+def test_an_accepted_verdict_creates_exactly_one_forward(journal_url: str) -> None:
+    journal = journal_for(journal_url)
+    (receipt,) = journal.record([raw("fwd")])
+    journal.claim_submission(receipt.submission_id, timedelta(seconds=30))
+    result = NormalizationResult(Verdict.ACCEPTED, (), NormalizedCase(content="x"))
+    forward_id = journal.finish_normalization(receipt.submission_id, result, "{}", "key-1", None)
+    assert forward_id is not None
+    # A second run of the same job (worker killed after commit, job re-enqueued) changes nothing.
+    again = journal.finish_normalization(receipt.submission_id, result, "{}", "key-1", None)
+    assert again == forward_id
+    stored = journal.get(receipt.submission_id)
+    assert stored is not None and stored.status is Status.ACCEPTED
+    assert journal.stats()["forwards"] == {"pending": 1}
+
+
+def test_amendments_only_for_a_submission_waiting_for_information(journal_url: str) -> None:
+    journal = journal_for(journal_url)
+    (receipt,) = journal.record([raw("amend")])
+    assert not journal.amend(receipt.submission_id, raw("completion-1"))
+    journal.claim_submission(receipt.submission_id, timedelta(seconds=30))
+    result = NormalizationResult(Verdict.NEEDS_INFORMATION, (), NormalizedCase())
+    journal.finish_normalization(receipt.submission_id, result, None, None, ("needs_information", "..."))
+    assert journal.amend(receipt.submission_id, raw("completion-1", b'{"location": "y"}'))
+    stored = journal.get(receipt.submission_id)
+    assert stored is not None and stored.status is Status.RECEIVED
+    assert [a.raw for a in journal.amendments_of(receipt.submission_id)] == [b'{"location": "y"}']

@@ -1,0 +1,118 @@
+"""A case store stand-in: a real HTTP server that records what it receives, the way a downstream
+system following docs/case-contract.md would (signature checked, duplicates recognised by key).
+
+Its failure plan makes it answer 500, hang past the client's timeout, or refuse a key for good, so
+tests and benchmarks can prove retries and exactly-once delivery.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import random
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+def verify_signature(secret: bytes, header: str, body: bytes, window_seconds: int = 300) -> bool:
+    """The receiver's recipe from docs/case-contract.md, written from the doc, not from our code."""
+    try:
+        parts = dict(item.split("=", 1) for item in header.split(","))
+        timestamp = int(parts["t"])
+    except (ValueError, KeyError):
+        return False
+    if abs(time.time() - timestamp) > window_seconds:
+        return False
+    expected = hmac.new(secret, f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, parts.get("v1", ""))
+
+
+@dataclass
+class FailurePlan:
+    first_failures: int = 0  # answer 500 to the first N POSTs
+    error_rate: float = 0.0  # then answer 500 to this share of POSTs
+    hang_rate: float = 0.0  # and hang this long past the timeout on this share
+    hang_seconds: float = 0.0
+    reject_status: int | None = None  # answer this (e.g. 400) to every POST
+
+
+@dataclass
+class CaseStoreStandIn:
+    secret: bytes
+    plan: FailurePlan = field(default_factory=FailurePlan)
+    seed: int = 7
+
+    def __post_init__(self) -> None:
+        self.cases: dict[str, dict[str, Any]] = {}
+        self.arrivals: Counter[str] = Counter()
+        self.posts = 0
+        self.bad_signatures = 0
+        self.lock = threading.Lock()
+        self.random = random.Random(self.seed)
+        self.arrival_times: dict[str, float] = {}
+        store = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                status = store.receive(self.headers, body)
+                if status is None:  # hang: answer nothing until the client has given up
+                    time.sleep(store.plan.hang_seconds)
+                    status = 503
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/cases"
+
+    def start(self) -> CaseStoreStandIn:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def receive(self, headers: Any, body: bytes) -> int | None:
+        with self.lock:
+            self.posts += 1
+            if not verify_signature(self.secret, headers.get("X-PAKN-Signature", ""), body):
+                self.bad_signatures += 1
+                return 401
+            if self.plan.reject_status is not None:
+                return self.plan.reject_status
+            if self.posts <= self.plan.first_failures:
+                return 500
+            roll = self.random.random()
+            if roll < self.plan.hang_rate:
+                return None
+            if roll < self.plan.hang_rate + self.plan.error_rate:
+                return 500
+            key = headers.get("Idempotency-Key", "")
+            self.arrivals[key] += 1
+            if key in self.cases:
+                return 409
+            self.cases[key] = json.loads(body)
+            self.arrival_times[key] = time.time()
+            return 201
+
+    @property
+    def duplicates(self) -> int:
+        """Deliveries of a key the store already had (answered 409, never stored twice)."""
+        return sum(count - 1 for count in self.arrivals.values())

@@ -1,0 +1,274 @@
+"""The whole path through real processes: uvicorn web, RQ workers, sweeper, Redis, SQLite/PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sqlite3
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import PAKN, SYSTEM_REDIS, Gateway, RedisServer, free_port, gateway_env, wait_until
+from tests.samples import submission
+from tests.standins.case_store import CaseStoreStandIn, FailurePlan
+
+SECRET = "test-secret"
+
+
+async def _post_all(url: str, bodies: list[dict[str, Any]], concurrency: int = 16) -> list[httpx.Response]:
+    limit = asyncio.Semaphore(concurrency)
+    async with httpx.AsyncClient(timeout=30) as client:
+
+        async def one(body: dict[str, Any]) -> httpx.Response:
+            async with limit:
+                return await client.post(f"{url}/api/v1/submissions", json=body)
+
+        return await asyncio.gather(*(one(b) for b in bodies))
+
+
+def post_all(url: str, bodies: list[dict[str, Any]]) -> list[httpx.Response]:
+    return asyncio.run(_post_all(url, bodies))
+
+
+def sqlite_cases(gateway: Gateway) -> list[tuple[str, str]]:
+    path = gateway.data_dir / "casestore.db"
+    if not path.exists():
+        return []
+    with sqlite3.connect(path) as conn:
+        try:
+            return conn.execute("select idempotency_key, tracking_code from cases").fetchall()
+        except sqlite3.OperationalError:
+            return []
+
+
+def status(gateway: Gateway, code: str) -> dict[str, Any]:
+    response = httpx.get(f"{gateway.url}/api/v1/submissions/{code}", timeout=10)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+@pytest.mark.parametrize("backend", ["sqlite+system-redis", "postgresql+own-redis"])
+def test_every_submission_reaches_the_case_store_once(
+    backend: str, make_gateway: Callable[..., Gateway], own_redis: RedisServer, postgres_url: str
+) -> None:
+    if backend == "sqlite+system-redis":
+        gateway = make_gateway(REDIS_URL=SYSTEM_REDIS)
+    else:
+        gateway = make_gateway(REDIS_URL=own_redis.url, DATABASE_URL=postgres_url)
+    gateway.start_all(workers=2)
+    bodies = [submission(i) for i in range(60)]
+    keyed = submission(1000, idempotency_key="app-42-retry")
+    responses = post_all(gateway.url, [*bodies, keyed, keyed])
+    assert all(r.status_code == 202 for r in responses), [r.text for r in responses if r.status_code != 202]
+    codes = [r.json()["tracking_code"] for r in responses]
+    assert codes[-1] == codes[-2], "the same idempotency key must give the same tracking code"
+    assert responses[-1].json()["duplicate"] != responses[-2].json()["duplicate"]
+    assert len(set(codes)) == 61
+
+    cases = wait_until(lambda: len(sqlite_cases(gateway)) >= 61 and sqlite_cases(gateway), 60, "61 cases")
+    time.sleep(1.0)  # anything more would be a duplicate
+    cases = sqlite_cases(gateway)
+    assert len(cases) == 61
+    assert {code for _, code in cases} == set(codes)
+    wait_until(lambda: status(gateway, codes[0])["status"] == "forwarded", 10, "status forwarded")
+
+    stats = json.loads(gateway.pakn("stats", "--json").stdout)
+    assert stats["total"] == 61
+    assert stats["by_status"] == {"forwarded": 61}
+
+
+def test_bad_input_gets_a_clear_answer_and_nothing_is_stored(make_gateway: Callable[..., Gateway]) -> None:
+    gateway = make_gateway(REDIS_URL=SYSTEM_REDIS)
+    gateway.start_all()
+    with httpx.Client(base_url=gateway.url, timeout=10) as client:
+        not_json = client.post(
+            "/api/v1/submissions", content=b"{content: oops", headers={"content-type": "application/json"}
+        )
+        assert not_json.status_code == 422
+        assert not_json.json()["error"] == "invalid-json"
+        assert "JSON" in not_json.json()["message"]
+        wrong_type = client.post("/api/v1/submissions", json={"content": 42, "confidential": "yes"})
+        assert wrong_type.status_code == 422
+        fields = {e["field"] for e in wrong_type.json()["errors"]}
+        assert fields == {"content", "confidential"}
+        not_object = client.post("/api/v1/submissions", json=["a", "b"])
+        assert not_object.status_code == 422
+        huge = client.post("/api/v1/submissions", content=b'{"content": "' + b"a" * 1_200_000 + b'"}')
+        assert huge.status_code == 413
+        unknown = client.get("/api/v1/submissions/PAKN-0000-0000")
+        assert unknown.status_code == 404
+        assert "PAKN-0000-0000" in unknown.json()["message"]
+    assert json.loads(gateway.pakn("stats", "--json").stdout)["total"] == 0
+
+
+def test_needs_information_then_completion_updates_the_same_submission(
+    make_gateway: Callable[..., Gateway],
+) -> None:
+    gateway = make_gateway(REDIS_URL=SYSTEM_REDIS)
+    gateway.start_all()
+    incomplete = submission(3)
+    del incomplete["location"]
+    del incomplete["incident_time"]
+    code = post_all(gateway.url, [incomplete])[0].json()["tracking_code"]
+    waiting = wait_until(
+        lambda: (s := status(gateway, code))["status"] == "needs_information" and s, 30, "needs_information"
+    )
+    assert {r["code"] for r in waiting["reasons"]} == {"missing-location", "missing-incident_time"}
+    assert all(r["message"] for r in waiting["reasons"])
+    assert "name" not in json.dumps(waiting), "the public status never shows the submitter"
+
+    completion = httpx.post(
+        f"{gateway.url}/api/v1/submissions/{code}/completion",
+        json={"location": "số 4 đường Yersin, phường Nha Trang, tỉnh Khánh Hòa", "incident_time": "sáng nay"},
+        timeout=10,
+    )
+    assert completion.status_code == 202, completion.text
+    assert completion.json()["tracking_code"] == code
+    wait_until(lambda: status(gateway, code)["status"] == "forwarded", 30, "forwarded after completion")
+    ((key, stored_code),) = sqlite_cases(gateway)
+    assert (key, stored_code) == (f"pakn-{code}", code)
+    again = httpx.post(f"{gateway.url}/api/v1/submissions/{code}/completion", json={"name": "X"}, timeout=10)
+    assert again.status_code == 409
+
+
+def test_http_sink_retries_a_failing_case_store_and_delivers_once(
+    make_gateway: Callable[..., Gateway],
+) -> None:
+    store = CaseStoreStandIn(SECRET.encode(), FailurePlan(first_failures=4)).start()
+    try:
+        gateway = make_gateway(
+            REDIS_URL=SYSTEM_REDIS, CASE_STORE_SINK="http", CASE_STORE_URL=store.url, CASE_STORE_SECRET=SECRET
+        )
+        gateway.start_all()
+        codes = [r.json()["tracking_code"] for r in post_all(gateway.url, [submission(i) for i in range(3)])]
+        wait_until(lambda: len(store.cases) == 3, 30, "3 cases at the stand-in")
+        time.sleep(1.0)
+        assert len(store.cases) == 3
+        assert store.posts >= 3 + 4
+        assert store.bad_signatures == 0
+        assert store.duplicates == 0
+        payload = store.cases[f"pakn-{codes[0]}"]
+        assert payload["schema_version"] == "1.0"
+        assert payload["tracking_code"] == codes[0]
+        assert payload["submitter"]["phone"] == "+84905000000"
+        assert payload["content"].startswith("Đèn đường")
+        for code in codes:
+            wait_until(lambda c=code: status(gateway, c)["status"] == "forwarded", 10, "forwarded")
+    finally:
+        store.stop()
+
+
+def test_a_case_store_refusing_a_case_marks_it_failed_and_replay_sends_it_again(
+    make_gateway: Callable[..., Gateway],
+) -> None:
+    store = CaseStoreStandIn(SECRET.encode(), FailurePlan(reject_status=400)).start()
+    try:
+        gateway = make_gateway(
+            REDIS_URL=SYSTEM_REDIS, CASE_STORE_SINK="http", CASE_STORE_URL=store.url, CASE_STORE_SECRET=SECRET
+        )
+        gateway.start_all()
+        code = post_all(gateway.url, [submission(5)])[0].json()["tracking_code"]
+        wait_until(lambda: status(gateway, code)["status"] == "failed", 30, "failed")
+        assert store.posts == 1, "a 4xx answer is permanent: no retry"
+        store.plan.reject_status = None
+        out = gateway.pakn("replay", "--failed").stdout.decode()
+        assert "1 forwards" in out
+        wait_until(lambda: len(store.cases) == 1, 30, "delivered after replay")
+        wait_until(lambda: status(gateway, code)["status"] == "forwarded", 10, "forwarded")
+    finally:
+        store.stop()
+
+
+def test_killed_worker_and_emptied_redis_still_deliver_every_case_exactly_once(
+    make_gateway: Callable[..., Gateway], tmp_path: Path
+) -> None:
+    redis = RedisServer(tmp_path)
+    redis.start()
+    store = CaseStoreStandIn(SECRET.encode(), FailurePlan(first_failures=5)).start()
+    try:
+        gateway = make_gateway(
+            REDIS_URL=redis.url, CASE_STORE_SINK="http", CASE_STORE_URL=store.url, CASE_STORE_SECRET=SECRET
+        )
+        gateway.start_all(workers=2)
+        total = 300
+        bodies = [submission(i) for i in range(total)]
+        results: list[httpx.Response] = []
+        poster = threading.Thread(
+            target=lambda: results.extend(
+                post_all(
+                    gateway.url,
+                    bodies,
+                )
+            )
+        )
+        poster.start()
+        wait_until(lambda: len(store.cases) >= 20, 60, "deliveries to begin")
+        gateway.kill("worker0")  # SIGKILL in the middle of the batch
+        redis.restart_empty()  # every queued job is gone
+        gateway.start("worker0", "worker")
+        poster.join(120)
+        assert len(results) == total and all(r.status_code == 202 for r in results)
+        codes = {r.json()["tracking_code"] for r in results}
+        wait_until(lambda: len(store.cases) >= total, 120, f"{total} cases at the case store")
+        time.sleep(2)
+        assert len(store.cases) == total
+        assert {case["tracking_code"] for case in store.cases.values()} == codes
+        assert store.bad_signatures == 0
+    finally:
+        store.stop()
+        redis.stop()
+
+
+def test_pakn_run_starts_everything_on_embedded_defaults(tmp_path: Path) -> None:
+    port = free_port()
+    env = gateway_env(tmp_path, PORT=str(port))
+    env.pop("QUEUE_NAME")
+    env.pop("PAKN_DATA_DIR")  # the default: var/ of the directory it is started in
+    process = subprocess.Popen(
+        [*PAKN, "run", "--workers", "1"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+
+        def up() -> bool:
+            try:
+                return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        wait_until(up, 60, "pakn run to serve HTTP")
+        codes = [r.json()["tracking_code"] for r in post_all(url, [submission(i) for i in range(20)])]
+        wait_until(lambda: len(_cases_in(tmp_path / "var" / "casestore.db")) == 20, 60, "20 cases")
+        assert set(_cases_in(tmp_path / "var" / "casestore.db")) == set(codes)
+        assert (tmp_path / "var" / "journal.db").exists()
+        assert (tmp_path / "var" / "redis.rdb").exists() or any((tmp_path / "var").glob("redis*"))
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output = process.communicate(timeout=30)[0].decode(errors="replace")
+    assert "embedded redis listening on unix://" in output
+    assert f"HTTP API listening on http://127.0.0.1:{port}" in output
+    assert process.returncode is not None
+    running = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    assert str(tmp_path) not in running, "every process of `pakn run` stops with it"
+
+
+def _cases_in(path: Path) -> list[str]:
+    if not path.exists():
+        return []
+    with sqlite3.connect(path) as conn:
+        try:
+            return [row[0] for row in conn.execute("select tracking_code from cases")]
+        except sqlite3.OperationalError:
+            return []
