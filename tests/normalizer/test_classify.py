@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -154,19 +153,3 @@ def test_kind_of_submission(kinds: KindTable, text: str, kind: str, confidential
     assert (d.kind, d.confidential) == (kind, confidential)
     assert bool(d.matched) is (kind != "phan_anh_kien_nghi")
 
-
-def test_speed(categories: CategoryTable, kinds: KindTable) -> None:
-    text = ("Kính gửi UBND phường. Tôi xin phản ánh tình trạng nước thải từ nhà hàng hải sản xả trực tiếp "
-            "ra đường, gây mùi hôi thối, ruồi nhặng. " * 8)[:1024]
-    n = 1000
-    t0 = time.perf_counter()
-    for _ in range(n):
-        classify(text, categories)
-    per_classify = (time.perf_counter() - t0) / n
-    t0 = time.perf_counter()
-    for _ in range(n):
-        kind_of_submission(text, kinds)
-    per_kind = (time.perf_counter() - t0) / n
-    print(f"\nclassify {per_classify * 1e3:.3f} ms/KB, kind {per_kind * 1e3:.3f} ms/KB")
-    assert per_classify < 0.0002
-    assert per_kind < 0.0002

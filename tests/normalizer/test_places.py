@@ -6,11 +6,9 @@ data and never imports that package (whose converter calls an online geocoder).
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
-from normalizer.fields.places import _gazetteer, find_place, fold, is_in_jurisdiction, match_place
+from normalizer.fields.places import find_place, fold, is_in_jurisdiction, match_place
 from pakn.records import PlaceMatch
 
 KH, HN, HCM, DN = "56", "01", "79", "48"
@@ -193,18 +191,3 @@ def test_hint_province_breaks_ties_only() -> None:
     other = match_place("Phường Bến Nghé, Quận 1, TP Hồ Chí Minh", hint_province="56")
     assert other is not None and other.province_code == "79"
 
-
-def test_speed() -> None:
-    t0 = time.perf_counter()
-    _gazetteer.cache_clear()
-    _gazetteer()
-    load = time.perf_counter() - t0
-    sentence = "Tôi phản ánh tình trạng ngập úng tại đường Trần Phú, phường Lộc Thọ, TP Nha Trang kéo dài."
-    n = 500
-    t0 = time.perf_counter()
-    for _ in range(n):
-        find_place(sentence)
-    per_call = (time.perf_counter() - t0) / n
-    print(f"\nplaces: load {load * 1e3:.0f} ms, find_place {per_call * 1e3:.3f} ms/sentence")
-    assert load < 0.5
-    assert per_call < 0.0005
