@@ -1,13 +1,16 @@
-"""The RQ jobs: plain functions of a journal row id, idempotent, so running one twice changes nothing.
+"""The RQ jobs: plain functions of journal row ids, idempotent, so running one twice changes nothing.
 
-Each job first takes a lease on its row in the journal; a row already done, or held by another
-worker, makes the job a no-op.
+Each job carries a batch of rows (see pakn/queue.py for why).  It first takes a lease on its rows in the
+journal; rows already done, or held by another worker, are skipped.  Whatever happens to a row is
+recorded in the journal; the job then tells the queue it is done with its rows.
 """
 
 from __future__ import annotations
 
 import logging
 import random
+from collections import Counter
+from collections.abc import Sequence
 from datetime import timedelta
 
 import orjson
@@ -16,75 +19,87 @@ from channels import submission_from_journal
 from dispatcher.contract import case_payload, encode, idempotency_key
 from dispatcher.sinks import Outcome
 from normalizer import normalize as run_normalizer
-from pakn.records import NormalizationResult, Verdict
-from pakn.runtime import get_runtime
+from pakn.journal import StoredAmendment, StoredSubmission, Verdicted
+from pakn.records import NormalizationResult, NormalizedCase, Severity, Verdict
+from pakn.runtime import Runtime, get_runtime
 
 log = logging.getLogger(__name__)
 
 
-def normalize(submission_id: int) -> str:
+def normalize(submission_ids: Sequence[int]) -> dict[str, int]:
     runtime = get_runtime()
     journal = runtime.journal
-    stored = journal.claim_submission(submission_id, timedelta(seconds=runtime.settings.job_lease_seconds))
-    if stored is None:
-        return "skipped"
-    submission = submission_from_journal(stored, journal.amendments_of(submission_id))
-    result = run_normalizer(submission, runtime.context)
+    lease = timedelta(seconds=runtime.settings.job_lease_seconds)
+    claimed = journal.claim_submissions(submission_ids, lease)
+    amendments = journal.amendments_of_many([s.id for s in claimed]) if claimed else {}
+    verdicts = [verdict_for(runtime, stored, amendments.get(stored.id, [])) for stored in claimed]
+    forward_ids = journal.finish_normalizations(verdicts)
+    if forward_ids:
+        runtime.queues.enqueue_dispatch(forward_ids)
+    runtime.queues.done("normalize", submission_ids)
+    # Codes and counts only: submissions may carry personal data, which never goes to the logs.
+    counts = Counter(v.result.verdict.value for v in verdicts)
+    log.info("normalized %d of %d: %s", len(claimed), len(submission_ids), dict(counts))
+    return dict(counts)
+
+
+def verdict_for(runtime: Runtime, stored: StoredSubmission, amendments: list[StoredAmendment]) -> Verdicted:
+    try:
+        submission = submission_from_journal(stored, amendments)
+    except Exception as error:  # a raw payload its channel cannot read: rejected, the original kept
+        log.warning("submission %s unreadable: %s", stored.tracking_code, type(error).__name__)
+        finding = runtime.context.finding("channel", "unreadable", Severity.REJECT)
+        result = NormalizationResult(Verdict.REJECTED, (finding,), NormalizedCase())
+    else:
+        result = run_normalizer(submission, runtime.context)
     payload = key = None
     if result.verdict is Verdict.ACCEPTED:
         payload = encode(case_payload(stored, result)).decode()
         key = idempotency_key(stored)
-    forward_id = journal.finish_normalization(
-        submission_id, result, payload, key, notification_for(result, stored.tracking_code)
-    )
-    if forward_id is not None:
-        runtime.queues.enqueue_dispatch([forward_id])
-    # Codes and counts only: submissions may carry personal data, which never goes to the logs.
-    log.info(
-        "normalized %s: %s %s", stored.tracking_code, result.verdict.value, [f.code for f in result.findings]
-    )
-    return result.verdict.value
+    return Verdicted(stored.id, result, payload, key, notification_for(runtime, result, stored.tracking_code))
 
 
-def notification_for(result: NormalizationResult, tracking_code: str) -> tuple[str, str] | None:
+def notification_for(runtime: Runtime, result: NormalizationResult, tracking_code: str) -> tuple[str, str]:
     """What the citizen is told about the verdict, from the message catalog."""
-    messages = get_runtime().catalog.messages
+    messages = runtime.catalog.messages
     if result.verdict is Verdict.ACCEPTED:
         return ("accepted", messages.text("notification", "accepted", tracking_code=tracking_code))
-    reasons = "\n".join(f"- {f.message}" for f in result.findings if f.severity.value != "info")
+    reasons = "\n".join(f"- {f.message}" for f in result.findings if f.severity is not Severity.INFO)
     kind = result.verdict.value
     return (kind, messages.text("notification", kind, tracking_code=tracking_code, reasons=reasons))
 
 
 def backoff(attempt: int, base: float, cap: float) -> timedelta:
-    """Exponential backoff with full jitter (AWS architecture blog): spreads retries of many cases."""
+    """Exponential backoff with full jitter (AWS architecture blog): spreads the retries of many cases."""
     return timedelta(seconds=random.uniform(0, min(cap, base * 2 ** (attempt - 1))))
 
 
-def dispatch(forward_id: int) -> str:
+def dispatch(forward_ids: Sequence[int]) -> dict[str, int]:
     runtime = get_runtime()
     settings = runtime.settings
     journal = runtime.journal
-    forward = journal.claim_forward(forward_id, timedelta(seconds=settings.job_lease_seconds))
-    if forward is None:
-        return "skipped"
-    tracking_code = orjson.loads(forward.payload)["tracking_code"]
-    delivery = runtime.sink.deliver(forward.idempotency_key, tracking_code, forward.payload.encode())
-    if delivery.outcome is Outcome.DELIVERED:
-        stored = journal.get(forward.submission_id)
-        journal.forward_delivered(forward, stored.received_at if stored else forward.created_at)
-        return "delivered"
-    if delivery.outcome is Outcome.RETRY and forward.attempts < settings.forward_max_attempts:
-        delay = backoff(
-            forward.attempts, settings.forward_backoff_base_seconds, settings.forward_backoff_max_seconds
-        )
-        journal.forward_retry_later(forward, delivery.detail, delay)
-        log.warning(
-            "forward %s failed (%s), retry in %.1fs", tracking_code, delivery.detail, delay.total_seconds()
-        )
-        return "retry"
-    journal.forward_failed(forward, delivery.detail)
-    log.error(
-        "forward %s failed for good after %d attempts: %s", tracking_code, forward.attempts, delivery.detail
+    forwards = journal.claim_forwards(forward_ids, timedelta(seconds=settings.job_lease_seconds))
+    deliveries = runtime.sink.deliver_many(
+        [(f.idempotency_key, orjson.loads(f.payload)["tracking_code"], f.payload.encode()) for f in forwards]
     )
-    return "failed"
+    delivered = [f for f, d in zip(forwards, deliveries, strict=True) if d.outcome is Outcome.DELIVERED]
+    journal.forwards_delivered(delivered)
+    outcomes: Counter[str] = Counter(delivered=len(delivered))
+    for forward, delivery in zip(forwards, deliveries, strict=True):
+        if delivery.outcome is Outcome.DELIVERED:
+            continue
+        if delivery.outcome is Outcome.RETRY and forward.attempts < settings.forward_max_attempts:
+            delay = backoff(
+                forward.attempts, settings.forward_backoff_base_seconds, settings.forward_backoff_max_seconds
+            )
+            journal.forward_retry_later(forward, delivery.detail, delay)
+            outcomes["retry"] += 1
+            log.warning("forward %d: %s; retry in %.1fs", forward.id, delivery.detail, delay.total_seconds())
+        else:
+            journal.forward_failed(forward, delivery.detail)
+            outcomes["failed"] += 1
+            log.error(
+                "forward %d failed after %d attempts: %s", forward.id, forward.attempts, delivery.detail
+            )
+    runtime.queues.done("dispatch", forward_ids)
+    return dict(outcomes)

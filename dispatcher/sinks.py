@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -37,8 +38,11 @@ class Delivery:
     detail: str = ""
 
 
+Parcel = tuple[str, str, bytes]  # idempotency key, tracking code, body
+
+
 class Sink(Protocol):
-    def deliver(self, idempotency_key: str, tracking_code: str, body: bytes) -> Delivery: ...
+    def deliver_many(self, parcels: Sequence[Parcel]) -> list[Delivery]: ...
 
 
 def sign(secret: bytes, timestamp: int, body: bytes) -> str:
@@ -53,26 +57,40 @@ class SqlSink:
         self.engine = make_engine(url)
         self._writer = writer(self.engine)
 
-    def deliver(self, idempotency_key: str, tracking_code: str, body: bytes) -> Delivery:
-        try:
-            with self._writer.begin() as conn:
-                exists = conn.execute(
-                    select(cases.c.id).where(cases.c.idempotency_key == idempotency_key)
-                ).first()
-                if exists is None:
-                    conn.execute(
-                        insert(cases).values(
-                            idempotency_key=idempotency_key,
-                            tracking_code=tracking_code,
-                            payload=body.decode(),
-                            received_at=utcnow(),
+    def deliver_many(self, parcels: Sequence[Parcel]) -> list[Delivery]:
+        """All in one transaction; a key the store already has counts as delivered."""
+        if not parcels:
+            return []
+        now = utcnow()
+        for _attempt in range(3):
+            try:
+                with self._writer.begin() as conn:
+                    have = {
+                        row.idempotency_key
+                        for row in conn.execute(
+                            select(cases.c.idempotency_key).where(
+                                cases.c.idempotency_key.in_([key for key, _, _ in parcels])
+                            )
                         )
-                    )
-        except IntegrityError:
-            return Delivery(Outcome.DELIVERED, "already stored")
-        except Exception as error:  # the case store's database is down: try later
-            return Delivery(Outcome.RETRY, f"{type(error).__name__}: {error}")
-        return Delivery(Outcome.DELIVERED)
+                    }
+                    rows = [
+                        {
+                            "idempotency_key": key,
+                            "tracking_code": code,
+                            "payload": body.decode(),
+                            "received_at": now,
+                        }
+                        for key, code, body in dict((p[0], p) for p in parcels).values()
+                        if key not in have
+                    ]
+                    if rows:
+                        conn.execute(insert(cases), rows)
+            except IntegrityError:
+                continue  # another worker stored one of these keys in between: look again
+            except Exception as error:  # the case store's database is down: try later
+                return [Delivery(Outcome.RETRY, f"{type(error).__name__}: {error}")] * len(parcels)
+            return [Delivery(Outcome.DELIVERED)] * len(parcels)
+        return [Delivery(Outcome.RETRY, "conflicting concurrent deliveries")] * len(parcels)
 
 
 class HttpSink:
@@ -80,6 +98,9 @@ class HttpSink:
         self.url = url
         self.secret = secret
         self.client = httpx.Client(timeout=timeout)
+
+    def deliver_many(self, parcels: Sequence[Parcel]) -> list[Delivery]:
+        return [self.deliver(key, code, body) for key, code, body in parcels]
 
     def deliver(self, idempotency_key: str, tracking_code: str, body: bytes) -> Delivery:
         headers = {

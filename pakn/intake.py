@@ -12,6 +12,7 @@ import asyncio
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Sequence
 
 from pakn.journal import Journal, RawSubmission, Receipt
@@ -25,13 +26,19 @@ class GroupCommitWriter:
     def __init__(
         self,
         journal: Journal,
-        after_commit: Callable[[Sequence[Receipt]], None],
+        after_commit: Callable[[Sequence[int]], None],
         max_batch: int = 256,
+        enqueue_delay: float = 0.02,
     ) -> None:
+        """``after_commit`` gets the ids of newly stored submissions, gathered for up to ``enqueue_delay``
+        seconds so that one queue job carries many of them."""
         self.journal = journal
         self.after_commit = after_commit
         self.max_batch = max_batch
+        self.enqueue_delay = enqueue_delay
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._pending: list[int] = []
+        self._flush_at = 0.0
         self._thread = threading.Thread(target=self._run, name="journal-writer", daemon=True)
         self._thread.start()
 
@@ -48,8 +55,14 @@ class GroupCommitWriter:
 
     def _run(self) -> None:
         while True:
-            item = self._queue.get()
+            timeout = max(0.0, self._flush_at - time.monotonic()) if self._pending else None
+            try:
+                item = self._queue.get(timeout=timeout)
+            except queue.Empty:
+                self._flush()
+                continue
             if item is _STOP:
+                self._flush()
                 return
             batch = [item]
             stop = False
@@ -63,6 +76,8 @@ class GroupCommitWriter:
                     break
                 batch.append(more)
             self._commit(batch)  # type: ignore[arg-type]
+            if stop or len(self._pending) >= self.max_batch or time.monotonic() >= self._flush_at:
+                self._flush()
             if stop:
                 return
 
@@ -78,10 +93,18 @@ class GroupCommitWriter:
             return
         for (_, loop, future), receipt in zip(batch, receipts, strict=True):
             loop.call_soon_threadsafe(_resolve, future, receipt)
+        if not self._pending:
+            self._flush_at = time.monotonic() + self.enqueue_delay
+        self._pending.extend(r.submission_id for r in receipts if not r.duplicate)
+
+    def _flush(self) -> None:
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
         try:
-            self.after_commit([r for r in receipts if not r.duplicate])
+            self.after_commit(pending)
         except Exception:
-            # Stored but not enqueued (Redis down): the sweeper enqueues it once it is due.
+            # Stored but not enqueued (Redis down): the sweeper enqueues them once they are due.
             log.warning("enqueue after commit failed; the sweeper will pick these up", exc_info=True)
 
 

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import and_, func, insert, or_, select, true, tuple_, update
-from sqlalchemy.engine import Engine, Row
+from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import IntegrityError
 
 from pakn import tracking
@@ -71,6 +71,24 @@ class StoredAmendment:
     content_type: str
     raw: bytes
     received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Verdicted:
+    """The normalizer's result for one submission, ready to be recorded."""
+
+    submission_id: int
+    result: NormalizationResult
+    forward_payload: str | None = None
+    idempotency_key: str | None = None
+    notification: tuple[str, str] | None = None
+
+
+_STATUS_OF_VERDICT = {
+    Verdict.ACCEPTED: Status.ACCEPTED,
+    Verdict.NEEDS_INFORMATION: Status.NEEDS_INFORMATION,
+    Verdict.REJECTED: Status.REJECTED,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,15 +247,6 @@ class Journal:
             ).first()
         return _stored(row) if row else None
 
-    def amendments_of(self, submission_id: int) -> list[StoredAmendment]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(amendments)
-                .where(amendments.c.submission_id == submission_id)
-                .order_by(amendments.c.id)
-            ).all()
-        return [StoredAmendment(r.source_id, r.content_type, r.raw, r.received_at) for r in rows]
-
     def notifications_of(self, submission_id: int) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
             rows = conn.execute(
@@ -248,138 +257,165 @@ class Journal:
         return [{"kind": r.kind, "message": r.message, "created_at": r.created_at.isoformat()} for r in rows]
 
     # --- normalization ---------------------------------------------------------------------------------
-    def claim_submission(self, submission_id: int, lease: timedelta) -> StoredSubmission | None:
-        """Take a received submission for normalization, unless another worker holds it."""
+    def claim_submissions(self, submission_ids: Sequence[int], lease: timedelta) -> list[StoredSubmission]:
+        """Take received submissions for normalization, except those another worker holds (one transaction)."""
         now = utcnow()
+        claimed: list[StoredSubmission] = []
         with self._writer.begin() as conn:
-            taken = conn.execute(
-                update(submissions)
-                .where(
-                    submissions.c.id == submission_id,
-                    submissions.c.status == Status.RECEIVED.value,
-                    or_(submissions.c.lease_until.is_(None), submissions.c.lease_until < now),
+            for chunk in _chunks(list(submission_ids), 500):
+                rows = conn.execute(
+                    update(submissions)
+                    .where(
+                        submissions.c.id.in_(chunk),
+                        submissions.c.status == Status.RECEIVED.value,
+                        or_(submissions.c.lease_until.is_(None), submissions.c.lease_until < now),
+                    )
+                    .values(lease_until=now + lease, attempts=submissions.c.attempts + 1, due_at=now + lease)
+                    .returning(*submissions.c)
+                ).all()
+                claimed.extend(_stored(row) for row in rows)
+        return sorted(claimed, key=lambda stored: stored.id)
+
+    def amendments_of_many(self, submission_ids: Sequence[int]) -> dict[int, list[StoredAmendment]]:
+        found: dict[int, list[StoredAmendment]] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(list(submission_ids), 500):
+                rows = conn.execute(
+                    select(amendments).where(amendments.c.submission_id.in_(chunk)).order_by(amendments.c.id)
                 )
-                .values(lease_until=now + lease, attempts=submissions.c.attempts + 1, due_at=now + lease)
-            ).rowcount
-            if not taken:
-                return None
-            row = conn.execute(select(submissions).where(submissions.c.id == submission_id)).one()
-        return _stored(row)
+                for r in rows:
+                    found.setdefault(r.submission_id, []).append(
+                        StoredAmendment(r.source_id, r.content_type, r.raw, r.received_at)
+                    )
+        return found
 
-    def finish_normalization(
-        self,
-        submission_id: int,
-        result: NormalizationResult,
-        forward_payload: str | None,
-        idempotency_key: str | None,
-        notification: tuple[str, str] | None,
-    ) -> int | None:
-        """Record the verdict; for an accepted one, create its forward in the same transaction.
+    def finish_normalizations(self, verdicts: Sequence[Verdicted]) -> list[int]:
+        """Record verdicts, and create the forward of each accepted one, in one transaction.
 
-        Returns the forward's id (new or existing) when there is one to dispatch.
+        A verdict for a submission that is no longer ``received`` (another run got there first) changes
+        nothing.  Returns the ids of the forwards to dispatch (new, or existing and still pending).
         """
         now = utcnow()
-        status = {
-            Verdict.ACCEPTED: Status.ACCEPTED,
-            Verdict.NEEDS_INFORMATION: Status.NEEDS_INFORMATION,
-            Verdict.REJECTED: Status.REJECTED,
-        }[result.verdict]
+        forward_ids: list[int] = []
         with self._writer.begin() as conn:
-            done = conn.execute(
-                update(submissions)
-                .where(submissions.c.id == submission_id, submissions.c.status == Status.RECEIVED.value)
-                .values(
-                    status=status.value,
-                    verdict=result.verdict.value,
-                    findings=json.dumps([f.as_json() for f in result.findings], ensure_ascii=False),
-                    normalized=json.dumps(result.case.as_json(), ensure_ascii=False),
-                    category=result.case.category,
-                    confidential=result.case.confidential,
-                    lease_until=None,
-                    due_at=None,
-                    updated_at=now,
-                    waiting_since=now if status is Status.NEEDS_INFORMATION else None,
-                    reminded_at=None,
-                )
-            ).rowcount
-            if notification is not None and done:
-                kind, message = notification
-                conn.execute(
-                    insert(notifications).values(
-                        submission_id=submission_id, kind=kind, message=message, created_at=now
-                    )
-                )
-            if forward_payload is None or idempotency_key is None:
-                return None
-            existing = conn.execute(
-                select(forwards.c.id).where(forwards.c.submission_id == submission_id)
-            ).scalar_one_or_none()
-            if existing is not None:
-                return int(existing)
-            if not done:
-                return None
-            return int(
-                conn.execute(
-                    insert(forwards)
-                    .values(
-                        submission_id=submission_id,
-                        idempotency_key=idempotency_key,
-                        payload=forward_payload,
-                        state=ForwardState.PENDING,
-                        attempts=0,
-                        due_at=now + self.stale_after,
-                        created_at=now,
-                    )
-                    .returning(forwards.c.id)
-                ).scalar_one()
-            )
+            for verdict in verdicts:
+                forward_id = self._finish_one(conn, verdict, now)
+                if forward_id is not None:
+                    forward_ids.append(forward_id)
+        return forward_ids
 
-    # --- forwarding ------------------------------------------------------------------------------------
-    def claim_forward(self, forward_id: int, lease: timedelta) -> Forward | None:
-        now = utcnow()
-        with self._writer.begin() as conn:
-            taken = conn.execute(
-                update(forwards)
-                .where(
-                    forwards.c.id == forward_id,
-                    forwards.c.state == ForwardState.PENDING,
-                    or_(forwards.c.lease_until.is_(None), forwards.c.lease_until < now),
+    def _finish_one(self, conn: Connection, verdict: Verdicted, now: datetime) -> int | None:
+        result = verdict.result
+        status = _STATUS_OF_VERDICT[result.verdict]
+        done = conn.execute(
+            update(submissions)
+            .where(submissions.c.id == verdict.submission_id, submissions.c.status == Status.RECEIVED.value)
+            .values(
+                status=status.value,
+                verdict=result.verdict.value,
+                findings=json.dumps([f.as_json() for f in result.findings], ensure_ascii=False),
+                normalized=json.dumps(result.case.as_json(), ensure_ascii=False),
+                category=result.case.category,
+                confidential=result.case.confidential,
+                lease_until=None,
+                due_at=None,
+                updated_at=now,
+                waiting_since=now if status is Status.NEEDS_INFORMATION else None,
+                reminded_at=None,
+            )
+        ).rowcount
+        if verdict.notification is not None and done:
+            kind, message = verdict.notification
+            conn.execute(
+                insert(notifications).values(
+                    submission_id=verdict.submission_id, kind=kind, message=message, created_at=now
                 )
-                .values(lease_until=now + lease, attempts=forwards.c.attempts + 1, due_at=now + lease)
-            ).rowcount
-            if not taken:
-                return None
-            row = conn.execute(select(forwards).where(forwards.c.id == forward_id)).one()
-        return Forward(
-            row.id,
-            row.submission_id,
-            row.idempotency_key,
-            row.payload,
-            row.state,
-            row.attempts,
-            row.created_at,
+            )
+        if verdict.forward_payload is None or verdict.idempotency_key is None:
+            return None
+        existing = conn.execute(
+            select(forwards.c.id, forwards.c.state).where(forwards.c.submission_id == verdict.submission_id)
+        ).first()
+        if existing is not None:
+            return int(existing.id) if existing.state == ForwardState.PENDING else None
+        if not done:
+            return None
+        return int(
+            conn.execute(
+                insert(forwards)
+                .values(
+                    submission_id=verdict.submission_id,
+                    idempotency_key=verdict.idempotency_key,
+                    payload=verdict.forward_payload,
+                    state=ForwardState.PENDING,
+                    attempts=0,
+                    due_at=now + self.stale_after,
+                    created_at=now,
+                )
+                .returning(forwards.c.id)
+            ).scalar_one()
         )
 
-    def forward_delivered(self, forward: Forward, received_at: datetime) -> None:
+    # --- forwarding ------------------------------------------------------------------------------------
+    def claim_forwards(self, forward_ids: Sequence[int], lease: timedelta) -> list[Forward]:
+        """Take pending forwards, except those another worker holds: no case is sent by two at once."""
+        now = utcnow()
+        claimed: list[Forward] = []
+        with self._writer.begin() as conn:
+            for chunk in _chunks(list(forward_ids), 500):
+                rows = conn.execute(
+                    update(forwards)
+                    .where(
+                        forwards.c.id.in_(chunk),
+                        forwards.c.state == ForwardState.PENDING,
+                        or_(forwards.c.lease_until.is_(None), forwards.c.lease_until < now),
+                    )
+                    .values(lease_until=now + lease, attempts=forwards.c.attempts + 1, due_at=now + lease)
+                    .returning(
+                        forwards.c.id,
+                        forwards.c.submission_id,
+                        forwards.c.idempotency_key,
+                        forwards.c.payload,
+                        forwards.c.state,
+                        forwards.c.attempts,
+                        forwards.c.created_at,
+                    )
+                ).all()
+                claimed.extend(Forward(*row) for row in rows)
+        return sorted(claimed, key=lambda forward: forward.id)
+
+    def forwards_delivered(self, delivered: Sequence[Forward]) -> None:
+        """Mark forwards delivered and their submissions forwarded, in one transaction."""
+        if not delivered:
+            return
         now = utcnow()
         with self._writer.begin() as conn:
-            conn.execute(
-                update(forwards)
-                .where(forwards.c.id == forward.id)
-                .values(
-                    state=ForwardState.DELIVERED,
-                    delivered_at=now,
-                    lease_until=None,
-                    due_at=None,
-                    last_error=None,
-                    latency_seconds=(now - received_at).total_seconds(),
+            received = {
+                row.id: row.received_at
+                for chunk in _chunks([f.submission_id for f in delivered], 500)
+                for row in conn.execute(
+                    select(submissions.c.id, submissions.c.received_at).where(submissions.c.id.in_(chunk))
                 )
-            )
-            conn.execute(
-                update(submissions)
-                .where(submissions.c.id == forward.submission_id)
-                .values(status=Status.FORWARDED.value, updated_at=now)
-            )
+            }
+            for forward in delivered:
+                conn.execute(
+                    update(forwards)
+                    .where(forwards.c.id == forward.id)
+                    .values(
+                        state=ForwardState.DELIVERED,
+                        delivered_at=now,
+                        lease_until=None,
+                        due_at=None,
+                        last_error=None,
+                        latency_seconds=(now - received.get(forward.submission_id, now)).total_seconds(),
+                    )
+                )
+            for chunk in _chunks([f.submission_id for f in delivered], 500):
+                conn.execute(
+                    update(submissions)
+                    .where(submissions.c.id.in_(chunk))
+                    .values(status=Status.FORWARDED.value, updated_at=now)
+                )
 
     def forward_retry_later(self, forward: Forward, error: str, delay: timedelta) -> None:
         now = utcnow()

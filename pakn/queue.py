@@ -1,12 +1,16 @@
-"""RQ queues on Redis: enqueue in pipelines with deterministic job ids, and look up what is queued.
+"""RQ queues on Redis: one job per batch of journal rows, and a map of which rows each job carries.
 
-Job ids are derived from journal rows (``pakn-normalize-42``, ``pakn-dispatch-7``), so the sweeper
-can ask Redis whether a row's job is still waiting before enqueueing it again.
+A job carries many rows (``normalize([41, 42, 43])``): RQ's bookkeeping costs milliseconds per job,
+which at one job per row would cap the gateway well below its intake rate.  The in-flight hash
+(``<prefix>:inflight:<kind>``, row id → job id) lets the sweeper ask, per row, whether its job is still
+waiting in Redis before enqueueing the row again; a job removes its rows when it is done.  If Redis
+loses everything, the hash goes with the queue and the sweeper re-enqueues every due row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +21,8 @@ from rq.job import Job
 NORMALIZE = "dispatcher.jobs.normalize"
 DISPATCH = "dispatcher.jobs.dispatch"
 
-# A job that is waiting: re-enqueueing it would only add a no-op run.
+# A job that is waiting: re-enqueueing its rows would only add no-op work.  A ``started`` job is not
+# waiting: the sweeper only asks about rows whose lease ran out, so that job's worker died mid-job.
 _WAITING = {"queued", "scheduled", "deferred"}
 
 
@@ -34,9 +39,10 @@ def connect(url: str) -> Redis:
 
 
 class Queues:
-    def __init__(self, connection: Redis, prefix: str = "pakn") -> None:
+    def __init__(self, connection: Redis, prefix: str = "pakn", batch_size: int = 200) -> None:
         self.connection = connection
         self.prefix = prefix
+        self.batch_size = batch_size
         self.normalize = Queue(f"{prefix}-normalize", connection=connection)
         self.dispatch = Queue(f"{prefix}-dispatch", connection=connection)
 
@@ -45,42 +51,58 @@ class Queues:
         # Dispatch first: a case already normalized is the one closest to its citizen's answer.
         return [self.dispatch, self.normalize]
 
-    def job_id(self, kind: str, row_id: int) -> str:
-        """Unique per gateway (QUEUE_NAME), so gateways sharing one Redis never mix their jobs."""
-        return f"{self.prefix}-{kind}-{row_id}"
+    def _inflight(self, kind: str) -> str:
+        return f"{self.prefix}:inflight:{kind}"
 
-    def enqueue_normalize(self, submission_ids: Iterable[int]) -> None:
+    def enqueue_normalize(self, submission_ids: Sequence[int]) -> None:
         self._enqueue(self.normalize, NORMALIZE, "normalize", submission_ids)
 
-    def enqueue_dispatch(self, forward_ids: Iterable[int]) -> None:
+    def enqueue_dispatch(self, forward_ids: Sequence[int]) -> None:
         self._enqueue(self.dispatch, DISPATCH, "dispatch", forward_ids)
 
-    def _enqueue(self, queue: Queue, func: str, kind: str, ids: Iterable[int]) -> None:
-        jobs = [
-            Queue.prepare_data(
-                func, args=(row_id,), job_id=self.job_id(kind, row_id), result_ttl=0, failure_ttl=7 * 86400
-            )
-            for row_id in ids
-        ]
-        if not jobs:
+    def _enqueue(self, queue: Queue, func: str, kind: str, ids: Sequence[int]) -> None:
+        if not ids:
             return
         with self.connection.pipeline() as pipe:
+            jobs = []
+            for start in range(0, len(ids), self.batch_size):
+                batch = list(ids[start : start + self.batch_size])
+                job_id = f"{self.prefix}-{kind}-{uuid.uuid4().hex}"
+                jobs.append(
+                    Queue.prepare_data(
+                        func, args=(batch,), job_id=job_id, result_ttl=0, failure_ttl=7 * 86400
+                    )
+                )
+                pipe.hset(self._inflight(kind), mapping=dict.fromkeys(batch, job_id))
             queue.enqueue_many(jobs, pipeline=pipe)
             pipe.execute()
 
+    def done(self, kind: str, ids: Sequence[int]) -> None:
+        """A job has finished with these rows (whatever their outcome is recorded in the journal)."""
+        if ids:
+            self.connection.hdel(self._inflight(kind), *ids)
+
     def not_waiting(self, kind: str, ids: Sequence[int]) -> list[int]:
-        """Those of ``ids`` whose job is not waiting in Redis (finished, failed, lost, or killed mid-run)."""
+        """Those of ``ids`` whose job is not waiting in Redis (none, finished, failed, lost with Redis)."""
         if not ids:
             return []
+        job_ids = self.connection.hmget(self._inflight(kind), list(ids))
+        distinct = sorted({_text(j) for j in job_ids if j})
         with self.connection.pipeline() as pipe:
-            for row_id in ids:
-                pipe.hget(Job.key_for(self.job_id(kind, row_id)), "status")
-            statuses = pipe.execute()
-        return [
-            row_id
-            for row_id, status in zip(ids, statuses, strict=True)
-            if (status.decode() if status else None) not in _WAITING
-        ]
+            for distinct_id in distinct:
+                pipe.hget(Job.key_for(distinct_id), "status")
+            statuses = dict(zip(distinct, pipe.execute(), strict=True))
+        orphans = []
+        for row_id, job_id in zip(ids, job_ids, strict=True):
+            found = statuses.get(_text(job_id)) if job_id else None
+            status = _text(found) if found else None
+            if status not in _WAITING:
+                orphans.append(row_id)
+        return orphans
 
     def depth(self) -> dict[str, int]:
         return {queue.name: queue.count for queue in self.all}
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from pakn.intake import GroupCommitWriter
-from pakn.journal import Receipt
 from pakn.responses import JSONResponse
 from pakn.runtime import get_runtime
 
@@ -20,12 +19,7 @@ def create_app() -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = get_runtime()
-        queues = runtime.queues
-
-        def enqueue(receipts: Sequence[Receipt]) -> None:
-            queues.enqueue_normalize([r.submission_id for r in receipts])
-
-        app.state.intake = GroupCommitWriter(runtime.journal, enqueue)
+        app.state.intake = GroupCommitWriter(runtime.journal, runtime.queues.enqueue_normalize)
         try:
             yield
         finally:

@@ -6,7 +6,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 from pakn.db import make_engine
-from pakn.journal import Journal, RawSubmission
+from pakn.journal import Journal, RawSubmission, Verdicted
 from pakn.migrate import upgrade
 from pakn.records import Channel, NormalizationResult, NormalizedCase, Status, Verdict
 
@@ -51,37 +51,42 @@ def test_the_same_identity_from_many_threads_makes_one_submission(journal_url: s
 def test_only_one_worker_holds_a_submission_and_a_lease_expires(journal_url: str) -> None:
     journal = journal_for(journal_url)
     (receipt,) = journal.record([raw("lease")])
-    assert journal.claim_submission(receipt.submission_id, timedelta(seconds=30)) is not None
-    assert journal.claim_submission(receipt.submission_id, timedelta(seconds=30)) is None
-    journal2 = journal_for(journal_url)
-    (other,) = journal2.record([raw("short-lease")])
-    assert journal2.claim_submission(other.submission_id, timedelta(seconds=-1)) is not None
-    assert journal2.claim_submission(other.submission_id, timedelta(seconds=30)) is not None, "expired lease"
+    (other,) = journal.record([raw("other")])
+    ids = [receipt.submission_id, other.submission_id]
+    assert [s.id for s in journal.claim_submissions([receipt.submission_id], timedelta(seconds=30))] == ids[:1]
+    assert [s.id for s in journal.claim_submissions(ids, timedelta(seconds=30))] == ids[1:], "first one is held"
+    (short,) = journal.record([raw("short-lease")])
+    assert journal.claim_submissions([short.submission_id], timedelta(seconds=-1))
+    assert journal.claim_submissions([short.submission_id], timedelta(seconds=30)), "an expired lease frees it"
 
 
 def test_an_accepted_verdict_creates_exactly_one_forward(journal_url: str) -> None:
     journal = journal_for(journal_url)
     (receipt,) = journal.record([raw("fwd")])
-    journal.claim_submission(receipt.submission_id, timedelta(seconds=30))
+    journal.claim_submissions([receipt.submission_id], timedelta(seconds=30))
     result = NormalizationResult(Verdict.ACCEPTED, (), NormalizedCase(content="x"))
-    forward_id = journal.finish_normalization(receipt.submission_id, result, "{}", "key-1", None)
-    assert forward_id is not None
+    verdict = Verdicted(receipt.submission_id, result, "{}", "key-1")
+    (forward_id,) = journal.finish_normalizations([verdict])
     # A second run of the same job (worker killed after commit, job re-enqueued) changes nothing.
-    again = journal.finish_normalization(receipt.submission_id, result, "{}", "key-1", None)
-    assert again == forward_id
+    assert journal.finish_normalizations([verdict]) == [forward_id]
+    (forward,) = journal.claim_forwards([forward_id], timedelta(seconds=30))
+    assert journal.claim_forwards([forward_id], timedelta(seconds=30)) == [], "no case is sent by two at once"
+    journal.forwards_delivered([forward])
+    assert journal.finish_normalizations([verdict]) == [], "a delivered forward is never dispatched again"
     stored = journal.get(receipt.submission_id)
-    assert stored is not None and stored.status is Status.ACCEPTED
-    assert journal.stats()["forwards"] == {"pending": 1}
+    assert stored is not None and stored.status is Status.FORWARDED
+    assert journal.stats()["forwards"] == {"delivered": 1}
 
 
 def test_amendments_only_for_a_submission_waiting_for_information(journal_url: str) -> None:
     journal = journal_for(journal_url)
     (receipt,) = journal.record([raw("amend")])
     assert not journal.amend(receipt.submission_id, raw("completion-1"))
-    journal.claim_submission(receipt.submission_id, timedelta(seconds=30))
+    journal.claim_submissions([receipt.submission_id], timedelta(seconds=30))
     result = NormalizationResult(Verdict.NEEDS_INFORMATION, (), NormalizedCase())
-    journal.finish_normalization(receipt.submission_id, result, None, None, ("needs_information", "..."))
+    journal.finish_normalizations([Verdicted(receipt.submission_id, result, notification=("needs_information", "."))])
     assert journal.amend(receipt.submission_id, raw("completion-1", b'{"location": "y"}'))
     stored = journal.get(receipt.submission_id)
     assert stored is not None and stored.status is Status.RECEIVED
-    assert [a.raw for a in journal.amendments_of(receipt.submission_id)] == [b'{"location": "y"}']
+    found = journal.amendments_of_many([receipt.submission_id])[receipt.submission_id]
+    assert [a.raw for a in found] == [b'{"location": "y"}']

@@ -44,8 +44,6 @@ def test_every_single_mistyped_symbol_is_caught() -> None:
                     assert tracking.parse(body[:position] + symbol + body[position + 1 :]) is None
 
 
-@pytest.mark.parametrize(
-    "text", ["", "PAKN", "PAKN-1234", "PAKN-UUUU-UUUU", "hello world", "PAKN-1234-56789"]
-)
+@pytest.mark.parametrize("text", ["", "PAKN", "PAKN-1234", "PAKN-UUUU-UUUU", "hello world", "PAKN-1234-56789"])
 def test_garbage_is_not_a_code(text: str) -> None:
     assert tracking.parse(text) is None
