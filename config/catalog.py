@@ -30,6 +30,8 @@ class Messages:
 @dataclass(frozen=True, slots=True)
 class RequiredFields:
     by_channel: Mapping[str, tuple[str, ...]]
+    min_content_letters: int = 12
+    greetings: tuple[str, ...] = ()
 
     def for_channel(self, channel: str) -> tuple[str, ...]:
         return self.by_channel.get(channel, self.by_channel["default"])
@@ -55,6 +57,10 @@ def load_catalog(data_dir: Path) -> Catalog:
         data_dir=data_dir,
         messages=Messages(MappingProxyType({k: MappingProxyType(v) for k, v in messages.items()})),
         required_fields=RequiredFields(
-            MappingProxyType({channel: tuple(spec["required"]) for channel, spec in required.items()})
+            MappingProxyType(
+                {channel: tuple(spec["required"]) for channel, spec in required.items() if "required" in spec}
+            ),
+            min_content_letters=int(required.get("content", {}).get("min_letters", 12)),
+            greetings=tuple(required.get("content", {}).get("greetings", ())),
         ),
     )

@@ -24,8 +24,17 @@ def normalize(submission: Submission, context: Context) -> NormalizationResult:
 def _context(data_dir: str, province_code: str, timezone: str) -> Context:
     from pathlib import Path
 
+    from normalizer.fields.classify import load_categories, load_kinds
+    from normalizer.fields.workdays import load_holidays
+
+    folder = Path(data_dir)
     return Context(
-        catalog=load_catalog(Path(data_dir)), province_code=province_code, timezone=ZoneInfo(timezone)
+        catalog=load_catalog(folder),
+        province_code=province_code,
+        timezone=ZoneInfo(timezone),
+        categories=load_categories(folder / "categories.toml"),
+        kinds=load_kinds(folder / "kinds.toml"),
+        holidays=load_holidays(folder / "holidays.toml"),
     )
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from config.catalog import Catalog
+from normalizer.fields.classify import CategoryTable, KindTable
 from pakn.records import (
     Finding,
     NormalizationResult,
@@ -38,11 +39,14 @@ class EarlierCase:
 
 @dataclass(frozen=True, slots=True)
 class Context:
-    """Everything the rules may consult besides the submission itself."""
+    """Everything the rules may consult besides the submission itself (all loaded once per process)."""
 
     catalog: Catalog
     province_code: str
     timezone: ZoneInfo
+    categories: CategoryTable
+    kinds: KindTable
+    holidays: frozenset[date]
     earlier_cases: Callable[[Submission], Sequence[EarlierCase]] = lambda _submission: ()
 
     def finding(

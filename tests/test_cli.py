@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
+
 from pakn.cli import PROCESSES
-from tests.conftest import PAKN, REPO, gateway_env
+from tests.conftest import PAKN, REPO, SYSTEM_REDIS, Gateway, gateway_env, wait_until
 from tests.samples import submission
 
 
@@ -49,3 +54,33 @@ def test_procfile_declares_the_processes_pakn_run_starts() -> None:
             name, command = line.split(":", 1)
             declared[name.strip()] = command.split()
     assert declared == {name: ["pakn", *args] for name, args in PROCESSES.items()}
+
+
+def test_normalize_gives_what_the_worker_recorded(make_gateway: Callable[..., Gateway]) -> None:
+    """The same raw submissions through the worker and through `pakn normalize` give the same result."""
+    gateway = make_gateway(REDIS_URL=SYSTEM_REDIS)
+    gateway.start_all()
+    no_diacritics = submission(2, content="Den duong truoc nha so 3 khong sang, nguoi dan di lai nguy hiem lam.")
+    elsewhere = submission(4, location="phố Hàng Bài, quận Hoàn Kiếm, Hà Nội")
+    incomplete = {"content": "Tôi tên là Trần Thị Bình, tối qua lúc 21h có vụ vỡ ống nước lớn gây ngập đường."}
+    bodies = [submission(0), no_diacritics, elsewhere, incomplete]
+    for body in bodies:
+        assert httpx.post(f"{gateway.url}/api/v1/submissions", json=body, timeout=10).status_code == 202
+    journal = gateway.data_dir / "journal.db"
+
+    def recorded() -> list[tuple[bytes, str, str, str, str]]:
+        with sqlite3.connect(journal) as conn:
+            rows = conn.execute(
+                "select raw, received_at, verdict, findings, normalized from submissions order by id"
+            ).fetchall()
+        return rows if all(row[2] for row in rows) and len(rows) == len(bodies) else []
+
+    rows = wait_until(recorded, 30, "the worker's verdicts")
+    assert [row[2] for row in rows] == ["accepted", "needs_information", "rejected", "needs_information"]
+    for raw, received_at, verdict, findings, normalized in rows:
+        when = datetime.fromisoformat(received_at).replace(tzinfo=UTC).isoformat()
+        result = gateway.pakn("normalize", "-", "--received-at", when, input=raw)
+        cli = json.loads(result.stdout)
+        assert cli["verdict"] == verdict
+        assert cli["findings"] == json.loads(findings)
+        assert cli["case"] == json.loads(normalized)

@@ -138,6 +138,17 @@ class CategoryTable:
     urgent_due_working_days: int
     _index: _PhraseIndex
     _owner: Mapping[str, tuple[str, bool, int]]  # phrase as configured -> (code, urgent, n words)
+    urgent_objects: re.Pattern[str] | None = None
+    urgent_failures: re.Pattern[str] | None = None
+
+    def urgent_pair_in(self, text: str) -> bool:
+        """An infrastructure object and a failure in the same sentence ([urgent_pairs])."""
+        if self.urgent_objects is None or self.urgent_failures is None:
+            return False
+        for sentence in _SENTENCES.split(text.casefold()):
+            if self.urgent_objects.search(sentence) and self.urgent_failures.search(sentence):
+                return True
+        return False
 
     def by_code(self, code: str) -> Category:
         return next(c for c in self.categories if c.code == code)
@@ -181,7 +192,19 @@ def load_categories(path: Path | str) -> CategoryTable:
         urgent_due_working_days=int(defaults.get("urgent_due_working_days", 1)),
         _index=_PhraseIndex.build(spelled.values()),
         _owner=MappingProxyType({spelled[k]: (c, u, len(k.split())) for k, (c, u) in owner.items()}),
+        urgent_objects=_any_phrase(raw.get("urgent_pairs", {}).get("objects", ())),
+        urgent_failures=_any_phrase(raw.get("urgent_pairs", {}).get("failures", ())),
     )
+
+
+_SENTENCES = re.compile(r"[.!?;\n]+")
+
+
+def _any_phrase(phrases: Iterable[str]) -> re.Pattern[str] | None:
+    words = sorted({unicodedata.normalize("NFC", p).casefold() for p in phrases}, key=len, reverse=True)
+    if not words:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)")
 
 
 def classify(text: str, categories: CategoryTable) -> Classification:
@@ -204,6 +227,7 @@ def classify(text: str, categories: CategoryTable) -> Classification:
         matched.append(phrase)
         scores[code] = scores.get(code, 0.0) + n_words + (1.0 if is_urgent else 0.0)
         first_at.setdefault(code, pos)
+    urgent = urgent or categories.urgent_pair_in(text)
     code = max(scores, key=lambda k: (scores[k], -first_at[k])) if scores else categories.fallback
     cat = categories.by_code(code)
     if urgent:

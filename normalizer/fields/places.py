@@ -587,3 +587,9 @@ def is_in_jurisdiction(match: PlaceMatch | None, province_code: str) -> bool | N
             return None
         code = mapped
     return match.province_code == code
+
+
+def province_name(province_code: str) -> str | None:
+    """The official name of a (new) province, e.g. "56" → "Tỉnh Khánh Hòa"."""
+    unit = _gazetteer().units.get((P, province_code.strip().zfill(2)))
+    return unit.name if unit else None

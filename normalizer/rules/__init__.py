@@ -1,14 +1,31 @@
-"""The rules, in the order they run.  A new rule is one module here plus one line in RULES."""
+"""The rules, in the order they run.  A new rule is one module here plus one line in RULES.
+
+Every rule runs on every submission, so the citizen hears about every problem at once.
+"""
 
 from __future__ import annotations
 
 from normalizer.pipeline import Rule
+from normalizer.rules.classification import Classification
 from normalizer.rules.contact import Contact
 from normalizer.rules.decode import DecodeText
+from normalizer.rules.extract import ExtractFromContent
+from normalizer.rules.identity import Identity
+from normalizer.rules.incident_time import IncidentTime
+from normalizer.rules.kind import KindOfSubmission
+from normalizer.rules.language import Language
+from normalizer.rules.place import Place
 from normalizer.rules.required import RequiredFields
 
 RULES: tuple[Rule, ...] = (
     DecodeText(),
+    ExtractFromContent(),
+    Language(),
+    IncidentTime(),
+    Place(),
     Contact(),
+    Identity(),
     RequiredFields(),
+    Classification(),
+    KindOfSubmission(),
 )

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import replace
 from types import MappingProxyType
 
 from normalizer.pipeline import Context, Draft, Outcome
-from pakn.records import FIELD_NAMES, PlaceMatch
-
-
-def _clean(value: str | bytes | None) -> str | None:
-    if value is None:
-        return None
-    text = value.decode("utf-8", errors="replace") if isinstance(value, bytes) else value
-    text = unicodedata.normalize("NFC", text).strip()
-    return text or None
+from normalizer.text import decode_bytes, repair_text
+from pakn.records import FIELD_NAMES, Finding, PlaceMatch, Severity
 
 
 class DecodeText:
@@ -24,7 +16,36 @@ class DecodeText:
 
     def check(self, draft: Draft, context: Context) -> Outcome:
         fields = draft.submission.fields
-        texts = {name: _clean(getattr(fields, name)) for name in FIELD_NAMES}
+        texts: dict[str, str | None] = {}
+        repairs: dict[str, str] = {}
+        for name in FIELD_NAMES:
+            value = getattr(fields, name)
+            if value is None:
+                texts[name] = None
+                continue
+            if isinstance(value, bytes):
+                decoded = decode_bytes(value)
+                text, method = (
+                    decoded.text,
+                    decoded.encoding
+                    if decoded.repaired
+                    or decoded.encoding
+                    not in (
+                        "utf-8",
+                        "utf-8-sig",
+                    )
+                    else None,
+                )
+            else:
+                repaired = repair_text(value)
+                text, method = repaired.text, repaired.method if repaired.changed else None
+            if method and method != "nfc":
+                repairs[name] = method
+            texts[name] = text.strip() or None
+        findings: list[Finding] = [
+            context.finding(self.name, "encoding-repaired", Severity.INFO, field, encoding=method)
+            for field, method in repairs.items()
+        ]
         location = texts["location"]
         case = replace(
             draft.case,
@@ -34,4 +55,4 @@ class DecodeText:
             incident_time_text=texts["incident_time"],
             location=PlaceMatch(text=location) if location else None,
         )
-        return Outcome(Draft(draft.submission, MappingProxyType(texts), case, draft.facts))
+        return Outcome(Draft(draft.submission, MappingProxyType(texts), case, draft.facts), tuple(findings))

@@ -2,27 +2,41 @@
 
 from __future__ import annotations
 
+import re
+
 from normalizer.pipeline import Context, Draft, Outcome
 from pakn.records import Finding, Severity
+
+_WORDS = re.compile(r"\w+")
 
 
 class RequiredFields:
     name = "required-fields"
-    description = "Content, time, place, name and a way to reach the submitter must be present."
+    description = "Content (substantive), time, place, name and a way to reach the submitter must be present."
 
     def check(self, draft: Draft, context: Context) -> Outcome:
-        required = context.catalog.required_fields.for_channel(draft.submission.channel.value)
+        settings = context.catalog.required_fields
+        required = settings.for_channel(draft.submission.channel.value)
+        case = draft.case
         present = {
-            "content": bool(draft.case.content),
-            "incident_time": bool(draft.case.incident_time or draft.case.incident_time_text),
-            "location": draft.case.location is not None,
-            "name": bool(draft.case.name),
-            "contact": bool(draft.case.phone or draft.case.phone_text or draft.case.email),
+            "content": substantive(case.content, settings.greetings, settings.min_content_letters),
+            "incident_time": bool(case.incident_time or case.incident_time_text),
+            "location": case.location is not None,
+            "name": bool(case.name),
+            "contact": bool(case.phone or case.phone_text or case.email),
         }
-        findings: list[Finding] = []
-        for field in required:
-            if not present.get(field, True):
-                findings.append(
-                    context.finding(self.name, f"missing-{field}", Severity.NEEDS_INFORMATION, field)
-                )
+        findings: list[Finding] = [
+            context.finding(self.name, f"missing-{field}", Severity.NEEDS_INFORMATION, field)
+            for field in required
+            if not present.get(field, True)
+        ]
         return Outcome(draft, tuple(findings))
+
+
+def substantive(content: str, greetings: tuple[str, ...], min_letters: int) -> bool:
+    """Content says something once the courtesy words are taken out ("Xin chào ad" says nothing)."""
+    text = content.casefold()
+    for phrase in sorted(greetings, key=len, reverse=True):
+        text = re.sub(rf"(?<!\w){re.escape(phrase)}(?!\w)", " ", text)
+    letters = sum(len(word) for word in _WORDS.findall(text) if not word.isdigit())
+    return letters >= min_letters

@@ -1,0 +1,36 @@
+"""Rule: the place matched to the post-2025 administrative units; outside the province is rejected."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from normalizer.fields.places import is_in_jurisdiction, match_place, province_name
+from normalizer.pipeline import Context, Draft, Outcome
+from pakn.records import Severity
+
+
+class Place:
+    name = "place"
+    description = "Matches the place (old addresses too) to a province and commune; another province is rejected."
+
+    def check(self, draft: Draft, context: Context) -> Outcome:
+        current = draft.case.location
+        if current is None:
+            return Outcome(draft)
+        match = current if current.province_code else match_place(current.text, hint_province=context.province_code)
+        if match is None:
+            return Outcome(draft)
+        draft = replace(draft, case=replace(draft.case, location=match))
+        if is_in_jurisdiction(match, context.province_code) is False:
+            finding = context.finding(
+                self.name,
+                "outside-jurisdiction",
+                Severity.REJECT,
+                "location",
+                detail={"province_code": match.province_code},
+                place=match.text,
+                province=match.province or "",
+                jurisdiction=province_name(context.province_code) or context.province_code,
+            )
+            return Outcome(draft, (finding,))
+        return Outcome(draft)
