@@ -70,17 +70,13 @@ def main() -> None:
     drop = None
     if args.database == "postgresql":
         overrides["DATABASE_URL"], drop = new_postgres_database()
-    gateway = Gateway(
-        data_dir, gateway_env(data_dir, STALE_AFTER_SECONDS="30", **overrides), int(overrides["PORT"])
-    )
+    gateway = Gateway(data_dir, gateway_env(data_dir, STALE_AFTER_SECONDS="30", **overrides), int(overrides["PORT"]))
     try:
         gateway.start_all(workers=args.workers)
         started = time.perf_counter()
         request_latencies = asyncio.run(post_all(gateway.url, args.count, args.concurrency))
         accepted = time.perf_counter() - started
-        wait_until(
-            lambda: case_count(data_dir / "casestore.db") >= args.count, 600, "all cases", interval=0.05
-        )
+        wait_until(lambda: case_count(data_dir / "casestore.db") >= args.count, 600, "all cases", interval=0.05)
         delivered = time.perf_counter() - started
         journal = create_engine(gateway.env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'journal.db'}")
         with journal.connect() as conn:
@@ -101,8 +97,7 @@ def main() -> None:
         f"p99 {percentile(request_latencies, 0.99) * 1000:.1f} ms"
     )
     print(
-        f"all cases in the case store after {delivered:.2f} s "
-        f"({args.count / delivered:.0f} submissions/s end to end)"
+        f"all cases in the case store after {delivered:.2f} s ({args.count / delivered:.0f} submissions/s end to end)"
     )
     print(
         f"  receipt→delivery p50 {statistics.median(e2e):.2f} s, p99 {percentile(e2e, 0.99):.2f} s, "

@@ -15,8 +15,9 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
@@ -41,23 +42,31 @@ _BARE = {**dict.fromkeys("àáảãạ", "a"), **dict.fromkeys("èéẻẽẹ", 
 _WORD = re.compile(r"\w+|[^\w\s]")  # punctuation is a token: phrases do not cross it
 
 
-def _retone_word(w: str) -> str:
-    """Old-style "hoà", "khoẻ", "thuỷ" -> new-style "hòa", "khỏe", "thủy" (not "quý": qu is an onset)."""
-    if len(w) < 2 or w[-1] not in _BARE:
-        return w
-    prev = w[-2]
-    if prev == "o" and w[-1] in _O_TONE:
-        return w[:-2] + _O_TONE[w[-1]] + _BARE[w[-1]]
-    if prev == "u" and w[-1] in _U_TONE and not w[:-1].endswith("qu"):
-        return w[:-2] + _U_TONE[w[-1]] + "y"
-    return w
+# Old-style "hoà", "khoẻ", "thuỷ" -> new-style "hòa", "khỏe", "thủy" (not "quý": qu is an onset).  One
+# regex pass over the text: far cheaper than a Python call per word.
+_OLD_TONE = re.compile(r"o([àáảãạèéẻẽẹ])(?!\w)|(?<!q)u([ỳýỷỹỵ])(?!\w)")
+_OLD_TONE_HINT = re.compile(r"[ou][àáảãạèéẻẽẹỳýỷỹỵ](?!\w)")  # a quick scan first: most texts have none
 
 
-def _words(text: str) -> list[str]:
-    """Lower-case words in NFC with new-style tone placement: the form phrases are compared in."""
+def _retone(match: re.Match[str]) -> str:
+    if match.group(1):
+        mark = match.group(1)
+        return _O_TONE[mark] + _BARE[mark]
+    return _U_TONE[match.group(2)] + "y"
+
+
+@lru_cache(maxsize=64)
+def _words(text: str) -> tuple[str, ...]:
+    """Lower-case words in NFC with new-style tone placement: the form phrases are compared in.
+
+    Cached: the classification and the kind of a submission read the same content.
+    """
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
-    return [w if w.isascii() else _retone_word(w) for w in _WORD.findall(text.lower())]
+    text = text.lower()
+    if _OLD_TONE_HINT.search(text):
+        text = _OLD_TONE.sub(_retone, text)
+    return tuple(_WORD.findall(text))
 
 
 def canon(text: str) -> str:
@@ -65,7 +74,7 @@ def canon(text: str) -> str:
     return " ".join(_words(text))
 
 
-def _plain(words: list[str]) -> list[str]:
+def _plain(words: Sequence[str]) -> list[str]:
     return [w if w.isascii() else fold(w) for w in words]
 
 
@@ -84,8 +93,8 @@ class _PhraseIndex:
         marked: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         plain: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         for phrase in phrases:
-            m = tuple(_words(phrase))
-            p = tuple(_plain(list(m)))
+            m = _words(phrase)
+            p = tuple(_plain(m))
             if not m:
                 continue
             marked.setdefault(m[0], []).append((m, phrase))
@@ -100,22 +109,24 @@ class _PhraseIndex:
         """(word position, phrase as configured) for each longest, non-overlapping occurrence."""
         return self.find_words(_words(text))
 
-    def find_words(self, marked_words: list[str]) -> list[tuple[int, str]]:
+    def find_words(self, marked_words: Sequence[str]) -> list[tuple[int, str]]:
         # Typed with diacritics (mostly): compare with them.  A few stray marks do not make it so.
-        n_marked = sum(1 for w in marked_words if not w.isascii())
+        n_marked = len(marked_words) - sum(map(str.isascii, marked_words))
         has_marks = n_marked > 0 and n_marked >= 0.2 * len(marked_words)
         words = marked_words if has_marks else _plain(marked_words)
         index = self.marked if has_marks else self.plain
+        if index.keys().isdisjoint(words):  # no phrase can start anywhere: a set check in C
+            return []
         out: list[tuple[int, str]] = []
-        i = 0
-        while i < len(words):
-            for seq, phrase in index.get(words[i], ()):
+        after = 0  # matches do not overlap: the next may start only after the last one ends
+        for i in [i for i, word in enumerate(words) if word in index]:
+            if i < after:
+                continue
+            for seq, phrase in index[words[i]]:
                 if tuple(words[i : i + len(seq)]) == seq:
                     out.append((i, phrase))
-                    i += len(seq)
+                    after = i + len(seq)
                     break
-            else:
-                i += 1
         return out
 
 
@@ -145,7 +156,10 @@ class CategoryTable:
         """An infrastructure object and a failure in the same sentence ([urgent_pairs])."""
         if self.urgent_objects is None or self.urgent_failures is None:
             return False
-        for sentence in _SENTENCES.split(text.casefold()):
+        folded = text.casefold()
+        if not self.urgent_objects.search(folded):  # most texts: no infrastructure object at all
+            return False
+        for sentence in _SENTENCES.split(folded):
             if self.urgent_objects.search(sentence) and self.urgent_failures.search(sentence):
                 return True
         return False

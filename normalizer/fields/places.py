@@ -19,7 +19,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from pakn.records import PlaceMatch
@@ -59,6 +59,7 @@ def _name_key(name: str) -> str:
     return _key(_TOKEN.findall(fold(unicodedata.normalize("NFC", name))))
 
 
+@lru_cache(maxsize=16384)
 def _tone_key(text: str) -> str:
     """Compare-only form that ignores where the tone mark sits (``Hoà`` = ``Hòa``, ``thuỷ`` = ``thủy``)."""
     out = []
@@ -149,8 +150,7 @@ def _gazetteer() -> _Gazetteer:
         if code == new_code and (P, code) in units and units[(P, code)].name == name:
             continue  # same province, same name: already indexed as a new province
         t, short = _split_type(name)
-        add(prov, _Unit(LP, code, name, t, short, new_code),
-            [*aliases, *_EXTRA_LEGACY_PROVINCE_ALIASES.get(code, ())])
+        add(prov, _Unit(LP, code, name, t, short, new_code), [*aliases, *_EXTRA_LEGACY_PROVINCE_ALIASES.get(code, ())])
     for code, prov_code, name, aliases in raw["communes"]:
         t, short = _split_type(name)
         add(comm, _Unit(C, code, name, t, short, prov_code), aliases)
@@ -232,13 +232,21 @@ def _lookup(g: _Gazetteer, levels: frozenset[str], key: str) -> tuple[_Unit, ...
 
 
 def _match_name(
-    g: _Gazetteer, text: str, folded: str, toks: list[_Tok], i: int, levels: frozenset[str],
-    marker_type: str | None, start: int, whole_segment_end: int | None = None,
+    g: _Gazetteer,
+    text: str,
+    folded: str,
+    toks: list[_Tok],
+    i: int,
+    levels: frozenset[str],
+    marker_type: str | None,
+    start: int,
+    whole_segment_end: int | None = None,
 ) -> _Mention | None:
     """Longest known name starting at token ``i``; names do not cross commas or other punctuation."""
     n_max = 1
     while (
-        n_max < _MAX_NAME_TOKENS and i + n_max < len(toks)
+        n_max < _MAX_NAME_TOKENS
+        and i + n_max < len(toks)
         and _NAME_GAP.fullmatch(folded, toks[i + n_max - 1].end, toks[i + n_max].start)
     ):
         n_max += 1
@@ -273,8 +281,11 @@ def _marker_at(text: str, folded: str, toks: list[_Tok], i: int) -> tuple[int, f
             # abbreviations: "P.", "Q1", "TP " — not the stray letter of a word or a time like 14h30
             after = folded[tok.end : tok.end + 1]
             upper = text[tok.start].isupper()
-            if not (after == "." or upper or (i + n < len(toks) and toks[i + n].text.isdigit()
-                                               and toks[i + n].start == tok.end)):
+            if not (
+                after == "."
+                or upper
+                or (i + n < len(toks) and toks[i + n].text.isdigit() and toks[i + n].start == tok.end)
+            ):
                 continue
             if seq == ("h",) and i > 0 and toks[i - 1].end == tok.start and toks[i - 1].text.isdigit():
                 continue
@@ -321,13 +332,13 @@ def _mentions(text: str, folded: str, segments: bool) -> list[_Mention]:
             if chained and all_levels:
                 mention = _match_name(g, text, folded, toks, i, all_levels, None, tok.start)
             elif i in seg_starts:
-                mention = _match_name(g, text, folded, toks, i, frozenset(_LEVEL_RANK), None, tok.start,
-                                      whole_segment_end=seg_starts[i])
+                mention = _match_name(
+                    g, text, folded, toks, i, frozenset(_LEVEL_RANK), None, tok.start, whole_segment_end=seg_starts[i]
+                )
             elif (i > 0 and toks[i - 1].text in _LOCATIVES) or (
                 i > 1 and (toks[i - 2].text, toks[i - 1].text) in _LOCATIVE_PAIRS
             ):
-                mention = _match_name(g, text, folded, toks, i, frozenset({_DISTRICT, _PROVINCE}), None,
-                                      tok.start)
+                mention = _match_name(g, text, folded, toks, i, frozenset({_DISTRICT, _PROVINCE}), None, tok.start)
             else:
                 m = _match_name(g, text, folded, toks, i, frozenset({_PROVINCE}), None, tok.start)
                 if m is not None and _is_capitalised(text, [t for t in toks if m.start <= t.start < m.end]):
@@ -396,8 +407,11 @@ def _resolve(chain: list[_Mention], hint_province: str | None) -> _Resolved:
     districts: list[_Unit] = []
     for m in chain:
         for u in m.candidates:
-            if (u.kind == LD and (not prov_votes or u.province in prov_votes)
-                    and m.marker_type in (None, "Thành phố", u.type)):
+            if (
+                u.kind == LD
+                and (not prov_votes or u.province in prov_votes)
+                and m.marker_type in (None, "Thành phố", u.type)
+            ):
                 districts.append(u)
     district_codes = {d.code for d in districts}
 
@@ -439,8 +453,7 @@ def _resolve(chain: list[_Mention], hint_province: str | None) -> _Resolved:
         else:
             commune_unit = u
     if commune_unit is not None:
-        return _Resolved(g.units[(P, commune_unit.province)], commune_unit,
-                         _old_name(g, old) if old else None, 2)
+        return _Resolved(g.units[(P, commune_unit.province)], commune_unit, _old_name(g, old) if old else None, 2)
     # no commune: a district (old) or a province
     if districts:
         provs = {d.province for d in districts}
@@ -450,16 +463,18 @@ def _resolve(chain: list[_Mention], hint_province: str | None) -> _Resolved:
         if len(provs) == 1:
             d = districts[0]
             island = g.units.get((C, d.target)) if d.target else None
-            return _Resolved(g.units[(P, d.province)], island,
-                             _old_name(g, d) if len(districts) == 1 else None, 2 if island else 1)
+            return _Resolved(
+                g.units[(P, d.province)], island, _old_name(g, d) if len(districts) == 1 else None, 2 if island else 1
+            )
     if prov_votes:
         top = max(prov_votes.values())
         winners = [p for p, v in prov_votes.items() if v == top]
         if len(winners) > 1 and hint_province in winners:
             winners = [hint_province]
         if len(winners) == 1:
-            old_name = next((g.units[(LP, c)].name for c in sorted(legacy_provs)
-                             if g.units[(LP, c)].province == winners[0]), None)
+            old_name = next(
+                (g.units[(LP, c)].name for c in sorted(legacy_provs) if g.units[(LP, c)].province == winners[0]), None
+            )
             return _Resolved(g.units[(P, winners[0])], None, old_name, 1)
     if best is not None and tie:
         return _Resolved(None, None, None, 0)

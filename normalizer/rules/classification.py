@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from normalizer.fields.classify import classify
 from normalizer.fields.workdays import add_working_days
 from normalizer.pipeline import Context, Draft, Outcome
+from pakn.records import evolve
 
 
 class Classification:
@@ -17,7 +16,7 @@ class Classification:
         result = classify(draft.case.content, context.categories)
         received = draft.submission.received_at.astimezone(context.timezone)
         due = add_working_days(received, result.due_working_days, context.holidays)
-        case = replace(
+        case = evolve(
             draft.case, category=result.category, urgency="urgent" if result.urgent else "normal", due_at=due
         )
-        return Outcome(replace(draft, case=case).with_facts(category_words=result.matched))
+        return Outcome(draft.with_case(case).with_facts(category_words=result.matched))

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from normalizer.fields.contacts import normalize_email
 from normalizer.fields.phones import normalize_phone
 from normalizer.pipeline import Context, Draft, Outcome
-from pakn.records import Finding, Severity
+from pakn.records import Finding, Severity, evolve
 
 
 class Contact:
@@ -27,5 +25,5 @@ class Contact:
         email = normalize_email(email_text) if email_text else None
         if email_text and email is None:
             findings.append(context.finding(self.name, "invalid-email", Severity.INFO, "email", email=email_text))
-        case = replace(draft.case, phone=phone, phone_text=phone_text, email=email)
-        return Outcome(replace(draft, case=case), tuple(findings))
+        case = evolve(draft.case, phone=phone, phone_text=phone_text, email=email)
+        return Outcome(draft.with_case(case), tuple(findings))

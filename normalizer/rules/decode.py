@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from types import MappingProxyType
 
 from normalizer.pipeline import Context, Draft, Outcome
 from normalizer.text import decode_bytes, repair_text
-from pakn.records import FIELD_NAMES, Finding, PlaceMatch, Severity
+from pakn.records import FIELD_NAMES, Finding, PlaceMatch, Severity, evolve
 
 
 class DecodeText:
@@ -47,7 +46,7 @@ class DecodeText:
             for field, method in repairs.items()
         ]
         location = texts["location"]
-        case = replace(
+        case = evolve(
             draft.case,
             content=texts["content"] or "",
             name=texts["name"],

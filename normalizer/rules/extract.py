@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from types import MappingProxyType
 
 from normalizer.fields.contacts import find_emails, find_name
@@ -10,7 +9,7 @@ from normalizer.fields.phones import find_phones
 from normalizer.fields.places import find_place
 from normalizer.fields.times import find_incident_time
 from normalizer.pipeline import Context, Draft, Outcome
-from pakn.records import PlaceMatch
+from pakn.records import PlaceMatch, evolve
 
 
 def _names_a_place(place: PlaceMatch) -> bool:
@@ -49,7 +48,7 @@ class ExtractFromContent:
         if not found:
             return Outcome(draft)
         texts = MappingProxyType({**draft.texts, **found})
-        case = replace(
+        case = evolve(
             draft.case,
             name=found.get("name", draft.case.name),
             incident_time_text=found.get("incident_time", draft.case.incident_time_text),

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from normalizer.fields.contacts import normalize_name
 from normalizer.pipeline import Context, Draft, Outcome
+from pakn.records import evolve
 
 
 class Identity:
@@ -16,4 +15,4 @@ class Identity:
         name = draft.text("name")
         if not name:
             return Outcome(draft)
-        return Outcome(replace(draft, case=replace(draft.case, name=normalize_name(name) or None)))
+        return Outcome(draft.with_case(evolve(draft.case, name=normalize_name(name) or None)))

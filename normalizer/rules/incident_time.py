@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from normalizer.fields.times import parse_incident_time
 from normalizer.pipeline import Context, Draft, Outcome
-from pakn.records import Finding, Severity
+from pakn.records import Finding, Severity, evolve
 
 
 class IncidentTime:
@@ -20,7 +18,7 @@ class IncidentTime:
         parsed = parse_incident_time(text, draft.submission.received_at)
         if parsed is None:  # kept as written: the citizen did state a time
             return Outcome(draft)
-        case = replace(draft.case, incident_time=parsed.value, incident_time_text=text)
+        case = evolve(draft.case, incident_time=parsed.value, incident_time_text=text)
         findings: tuple[Finding, ...] = ()
         if parsed.in_future:
             findings = (
@@ -28,4 +26,4 @@ class IncidentTime:
                     self.name, "incident-time-in-future", Severity.NEEDS_INFORMATION, "incident_time", time=text
                 ),
             )
-        return Outcome(replace(draft, case=case), findings)
+        return Outcome(draft.with_case(case), findings)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from normalizer.fields.classify import kind_of_submission
 from normalizer.pipeline import Context, Draft, Outcome
+from pakn.records import evolve
 
 
 class KindOfSubmission:
@@ -15,4 +14,4 @@ class KindOfSubmission:
     def check(self, draft: Draft, context: Context) -> Outcome:
         decision = kind_of_submission(draft.case.content, context.kinds)
         confidential = draft.case.confidential or decision.confidential
-        return Outcome(replace(draft, case=replace(draft.case, kind=decision.kind, confidential=confidential)))
+        return Outcome(draft.with_case(evolve(draft.case, kind=decision.kind, confidential=confidential)))

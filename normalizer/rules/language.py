@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from normalizer.pipeline import Context, Draft, Outcome
 from normalizer.text import decide_language, language_name_en, language_name_vi
-from pakn.records import Severity
+from pakn.records import Severity, evolve
 
 
 class Language:
@@ -15,14 +13,14 @@ class Language:
 
     def check(self, draft: Draft, context: Context) -> Outcome:
         decision = decide_language(draft.case.content)
-        case = replace(draft.case, language=decision.language if decision.kind == "other" else "vi")
+        case = evolve(draft.case, language=decision.language if decision.kind == "other" else "vi")
         if decision.kind == "undecided":  # short answers are never judged on language
-            case = replace(draft.case, language=None)
-            return Outcome(replace(draft, case=case))
+            case = evolve(draft.case, language=None)
+            return Outcome(draft.with_case(case))
         detail = {"kind": decision.kind, "marked_ratio": round(decision.marked_ratio, 3)}
         if decision.kind == "vi_no_diacritics":
             finding = context.finding(self.name, "no-diacritics", Severity.NEEDS_INFORMATION, "content", detail=detail)
-            return Outcome(replace(draft, case=case), (finding,))
+            return Outcome(draft.with_case(case), (finding,))
         if decision.kind == "other":
             finding = context.finding(
                 self.name,
@@ -33,5 +31,5 @@ class Language:
                 language_vi=language_name_vi(decision.language),
                 language_en=language_name_en(decision.language),
             )
-            return Outcome(replace(draft, case=case), (finding,))
-        return Outcome(replace(draft, case=case))
+            return Outcome(draft.with_case(case), (finding,))
+        return Outcome(draft.with_case(case))

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from normalizer.fields.places import is_in_jurisdiction, match_place, province_name
 from normalizer.pipeline import Context, Draft, Outcome
-from pakn.records import Severity
+from pakn.records import Severity, evolve
 
 
 class Place:
@@ -20,7 +18,7 @@ class Place:
         match = current if current.province_code else match_place(current.text, hint_province=context.province_code)
         if match is None:
             return Outcome(draft)
-        draft = replace(draft, case=replace(draft.case, location=match))
+        draft = draft.with_case(evolve(draft.case, location=match))
         if is_in_jurisdiction(match, context.province_code) is False:
             finding = context.finding(
                 self.name,

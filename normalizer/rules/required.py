@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from normalizer.pipeline import Context, Draft, Outcome
 from pakn.records import Finding, Severity
@@ -35,8 +36,21 @@ class RequiredFields:
 
 def substantive(content: str, greetings: tuple[str, ...], min_letters: int) -> bool:
     """Content says something once the courtesy words are taken out ("Xin chào ad" says nothing)."""
-    text = content.casefold()
-    for phrase in sorted(greetings, key=len, reverse=True):
-        text = re.sub(rf"(?<!\w){re.escape(phrase)}(?!\w)", " ", text)
-    letters = sum(len(word) for word in _WORDS.findall(text) if not word.isdigit())
-    return letters >= min_letters
+    # Letters only add up: if a prefix (cut at a space) is already substantive, so is the whole.
+    cut = content.find(" ", 200)
+    if 0 < cut < len(content) - 1 and substantive(content[:cut], greetings, min_letters):
+        return True
+    text = _courtesy(greetings).sub(" ", content.casefold())
+    letters = 0
+    for word in _WORDS.findall(text):
+        if not word.isdigit():
+            letters += len(word)
+            if letters >= min_letters:
+                return True
+    return False
+
+
+@lru_cache(maxsize=8)
+def _courtesy(greetings: tuple[str, ...]) -> re.Pattern[str]:
+    words = sorted((g.casefold() for g in greetings), key=len, reverse=True) or ["(?!)"]
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)")
