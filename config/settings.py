@@ -82,6 +82,10 @@ class Settings(BaseSettings):
     close_after_working_days: int = Field(
         default=5, description="Working days after the reminder before it closes as not eligible."
     )
+    repeat_window_days: int = Field(
+        default=30, description="How far back a resend or a copy of the same content is looked for."
+    )
+    notify_max_attempts: int = Field(default=10, description="Tries to send a citizen a message.")
     config_data_dir: Path | None = Field(
         default=None,
         description="Folder with editable data (messages.vi.toml, required_fields.toml, ...). "

@@ -11,6 +11,7 @@ import logging
 import random
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
 
 import orjson
@@ -18,9 +19,13 @@ import orjson
 from channels import submission_from_journal
 from dispatcher.contract import case_payload, encode, idempotency_key
 from dispatcher.sinks import Outcome
+from normalizer import Context
 from normalizer import normalize as run_normalizer
+from normalizer.fields.similarity import contact_keys, content_key
+from pakn.db import utcnow
 from pakn.journal import StoredAmendment, StoredSubmission, Verdicted
-from pakn.records import NormalizationResult, NormalizedCase, Severity, Verdict
+from pakn.notify import notifier_for
+from pakn.records import EarlierCase, NormalizationResult, NormalizedCase, Severity, Verdict
 from pakn.runtime import Runtime, get_runtime
 
 log = logging.getLogger(__name__)
@@ -32,10 +37,16 @@ def normalize(submission_ids: Sequence[int]) -> dict[str, int]:
     lease = timedelta(seconds=runtime.settings.job_lease_seconds)
     claimed = journal.claim_submissions(submission_ids, lease)
     amendments = journal.amendments_of_many([s.id for s in claimed]) if claimed else {}
-    verdicts = [verdict_for(runtime, stored, amendments.get(stored.id, [])) for stored in claimed]
-    forward_ids = journal.finish_normalizations(verdicts)
-    if forward_ids:
-        runtime.queues.enqueue_dispatch(forward_ids)
+    earlier = EarlierCases(runtime)
+    context = replace(runtime.context, earlier_cases=earlier.lookup)
+    verdicts = []
+    for stored in claimed:
+        verdict = verdict_for(runtime, context, stored, amendments.get(stored.id, []))
+        earlier.add(stored, verdict)
+        verdicts.append(verdict)
+    recorded = journal.finish_normalizations(verdicts)
+    runtime.queues.enqueue_dispatch(recorded.forward_ids)
+    runtime.queues.enqueue_notify(recorded.notification_ids)
     runtime.queues.done("normalize", submission_ids)
     # Codes and counts only: submissions may carry personal data, which never goes to the logs.
     counts = Counter(v.result.verdict.value for v in verdicts)
@@ -43,7 +54,34 @@ def normalize(submission_ids: Sequence[int]) -> dict[str, int]:
     return dict(counts)
 
 
-def verdict_for(runtime: Runtime, stored: StoredSubmission, amendments: list[StoredAmendment]) -> Verdicted:
+class EarlierCases:
+    """Repeat candidates for one batch: the journal's recent cases, plus the batch's own accepted ones
+    (two copies in one batch would otherwise not see each other)."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.journal = runtime.journal
+        self.since = utcnow() - timedelta(days=runtime.settings.repeat_window_days)
+        self.batch: list[tuple[tuple[str, ...], str | None, EarlierCase]] = []
+
+    def lookup(self, contacts: tuple[str, ...], content: str) -> list[EarlierCase]:
+        found = self.journal.earlier_cases(contacts, content or None, self.since)
+        found.extend(
+            case for keys, key, case in self.batch if (set(keys) & set(contacts)) or (content and key == content)
+        )
+        return found
+
+    def add(self, stored: StoredSubmission, verdict: Verdicted) -> None:
+        if verdict.result.verdict is Verdict.ACCEPTED:
+            keys = (verdict.contact_key,) if verdict.contact_key else ()
+            case = EarlierCase(
+                stored.tracking_code, stored.received_at, verdict.contact_key, verdict.result.case.content
+            )
+            self.batch.append((keys, verdict.content_key, case))
+
+
+def verdict_for(
+    runtime: Runtime, context: Context, stored: StoredSubmission, amendments: list[StoredAmendment]
+) -> Verdicted:
     try:
         submission = submission_from_journal(stored, amendments)
     except Exception as error:  # a raw payload its channel cannot read: rejected, the original kept
@@ -51,12 +89,21 @@ def verdict_for(runtime: Runtime, stored: StoredSubmission, amendments: list[Sto
         finding = runtime.context.finding("channel", "unreadable", Severity.REJECT)
         result = NormalizationResult(Verdict.REJECTED, (finding,), NormalizedCase())
     else:
-        result = run_normalizer(submission, runtime.context)
+        result = run_normalizer(submission, context)
     payload = key = None
     if result.verdict is Verdict.ACCEPTED:
         payload = encode(case_payload(stored, result)).decode()
         key = idempotency_key(stored)
-    return Verdicted(stored.id, result, payload, key, notification_for(runtime, result, stored.tracking_code))
+    contacts = contact_keys(result.case.phone, result.case.email)
+    return Verdicted(
+        stored.id,
+        result,
+        payload,
+        key,
+        notification_for(runtime, result, stored.tracking_code),
+        contact_key=contacts[0] if contacts else None,
+        content_key=content_key(result.case.content),
+    )
 
 
 def notification_for(runtime: Runtime, result: NormalizationResult, tracking_code: str) -> tuple[str, str]:
@@ -98,8 +145,38 @@ def dispatch(forward_ids: Sequence[int]) -> dict[str, int]:
         else:
             journal.forward_failed(forward, delivery.detail)
             outcomes["failed"] += 1
-            log.error(
-                "forward %d failed after %d attempts: %s", forward.id, forward.attempts, delivery.detail
-            )
+            log.error("forward %d failed after %d attempts: %s", forward.id, forward.attempts, delivery.detail)
     runtime.queues.done("dispatch", forward_ids)
+    return dict(outcomes)
+
+
+def notify(notification_ids: Sequence[int]) -> dict[str, int]:
+    """Send citizens their messages, each on the channel their submission came from."""
+    runtime = get_runtime()
+    settings = runtime.settings
+    journal = runtime.journal
+    claimed = journal.claim_notifications(notification_ids, timedelta(seconds=settings.job_lease_seconds))
+    sent: list[int] = []
+    outcomes: Counter[str] = Counter()
+    for notification in claimed:
+        try:
+            notifier_for(notification.channel, runtime).send(notification)
+        except Exception as error:
+            detail = f"{type(error).__name__}: {error}"
+            retry = notification.attempts < settings.notify_max_attempts
+            delay = (
+                backoff(
+                    notification.attempts, settings.forward_backoff_base_seconds, settings.forward_backoff_max_seconds
+                )
+                if retry
+                else None
+            )
+            journal.notification_retry_later(notification.id, detail, delay)
+            outcomes["retry" if retry else "failed"] += 1
+            log.warning("message %d for %s not sent: %s", notification.id, notification.channel.value, detail)
+        else:
+            sent.append(notification.id)
+    journal.notifications_sent(sent)
+    outcomes["sent"] = len(sent)
+    runtime.queues.done("notify", notification_ids)
     return dict(outcomes)

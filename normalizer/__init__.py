@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 from config.catalog import load_catalog
 from config.settings import Settings
-from normalizer.pipeline import Context, EarlierCase
-from pakn.records import NormalizationResult, Submission
+from normalizer.pipeline import Context
+from pakn.records import EarlierCase, NormalizationResult, Submission
 
 __all__ = ["Context", "EarlierCase", "context_from_settings", "normalize"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from types import MappingProxyType
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from config.catalog import Catalog
 from normalizer.fields.classify import CategoryTable, KindTable
 from pakn.records import (
+    EarlierCase,
     Finding,
     NormalizationResult,
     NormalizedCase,
@@ -24,17 +25,6 @@ from pakn.records import (
     Submission,
     Verdict,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class EarlierCase:
-    """A case the repeat rule may link to (looked up by the caller; the normalizer does no I/O)."""
-
-    tracking_code: str
-    received_at: datetime
-    phone: str | None
-    email: str | None
-    content: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +37,8 @@ class Context:
     categories: CategoryTable
     kinds: KindTable
     holidays: frozenset[date]
-    earlier_cases: Callable[[Submission], Sequence[EarlierCase]] = lambda _submission: ()
+    # Recent cases by contact keys and content key (the worker asks the journal; no I/O in the rules).
+    earlier_cases: Callable[[tuple[str, ...], str], Sequence[EarlierCase]] = lambda _contacts, _content: ()
 
     def finding(
         self,

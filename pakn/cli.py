@@ -144,9 +144,7 @@ def db_upgrade() -> None:
 @click.option("--channel", default="api", show_default=True, help="Channel whose required fields apply.")
 @click.option("--received-at", default=None, help="ISO time the submission was received (default: now).")
 @click.option("--jsonl", "force_lines", is_flag=True, help="Read JSON Lines even if the input is one line.")
-def normalize(
-    source: Any, content_type: str, channel: str, received_at: str | None, force_lines: bool
-) -> None:
+def normalize(source: Any, content_type: str, channel: str, received_at: str | None, force_lines: bool) -> None:
     """Print the normalizer's verdict for one submission (FILE or - for stdin), as JSON.
 
     Input is what the API accepts (one JSON object), or JSON Lines: one submission per line in, one
@@ -157,9 +155,7 @@ def normalize(
     data = source.read()
     when = datetime.fromisoformat(received_at) if received_at else datetime.now(UTC)
     if when.tzinfo is None:
-        raise click.BadParameter(
-            "needs a time zone, e.g. 2024-09-12T08:00:00+07:00", param_hint="--received-at"
-        )
+        raise click.BadParameter("needs a time zone, e.g. 2024-09-12T08:00:00+07:00", param_hint="--received-at")
     lines = [line for line in data.splitlines() if line.strip()]
     settings = get_settings()
     if content_type == "application/json" and (force_lines or len(lines) > 1):

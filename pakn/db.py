@@ -82,8 +82,14 @@ submissions = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Column("waiting_since", UTCDateTime),
     Column("reminded_at", UTCDateTime),
+    # For the repeat rule: who sent it (E.164 phone or email) and a key of its content.
+    Column("contact_key", String(320)),
+    Column("content_key", String(64)),
+    Column("repeat_of", String(20)),
     UniqueConstraint("channel", "source_id", name="uq_submissions_source"),
     Index("ix_submissions_status_due", "status", "due_at"),
+    Index("ix_submissions_contact_key", "contact_key"),
+    Index("ix_submissions_content_key", "content_key"),
 )
 
 # What the citizen added later to the same submission (completion form, email reply, chat answer).
@@ -129,6 +135,11 @@ notifications = Table(
     Column("message", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("due_at", UTCDateTime),
+    Column("lease_until", UTCDateTime),
+    Column("last_error", Text),
+    Index("ix_notifications_due", "sent_at", "due_at"),
 )
 
 # The embedded `sql` case store: what the downstream system received, one row per idempotency key.

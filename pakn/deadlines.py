@@ -30,14 +30,10 @@ def remind_and_close(runtime: Runtime, now: datetime) -> tuple[int, int]:
                 stored.waiting_since.astimezone(zone), settings.reminder_after_working_days, holidays
             )
             if now >= due:
-                text = messages.text(
-                    "notification", "reminder", tracking_code=stored.tracking_code, reasons=reasons
-                )
+                text = messages.text("notification", "reminder", tracking_code=stored.tracking_code, reasons=reasons)
                 reminded += runtime.journal.remind(stored.id, text)
             continue
-        due = add_working_days(
-            stored.reminded_at.astimezone(zone), settings.close_after_working_days, holidays
-        )
+        due = add_working_days(stored.reminded_at.astimezone(zone), settings.close_after_working_days, holidays)
         if now >= due:
             reason = messages.text("finding", "unanswered")
             finding = {"code": "unanswered", "severity": "reject", "message": reason, "rule": "deadline"}

@@ -81,9 +81,7 @@ class GroupCommitWriter:
             if stop:
                 return
 
-    def _commit(
-        self, batch: list[tuple[RawSubmission, asyncio.AbstractEventLoop, asyncio.Future[Receipt]]]
-    ) -> None:
+    def _commit(self, batch: list[tuple[RawSubmission, asyncio.AbstractEventLoop, asyncio.Future[Receipt]]]) -> None:
         try:
             receipts = self.journal.record([raw for raw, _, _ in batch])
         except Exception as error:

@@ -18,10 +18,12 @@ from typing import Any, TypeVar
 from sqlalchemy import and_, func, insert, or_, select, true, tuple_, update
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnElement
 
 from pakn import tracking
 from pakn.db import amendments, forwards, notifications, submissions, utcnow, writer
-from pakn.records import Channel, NormalizationResult, Status, Verdict
+from pakn.notify import Notification
+from pakn.records import Channel, EarlierCase, NormalizationResult, Status, Verdict
 
 T = TypeVar("T")
 
@@ -82,7 +84,20 @@ class Verdicted:
     forward_payload: str | None = None
     idempotency_key: str | None = None
     notification: tuple[str, str] | None = None
+    contact_key: str | None = None
+    content_key: str | None = None
 
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """What recording verdicts created: forwards to dispatch and messages to send."""
+
+    forward_ids: list[int]
+    notification_ids: list[int]
+
+
+# Submissions that became (or are becoming) cases: what a repeat is linked to.
+_CASE_STATUSES = (Status.ACCEPTED.value, Status.FORWARDED.value, Status.FAILED.value)
 
 _STATUS_OF_VERDICT = {
     Verdict.ACCEPTED: Status.ACCEPTED,
@@ -242,9 +257,7 @@ class Journal:
 
     def get_by_code(self, tracking_code: str) -> StoredSubmission | None:
         with self.engine.connect() as conn:
-            row = conn.execute(
-                select(submissions).where(submissions.c.tracking_code == tracking_code)
-            ).first()
+            row = conn.execute(select(submissions).where(submissions.c.tracking_code == tracking_code)).first()
         return _stored(row) if row else None
 
     def notifications_of(self, submission_id: int) -> list[dict[str, Any]]:
@@ -289,22 +302,22 @@ class Journal:
                     )
         return found
 
-    def finish_normalizations(self, verdicts: Sequence[Verdicted]) -> list[int]:
-        """Record verdicts, and create the forward of each accepted one, in one transaction.
+    def finish_normalizations(self, verdicts: Sequence[Verdicted]) -> Recorded:
+        """Record verdicts, the forward of each accepted one and the message to each citizen, in one
+        transaction.
 
         A verdict for a submission that is no longer ``received`` (another run got there first) changes
-        nothing.  Returns the ids of the forwards to dispatch (new, or existing and still pending).
+        nothing.  Returns the forwards to dispatch (new, or existing and still pending) and the new
+        messages to send.
         """
         now = utcnow()
-        forward_ids: list[int] = []
+        recorded = Recorded([], [])
         with self._writer.begin() as conn:
             for verdict in verdicts:
-                forward_id = self._finish_one(conn, verdict, now)
-                if forward_id is not None:
-                    forward_ids.append(forward_id)
-        return forward_ids
+                self._finish_one(conn, verdict, now, recorded)
+        return recorded
 
-    def _finish_one(self, conn: Connection, verdict: Verdicted, now: datetime) -> int | None:
+    def _finish_one(self, conn: Connection, verdict: Verdicted, now: datetime, recorded: Recorded) -> None:
         result = verdict.result
         status = _STATUS_OF_VERDICT[result.verdict]
         done = conn.execute(
@@ -322,25 +335,28 @@ class Journal:
                 updated_at=now,
                 waiting_since=now if status is Status.NEEDS_INFORMATION else None,
                 reminded_at=None,
+                contact_key=verdict.contact_key,
+                content_key=verdict.content_key,
+                repeat_of=result.case.repeat_of,
             )
         ).rowcount
         if verdict.notification is not None and done:
             kind, message = verdict.notification
-            conn.execute(
-                insert(notifications).values(
-                    submission_id=verdict.submission_id, kind=kind, message=message, created_at=now
-                )
+            recorded.notification_ids.append(
+                self._notify(conn, verdict.submission_id, kind, message, now, now + self.stale_after)
             )
         if verdict.forward_payload is None or verdict.idempotency_key is None:
-            return None
+            return
         existing = conn.execute(
             select(forwards.c.id, forwards.c.state).where(forwards.c.submission_id == verdict.submission_id)
         ).first()
         if existing is not None:
-            return int(existing.id) if existing.state == ForwardState.PENDING else None
+            if existing.state == ForwardState.PENDING:
+                recorded.forward_ids.append(int(existing.id))
+            return
         if not done:
-            return None
-        return int(
+            return
+        recorded.forward_ids.append(
             conn.execute(
                 insert(forwards)
                 .values(
@@ -353,6 +369,16 @@ class Journal:
                     created_at=now,
                 )
                 .returning(forwards.c.id)
+            ).scalar_one()
+        )
+
+    @staticmethod
+    def _notify(conn: Connection, submission_id: int, kind: str, message: str, now: datetime, due: datetime) -> int:
+        return int(
+            conn.execute(
+                insert(notifications)
+                .values(submission_id=submission_id, kind=kind, message=message, created_at=now, due_at=due)
+                .returning(notifications.c.id)
             ).scalar_one()
         )
 
@@ -440,6 +466,142 @@ class Journal:
                 .values(status=Status.FAILED.value, updated_at=now)
             )
 
+    # --- the outbox: messages to citizens -----------------------------------------------------------------
+    def claim_notifications(self, notification_ids: Sequence[int], lease: timedelta) -> list[Notification]:
+        now = utcnow()
+        taken: list[int] = []
+        with self._writer.begin() as conn:
+            for chunk in _chunks(list(notification_ids), 500):
+                taken.extend(
+                    row.id
+                    for row in conn.execute(
+                        update(notifications)
+                        .where(
+                            notifications.c.id.in_(chunk),
+                            notifications.c.sent_at.is_(None),
+                            notifications.c.due_at.is_not(None),
+                            or_(notifications.c.lease_until.is_(None), notifications.c.lease_until < now),
+                        )
+                        .values(lease_until=now + lease, attempts=notifications.c.attempts + 1, due_at=now + lease)
+                        .returning(notifications.c.id)
+                    )
+                )
+            rows = [
+                row
+                for chunk in _chunks(taken, 500)
+                for row in conn.execute(
+                    select(
+                        notifications.c.id,
+                        notifications.c.submission_id,
+                        notifications.c.kind,
+                        notifications.c.message,
+                        notifications.c.created_at,
+                        notifications.c.attempts,
+                        submissions.c.tracking_code,
+                        submissions.c.channel,
+                        submissions.c.source_id,
+                        submissions.c.raw,
+                        submissions.c.content_type,
+                    )
+                    .join(submissions, submissions.c.id == notifications.c.submission_id)
+                    .where(notifications.c.id.in_(chunk))
+                )
+            ]
+        return sorted(
+            (
+                Notification(
+                    id=r.id,
+                    submission_id=r.submission_id,
+                    tracking_code=r.tracking_code,
+                    channel=Channel(r.channel),
+                    source_id=r.source_id,
+                    raw=r.raw,
+                    content_type=r.content_type,
+                    kind=r.kind,
+                    message=r.message,
+                    created_at=r.created_at,
+                    attempts=r.attempts,
+                )
+                for r in rows
+            ),
+            key=lambda n: n.id,
+        )
+
+    def notifications_sent(self, notification_ids: Sequence[int]) -> None:
+        if not notification_ids:
+            return
+        now = utcnow()
+        with self._writer.begin() as conn:
+            for chunk in _chunks(list(notification_ids), 500):
+                conn.execute(
+                    update(notifications)
+                    .where(notifications.c.id.in_(chunk))
+                    .values(sent_at=now, lease_until=None, due_at=None, last_error=None)
+                )
+
+    def notification_retry_later(self, notification_id: int, error: str, delay: timedelta | None) -> None:
+        """Try again after ``delay``; ``None``: give up (kept with its error for `pakn stats`)."""
+        now = utcnow()
+        with self._writer.begin() as conn:
+            conn.execute(
+                update(notifications)
+                .where(notifications.c.id == notification_id)
+                .values(lease_until=None, due_at=now + delay if delay else None, last_error=error[:2000])
+            )
+
+    def due_notifications(self, now: datetime, limit: int = 1000) -> list[int]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(notifications.c.id)
+                .where(
+                    notifications.c.sent_at.is_(None),
+                    notifications.c.due_at <= now,
+                    or_(notifications.c.lease_until.is_(None), notifications.c.lease_until < now),
+                )
+                .order_by(notifications.c.due_at)
+                .limit(limit)
+            ).all()
+        return [r.id for r in rows]
+
+    # --- repeats ---------------------------------------------------------------------------------------------
+    def earlier_cases(
+        self, contact_keys: Sequence[str], content_key: str | None, since: datetime, limit: int = 50
+    ) -> list[EarlierCase]:
+        """Recent cases from the same person, or with the same content, that a new one may repeat."""
+        conditions: list[ColumnElement[bool]] = []
+        if contact_keys:
+            conditions.append(submissions.c.contact_key.in_(list(contact_keys)))
+        if content_key:
+            conditions.append(submissions.c.content_key == content_key)
+        if not conditions:
+            return []
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    submissions.c.tracking_code,
+                    submissions.c.received_at,
+                    submissions.c.contact_key,
+                    submissions.c.normalized,
+                )
+                .where(
+                    or_(*conditions),
+                    submissions.c.received_at >= since,
+                    submissions.c.status.in_(_CASE_STATUSES),
+                    submissions.c.repeat_of.is_(None),
+                )
+                .order_by(submissions.c.received_at.desc())
+                .limit(limit)
+            ).all()
+        return [
+            EarlierCase(
+                tracking_code=r.tracking_code,
+                received_at=r.received_at,
+                contact_key=r.contact_key,
+                content=json.loads(r.normalized or "{}").get("content", ""),
+            )
+            for r in rows
+        ]
+
     # --- the sweeper's view ------------------------------------------------------------------------------
     def due_submissions(self, now: datetime, limit: int = 1000) -> list[int]:
         """Received submissions nobody is working on whose time to be looked at has come."""
@@ -470,16 +632,25 @@ class Journal:
             ).all()
         return [r.id for r in rows]
 
-    def postpone(self, submission_ids: Iterable[int], forward_ids: Iterable[int], until: datetime) -> None:
+    def postpone(
+        self,
+        submission_ids: Iterable[int],
+        forward_ids: Iterable[int],
+        until: datetime,
+        notification_ids: Iterable[int] = (),
+    ) -> None:
         """Note that jobs were (re-)enqueued for these rows: look again only after ``until``."""
-        sub_ids, fwd_ids = list(submission_ids), list(forward_ids)
-        if not sub_ids and not fwd_ids:
+        work = [
+            (submissions, list(submission_ids)),
+            (forwards, list(forward_ids)),
+            (notifications, list(notification_ids)),
+        ]
+        if not any(ids for _, ids in work):
             return
         with self._writer.begin() as conn:
-            for chunk in _chunks(sub_ids, 500):
-                conn.execute(update(submissions).where(submissions.c.id.in_(chunk)).values(due_at=until))
-            for chunk in _chunks(fwd_ids, 500):
-                conn.execute(update(forwards).where(forwards.c.id.in_(chunk)).values(due_at=until))
+            for table, ids in work:
+                for chunk in _chunks(ids, 500):
+                    conn.execute(update(table).where(table.c.id.in_(chunk)).values(due_at=until))
 
     def waiting_for_information(self, since_before: datetime) -> list[StoredSubmission]:
         """Submissions waiting for the citizen whose last step (request or reminder) is older than that."""
@@ -488,9 +659,7 @@ class Journal:
                 select(submissions).where(
                     submissions.c.status == Status.NEEDS_INFORMATION.value,
                     or_(
-                        and_(
-                            submissions.c.reminded_at.is_(None), submissions.c.waiting_since <= since_before
-                        ),
+                        and_(submissions.c.reminded_at.is_(None), submissions.c.waiting_since <= since_before),
                         submissions.c.reminded_at <= since_before,
                     ),
                 )
@@ -510,11 +679,7 @@ class Journal:
                 .values(reminded_at=now, updated_at=now)
             ).rowcount
             if done:
-                conn.execute(
-                    insert(notifications).values(
-                        submission_id=submission_id, kind="reminder", message=message, created_at=now
-                    )
-                )
+                self._notify(conn, submission_id, "reminder", message, now, now)
         return bool(done)
 
     def close_unanswered(self, submission_id: int, finding: dict[str, Any], message: str) -> bool:
@@ -540,11 +705,7 @@ class Journal:
                     updated_at=now,
                 )
             )
-            conn.execute(
-                insert(notifications).values(
-                    submission_id=submission_id, kind="closed", message=message, created_at=now
-                )
-            )
+            self._notify(conn, submission_id, "closed", message, now, now)
         return True
 
     # --- operators -----------------------------------------------------------------------------------------
@@ -615,9 +776,7 @@ class Journal:
                 .where(forwards.c.state == ForwardState.FAILED)
                 .order_by(forwards.c.id)
             ).all()
-        return [
-            {"tracking_code": r.tracking_code, "attempts": r.attempts, "error": r.last_error} for r in rows
-        ]
+        return [{"tracking_code": r.tracking_code, "attempts": r.attempts, "error": r.last_error} for r in rows]
 
     def stats(self, since: datetime | None = None, until: datetime | None = None) -> dict[str, Any]:
         """Counts by channel, by status and by category, for ``pakn stats`` and reports."""
@@ -629,17 +788,13 @@ class Journal:
         where = and_(*conditions) if conditions else true()
         out: dict[str, Any] = {}
         with self.engine.connect() as conn:
-            out["total"] = conn.execute(
-                select(func.count()).select_from(submissions).where(where)
-            ).scalar_one()
+            out["total"] = conn.execute(select(func.count()).select_from(submissions).where(where)).scalar_one()
             for name, column in (
                 ("by_channel", submissions.c.channel),
                 ("by_status", submissions.c.status),
                 ("by_category", submissions.c.category),
             ):
-                rows = conn.execute(
-                    select(column, func.count()).where(where).group_by(column).order_by(column)
-                ).all()
+                rows = conn.execute(select(column, func.count()).where(where).group_by(column).order_by(column)).all()
                 out[name] = {(key if key is not None else "-"): count for key, count in rows}
             out["forwards"] = {
                 state: count

@@ -20,6 +20,7 @@ from rq.job import Job
 
 NORMALIZE = "dispatcher.jobs.normalize"
 DISPATCH = "dispatcher.jobs.dispatch"
+NOTIFY = "dispatcher.jobs.notify"
 
 # A job that is waiting: re-enqueueing its rows would only add no-op work.  A ``started`` job is not
 # waiting: the sweeper only asks about rows whose lease ran out, so that job's worker died mid-job.
@@ -45,11 +46,12 @@ class Queues:
         self.batch_size = batch_size
         self.normalize = Queue(f"{prefix}-normalize", connection=connection)
         self.dispatch = Queue(f"{prefix}-dispatch", connection=connection)
+        self.notify = Queue(f"{prefix}-notify", connection=connection)
 
     @property
     def all(self) -> list[Queue]:
         # Dispatch first: a case already normalized is the one closest to its citizen's answer.
-        return [self.dispatch, self.normalize]
+        return [self.dispatch, self.notify, self.normalize]
 
     def _inflight(self, kind: str) -> str:
         return f"{self.prefix}:inflight:{kind}"
@@ -60,6 +62,9 @@ class Queues:
     def enqueue_dispatch(self, forward_ids: Sequence[int]) -> None:
         self._enqueue(self.dispatch, DISPATCH, "dispatch", forward_ids)
 
+    def enqueue_notify(self, notification_ids: Sequence[int]) -> None:
+        self._enqueue(self.notify, NOTIFY, "notify", notification_ids)
+
     def _enqueue(self, queue: Queue, func: str, kind: str, ids: Sequence[int]) -> None:
         if not ids:
             return
@@ -68,11 +73,7 @@ class Queues:
             for start in range(0, len(ids), self.batch_size):
                 batch = list(ids[start : start + self.batch_size])
                 job_id = f"{self.prefix}-{kind}-{uuid.uuid4().hex}"
-                jobs.append(
-                    Queue.prepare_data(
-                        func, args=(batch,), job_id=job_id, result_ttl=0, failure_ttl=7 * 86400
-                    )
-                )
+                jobs.append(Queue.prepare_data(func, args=(batch,), job_id=job_id, result_ttl=0, failure_ttl=7 * 86400))
                 pipe.hset(self._inflight(kind), mapping=dict.fromkeys(batch, job_id))
             queue.enqueue_many(jobs, pipeline=pipe)
             pipe.execute()

@@ -236,6 +236,16 @@ class NormalizedCase:
 
 
 @dataclass(frozen=True, slots=True)
+class EarlierCase:
+    """A recent case a new submission may repeat (same person) or relate to (same content)."""
+
+    tracking_code: str
+    received_at: datetime
+    contact_key: str | None
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
 class NormalizationResult:
     verdict: Verdict
     findings: tuple[Finding, ...]

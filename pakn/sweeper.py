@@ -23,13 +23,15 @@ def sweep_once(runtime: Runtime) -> tuple[int, int]:
     now = utcnow()
     due_subs = queues.not_waiting("normalize", journal.due_submissions(now))
     due_fwds = queues.not_waiting("dispatch", journal.due_forwards(now))
-    if due_subs:
-        queues.enqueue_normalize(due_subs)
-    if due_fwds:
-        queues.enqueue_dispatch(due_fwds)
-    journal.postpone(due_subs, due_fwds, now + timedelta(seconds=runtime.settings.stale_after_seconds))
-    if due_subs or due_fwds:
-        log.info("sweeper enqueued %d submissions and %d forwards", len(due_subs), len(due_fwds))
+    due_notes = queues.not_waiting("notify", journal.due_notifications(now))
+    queues.enqueue_normalize(due_subs)
+    queues.enqueue_dispatch(due_fwds)
+    queues.enqueue_notify(due_notes)
+    journal.postpone(due_subs, due_fwds, now + timedelta(seconds=runtime.settings.stale_after_seconds), due_notes)
+    if due_subs or due_fwds or due_notes:
+        log.info(
+            "sweeper enqueued %d submissions, %d forwards, %d messages", len(due_subs), len(due_fwds), len(due_notes)
+        )
     from pakn.deadlines import remind_and_close
 
     remind_and_close(runtime, now)

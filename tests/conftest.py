@@ -150,9 +150,7 @@ class Gateway:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def pakn(
-        self, *args: str, check: bool = True, input: bytes | None = None
-    ) -> subprocess.CompletedProcess[bytes]:
+    def pakn(self, *args: str, check: bool = True, input: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
         result = subprocess.run(
             [*PAKN, *args], env=self.env, cwd=self.data_dir, capture_output=True, input=input, timeout=120
         )

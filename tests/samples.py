@@ -27,8 +27,7 @@ def submission(index: int, **overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "content": _ISSUES[index % len(_ISSUES)].format(n=n),
         "incident_time": f"{8 + index % 12}h{(index * 7) % 60:02d} ngày {1 + index % 28}/9/2024",
-        "location": f"số {n} đường {_STREETS[index % len(_STREETS)]}, {_WARDS[index % len(_WARDS)]}, "
-        "tỉnh Khánh Hòa",
+        "location": f"số {n} đường {_STREETS[index % len(_STREETS)]}, {_WARDS[index % len(_WARDS)]}, tỉnh Khánh Hòa",
         "name": f"{_FAMILY[index % len(_FAMILY)]} {_GIVEN[(index // len(_FAMILY)) % len(_GIVEN)]}",
         "phone": f"090{(5_000_000 + index) % 10_000_000:07d}",
         "email": f"nguoidan{n}@example.vn",

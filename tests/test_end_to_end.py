@@ -272,3 +272,68 @@ def _cases_in(path: Path) -> list[str]:
             return [row[0] for row in conn.execute("select tracking_code from cases")]
         except sqlite3.OperationalError:
             return []
+
+
+def _journal(gateway: Gateway, sql: str, *params: object) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(gateway.data_dir / "journal.db") as conn:
+        rows = conn.execute(sql, params).fetchall()
+        conn.commit()
+    return rows
+
+
+def test_a_resend_is_linked_to_the_first_case_and_a_copy_by_someone_else_is_related(
+    make_gateway: Callable[..., Gateway],
+) -> None:
+    gateway = make_gateway(REDIS_URL=SYSTEM_REDIS)
+    gateway.start_all()
+    first = post_all(gateway.url, [submission(7)])[0].json()["tracking_code"]
+    wait_until(lambda: status(gateway, first)["status"] == "forwarded", 30, "first forwarded")
+    again = submission(7, content=submission(7)["content"] + " Rất mong được giải quyết sớm.")
+    copy = submission(7, phone="0912000111", email="hangxom@example.vn", name="Lê Thị Hàng Xóm")
+    resend_code, copy_code = (r.json()["tracking_code"] for r in post_all(gateway.url, [again, copy]))
+    resend = wait_until(lambda: (s := status(gateway, resend_code))["status"] == "rejected" and s, 30, "repeat")
+    assert [r["code"] for r in resend["reasons"]] == ["repeat"]
+    assert first in resend["reasons"][0]["message"]
+    wait_until(lambda: status(gateway, copy_code)["status"] == "forwarded", 30, "copy forwarded")
+    cases = dict(sqlite_cases(gateway))
+    assert set(cases.values()) == {first, copy_code}, "the resend made no second case"
+    with sqlite3.connect(gateway.data_dir / "casestore.db") as conn:
+        (payload,) = conn.execute("select payload from cases where tracking_code = ?", (copy_code,)).fetchone()
+    assert json.loads(payload)["related_to"] == [first]
+
+
+def test_every_verdict_reaches_the_outbox_and_is_sent(make_gateway: Callable[..., Gateway]) -> None:
+    gateway = make_gateway(REDIS_URL=SYSTEM_REDIS)
+    gateway.start_all()
+    incomplete = submission(11)
+    del incomplete["location"]
+    codes = [r.json()["tracking_code"] for r in post_all(gateway.url, [submission(10), incomplete])]
+    wait_until(
+        lambda: len(_journal(gateway, "select id from notifications where sent_at is not null")) == 2, 30, "sent"
+    )
+    messages = {code: status(gateway, code)["messages"] for code in codes}
+    assert [m["kind"] for m in messages[codes[0]]] == ["accepted"]
+    assert [m["kind"] for m in messages[codes[1]]] == ["needs_information"]
+    assert codes[1] in messages[codes[1]][0]["message"] and "địa điểm" in messages[codes[1]][0]["message"]
+
+
+def test_an_unanswered_request_gets_one_reminder_then_closes(make_gateway: Callable[..., Gateway]) -> None:
+    gateway = make_gateway(REDIS_URL=SYSTEM_REDIS, REMINDER_AFTER_WORKING_DAYS="2", CLOSE_AFTER_WORKING_DAYS="3")
+    gateway.start_all()
+    incomplete = submission(12)
+    del incomplete["name"]
+    code = post_all(gateway.url, [incomplete])[0].json()["tracking_code"]
+    wait_until(lambda: status(gateway, code)["status"] == "needs_information", 30, "needs_information")
+    # Only the clock is moved: the request was sent three weeks ago.
+    _journal(
+        gateway, "update submissions set waiting_since = datetime('now', '-21 days') where tracking_code = ?", code
+    )
+    wait_until(lambda: [m["kind"] for m in status(gateway, code)["messages"]][-1] == "reminder", 30, "reminder")
+    assert status(gateway, code)["status"] == "needs_information"
+    time.sleep(1.5)
+    assert [m["kind"] for m in status(gateway, code)["messages"]].count("reminder") == 1, "one reminder only"
+    _journal(gateway, "update submissions set reminded_at = datetime('now', '-21 days') where tracking_code = ?", code)
+    closed = wait_until(lambda: (s := status(gateway, code))["status"] == "rejected" and s, 30, "closed")
+    assert closed["reasons"][-1]["code"] == "unanswered"
+    assert closed["messages"][-1]["kind"] == "closed"
+    assert "không đủ điều kiện" in closed["messages"][-1]["message"]

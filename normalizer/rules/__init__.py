@@ -15,6 +15,7 @@ from normalizer.rules.incident_time import IncidentTime
 from normalizer.rules.kind import KindOfSubmission
 from normalizer.rules.language import Language
 from normalizer.rules.place import Place
+from normalizer.rules.repeats import Repeats
 from normalizer.rules.required import RequiredFields
 
 RULES: tuple[Rule, ...] = (
@@ -28,4 +29,5 @@ RULES: tuple[Rule, ...] = (
     RequiredFields(),
     Classification(),
     KindOfSubmission(),
+    Repeats(),
 )

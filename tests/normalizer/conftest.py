@@ -16,9 +16,7 @@ def text_report(request: pytest.FixtureRequest) -> list[str]:
     return request.config.stash.setdefault(_TEXT_REPORT, [])
 
 
-def pytest_terminal_summary(
-    terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config
-) -> None:
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config) -> None:
     lines = config.stash.get(_TEXT_REPORT, None)
     if lines:
         terminalreporter.section("normalizer text corpus: accuracy per category")

@@ -34,10 +34,22 @@ def kinds() -> KindTable:
 def test_table_has_the_provincial_fields(categories: CategoryTable) -> None:
     names = [c.name for c in categories.categories]
     assert names == [
-        "Môi trường – Đô thị", "An ninh – Trật tự", "Tài nguyên và Môi trường", "Giao thông vận tải",
-        "Thông tin và Truyền thông", "Văn hóa và Thể thao", "Xây dựng", "Tư pháp", "Công Thương",
-        "Lao động – Thương binh và Xã hội", "Tài chính", "Du lịch", "Kế hoạch và Đầu tư",
-        "Giáo dục và Đào tạo", "Y tế", "Lĩnh vực khác",
+        "Môi trường – Đô thị",
+        "An ninh – Trật tự",
+        "Tài nguyên và Môi trường",
+        "Giao thông vận tải",
+        "Thông tin và Truyền thông",
+        "Văn hóa và Thể thao",
+        "Xây dựng",
+        "Tư pháp",
+        "Công Thương",
+        "Lao động – Thương binh và Xã hội",
+        "Tài chính",
+        "Du lịch",
+        "Kế hoạch và Đầu tư",
+        "Giáo dục và Đào tạo",
+        "Y tế",
+        "Lĩnh vực khác",
     ]
     assert len({c.code for c in categories.categories}) == 16
     assert categories.fallback == "linh-vuc-khac"
@@ -51,8 +63,10 @@ def test_corpus_accuracy(categories: CategoryTable) -> None:
     results = [classify(r["text"], categories) for r in rows]
     pairs = zip(results, rows, strict=True)
     both = sum(c.category == r["category"] and c.urgent == r["urgent"] for c, r in pairs)
-    print(f"\ncorpus: {len(rows)} cases, category {right_cat / len(rows):.1%}, "
-          f"urgency {right_urgent / len(rows):.1%}, both {both / len(rows):.1%}")
+    print(
+        f"\ncorpus: {len(rows)} cases, category {right_cat / len(rows):.1%}, "
+        f"urgency {right_urgent / len(rows):.1%}, both {both / len(rows):.1%}"
+    )
     assert both / len(rows) >= 0.85
 
 
@@ -152,4 +166,3 @@ def test_kind_of_submission(kinds: KindTable, text: str, kind: str, confidential
     d = kind_of_submission(text, kinds)
     assert (d.kind, d.confidential) == (kind, confidential)
     assert bool(d.matched) is (kind != "phan_anh_kien_nghi")
-

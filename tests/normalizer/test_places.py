@@ -104,33 +104,59 @@ def test_old_address_keeps_text_and_names_old_units() -> None:
 
 # (free text, place as written, province_code, commune_code)
 FIND_CASES = [
-    ("Tôi phản ánh tình trạng ngập úng tại đường Trần Phú, phường Lộc Thọ, TP Nha Trang kéo dài.",
-     "đường Trần Phú, phường Lộc Thọ, TP Nha Trang", KH, "22366"),
+    (
+        "Tôi phản ánh tình trạng ngập úng tại đường Trần Phú, phường Lộc Thọ, TP Nha Trang kéo dài.",
+        "đường Trần Phú, phường Lộc Thọ, TP Nha Trang",
+        KH,
+        "22366",
+    ),
     ("Rác thải ở xã Vĩnh Lương không được thu gom", "xã Vĩnh Lương", KH, "22333"),
     ("Khu vực chợ Đầm bị ùn tắc vào buổi sáng", "chợ Đầm", None, None),
     ("đèn đường ở khu vực phuong Loc Tho khong sang", "phuong Loc Tho", KH, "22366"),
     ("Tôi sống ở Đà Nẵng, xin hỏi thủ tục", "Đà Nẵng", DN, None),
     ("Công an huyện Cam Lâm chưa xử lý", "huyện Cam Lâm", KH, None),
-    ("Cây đổ trên đường 2/4, phường Vĩnh Phước, Nha Trang",
-     "đường 2/4, phường Vĩnh Phước, Nha Trang", KH, "22333"),
-    ("Tại số 5 hẻm 12 Nguyễn Thiện Thuật, P. Tân Lập, TP. Nha Trang có quán karaoke",
-     "số 5 hẻm 12 Nguyễn Thiện Thuật, P. Tân Lập, TP. Nha Trang", KH, "22366"),
-    ("Gia đình tôi ở thôn Phú Ân, xã Ninh Hưng, thị xã Ninh Hòa",
-     "thôn Phú Ân, xã Ninh Hưng, thị xã Ninh Hòa", KH, "22597"),
+    ("Cây đổ trên đường 2/4, phường Vĩnh Phước, Nha Trang", "đường 2/4, phường Vĩnh Phước, Nha Trang", KH, "22333"),
+    (
+        "Tại số 5 hẻm 12 Nguyễn Thiện Thuật, P. Tân Lập, TP. Nha Trang có quán karaoke",
+        "số 5 hẻm 12 Nguyễn Thiện Thuật, P. Tân Lập, TP. Nha Trang",
+        KH,
+        "22366",
+    ),
+    (
+        "Gia đình tôi ở thôn Phú Ân, xã Ninh Hưng, thị xã Ninh Hòa",
+        "thôn Phú Ân, xã Ninh Hưng, thị xã Ninh Hòa",
+        KH,
+        "22597",
+    ),
     ("Tôi ở Q.3, TP.HCM nhưng có nhà ở Khánh Hòa", "Q.3, TP.HCM", HCM, None),
-    ("Đề nghị kiểm tra công trình xây dựng tại phường Nha Trang, tỉnh Khánh Hòa",
-     "phường Nha Trang, tỉnh Khánh Hòa", KH, "22366"),
+    (
+        "Đề nghị kiểm tra công trình xây dựng tại phường Nha Trang, tỉnh Khánh Hòa",
+        "phường Nha Trang, tỉnh Khánh Hòa",
+        KH,
+        "22366",
+    ),
     ("Hôm qua tôi đi qua cầu Trần Phú thấy đèn không sáng", "cầu Trần Phú", None, None),
     ("tai duong Hung Vuong, phuong Loc Tho co nhieu o ga", "duong Hung Vuong, phuong Loc Tho", KH, "22366"),
-    ("Hàng xóm xây nhà lấn sang đất nhà tôi ở xã Cam Hải Tây, huyện Cam Lâm",
-     "xã Cam Hải Tây, huyện Cam Lâm", KH, "22453"),
+    (
+        "Hàng xóm xây nhà lấn sang đất nhà tôi ở xã Cam Hải Tây, huyện Cam Lâm",
+        "xã Cam Hải Tây, huyện Cam Lâm",
+        KH,
+        "22453",
+    ),
     ("Đường ở khu vực Bình Thạnh, TP. Hồ Chí Minh bị ngập", "Bình Thạnh, TP. Hồ Chí Minh", HCM, None),
-    ("Nước thải tràn ra phường Hàng Bạc, quận Hoàn Kiếm, Hà Nội", "phường Hàng Bạc, quận Hoàn Kiếm, Hà Nội",
-     HN, "00070"),
-    ("Ở phường Thạch Thang, quận Hải Châu rác không được thu gom", "phường Thạch Thang, quận Hải Châu",
-     DN, "20242"),
-    ("Xin phản ánh việc lấn chiếm vỉa hè tại TP Phan Rang - Tháp Chàm, Ninh Thuận",
-     "TP Phan Rang - Tháp Chàm, Ninh Thuận", KH, None),
+    (
+        "Nước thải tràn ra phường Hàng Bạc, quận Hoàn Kiếm, Hà Nội",
+        "phường Hàng Bạc, quận Hoàn Kiếm, Hà Nội",
+        HN,
+        "00070",
+    ),
+    ("Ở phường Thạch Thang, quận Hải Châu rác không được thu gom", "phường Thạch Thang, quận Hải Châu", DN, "20242"),
+    (
+        "Xin phản ánh việc lấn chiếm vỉa hè tại TP Phan Rang - Tháp Chàm, Ninh Thuận",
+        "TP Phan Rang - Tháp Chàm, Ninh Thuận",
+        KH,
+        None,
+    ),
 ]
 
 
@@ -190,4 +216,3 @@ def test_hint_province_breaks_ties_only() -> None:
     # an explicit province is never overridden by the hint
     other = match_place("Phường Bến Nghé, Quận 1, TP Hồ Chí Minh", hint_province="56")
     assert other is not None and other.province_code == "79"
-

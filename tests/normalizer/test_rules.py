@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -11,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from config.settings import Settings
-from normalizer import context_from_settings, normalize
+from normalizer import Context, context_from_settings, normalize
 from normalizer.rules import RULES
 from normalizer.text.legacy import encode_legacy
-from pakn.records import Channel, Submission, SubmissionFields, Verdict
+from pakn.records import Channel, EarlierCase, Submission, SubmissionFields, Verdict
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 RECEIVED = datetime(2024, 9, 16, 9, 0, tzinfo=VN)  # a Monday
@@ -184,3 +185,39 @@ def test_never_raises_and_always_gives_nfc(
         assert unicodedata.is_normalized("NFC", value)
     for finding in result.findings:
         assert finding.message
+
+
+def _with_earlier(*cases: EarlierCase) -> Context:
+    def lookup(contacts: tuple[str, ...], content_key: str) -> list[EarlierCase]:
+        return [c for c in cases if c.contact_key in contacts or content_key]
+
+    return replace(CONTEXT, earlier_cases=lookup)
+
+
+def _earlier(code: str, contact: str, content: str) -> EarlierCase:
+    return EarlierCase(code, RECEIVED, contact, content)
+
+
+def test_a_resend_by_the_same_person_is_linked_not_a_second_case() -> None:
+    resend = str(COMPLETE["content"]).replace("ba đêm", "bốn đêm")  # one word changed
+    context = _with_earlier(_earlier("PAKN-AAAA-AAAA", "+84905123456", str(COMPLETE["content"])))
+    result = normalize(Submission(Channel.API, RECEIVED, SubmissionFields(**{**COMPLETE, "content": resend})), context)  # type: ignore[arg-type]
+    assert result.verdict is Verdict.REJECTED
+    assert [f.code for f in result.findings] == ["repeat"]
+    assert "PAKN-AAAA-AAAA" in result.findings[0].message
+    assert result.case.repeat_of == "PAKN-AAAA-AAAA"
+
+
+def test_the_same_content_from_someone_else_is_related_not_merged() -> None:
+    context = _with_earlier(_earlier("PAKN-BBBB-BBBB", "+84912000000", str(COMPLETE["content"])))
+    result = normalize(Submission(Channel.API, RECEIVED, SubmissionFields(**COMPLETE)), context)  # type: ignore[arg-type]
+    assert result.verdict is Verdict.ACCEPTED
+    assert [f.code for f in result.findings] == ["related"]
+    assert result.case.related_to == ("PAKN-BBBB-BBBB",) and result.case.repeat_of is None
+
+
+def test_different_content_from_the_same_person_is_a_new_case() -> None:
+    other = "Nắp cống trước số 7 đường Yersin bị vỡ, trẻ em đi học ngang qua rất dễ bị sụp chân."
+    context = _with_earlier(_earlier("PAKN-CCCC-CCCC", "+84905123456", other))
+    result = normalize(Submission(Channel.API, RECEIVED, SubmissionFields(**COMPLETE)), context)  # type: ignore[arg-type]
+    assert (result.verdict, result.findings) == (Verdict.ACCEPTED, ())

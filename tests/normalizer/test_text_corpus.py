@@ -58,9 +58,7 @@ def tally(corpus: list[dict[str, Any]], text_report: list[str]) -> Tally:
         if "input_hex" in case:
             decoded = decode_bytes(bytes.fromhex(case["input_hex"]))
             t.record(f"{cat}/bytes", decoded.text == expected, f"{case['id']}: {decoded.text!r}")
-            t.record(
-                f"{cat}/bytes-encoding", decoded.encoding == case["encoding"], f"{case['id']}: {decoded}"
-            )
+            t.record(f"{cat}/bytes-encoding", decoded.encoding == case["encoding"], f"{case['id']}: {decoded}")
             repaired = repair_text(case["surface"])
             t.record(f"{cat}/surface", repaired.text == expected, f"{case['id']}: {repaired.text!r}")
             if cat in LEGACY:
@@ -75,13 +73,9 @@ def tally(corpus: list[dict[str, Any]], text_report: list[str]) -> Tally:
             decision = decide_language(repaired.text)
             t.record(f"{cat}/kind", decision.kind == case["expected_kind"], f"{case['id']}: {decision}")
             if cat in (*CLEAN_VI, "nfd"):
-                t.record(
-                    "clean-vi/not-flagged-no-diacritics", decision.kind != "vi_no_diacritics", case["id"]
-                )
+                t.record("clean-vi/not-flagged-no-diacritics", decision.kind != "vi_no_diacritics", case["id"])
             if cat in ("clean_vi", "no_diacritics"):
-                t.record(
-                    "sentences/with-vs-without-diacritics", decision.kind == case["expected_kind"], case["id"]
-                )
+                t.record("sentences/with-vs-without-diacritics", decision.kind == case["expected_kind"], case["id"])
             if case["expected_kind"] == "other":
                 t.record(
                     f"{cat}/language-named",
@@ -89,17 +83,13 @@ def tally(corpus: list[dict[str, Any]], text_report: list[str]) -> Tally:
                     f"{case['id']}: {decision.language} != {case['expected_language']}",
                 )
     for metric in sorted(t.total):
-        text_report.append(
-            f"{metric:45s} {t.ok[metric]:4d}/{t.total[metric]:<4d} {100 * t.rate(metric):6.2f}%"
-        )
+        text_report.append(f"{metric:45s} {t.ok[metric]:4d}/{t.total[metric]:<4d} {100 * t.rate(metric):6.2f}%")
     return t
 
 
 def _assert_rate(t: Tally, metric: str, minimum: float) -> None:
     assert t.total[metric] > 0, f"no cases for {metric}"
-    assert t.rate(metric) >= minimum, (
-        f"{metric}: {t.rate(metric):.2%} < {minimum:.0%}; {t.failures[metric][:5]}"
-    )
+    assert t.rate(metric) >= minimum, f"{metric}: {t.rate(metric):.2%} < {minimum:.0%}; {t.failures[metric][:5]}"
 
 
 def test_corpus_is_big_and_varied(corpus: list[dict[str, Any]]) -> None:

@@ -26,9 +26,7 @@ SENTENCE = "Cộng hoà xã hội chủ nghĩa Việt Nam, người dân phản 
 
 
 def _iconv_byte(encoding: str, byte: int) -> str:
-    result = subprocess.run(
-        ["iconv", "-f", encoding, "-t", "UTF-8"], input=bytes([byte]), capture_output=True
-    )
+    result = subprocess.run(["iconv", "-f", encoding, "-t", "UTF-8"], input=bytes([byte]), capture_output=True)
     return result.stdout.decode() if result.returncode == 0 else "<invalid>"
 
 
@@ -66,13 +64,8 @@ def test_encoders_agree_with_glibc() -> None:
 
 
 def test_examples_from_the_note() -> None:
-    assert (
-        decode_surface("Céng hoµ x· héi chñ nghÜa ViÖt Nam", "tcvn3") == "Cộng hoà xã hội chủ nghĩa Việt Nam"
-    )
-    assert (
-        decode_surface("Coäng hoøa xaõ hoäi chuû nghóa Vieät Nam", "vni")
-        == "Cộng hòa xã hội chủ nghĩa Việt Nam"
-    )
+    assert decode_surface("Céng hoµ x· héi chñ nghÜa ViÖt Nam", "tcvn3") == "Cộng hoà xã hội chủ nghĩa Việt Nam"
+    assert decode_surface("Coäng hoøa xaõ hoäi chuû nghóa Vieät Nam", "vni") == "Cộng hòa xã hội chủ nghĩa Việt Nam"
     assert decode_surface("Ñaø Naüng", "vni") == "Đà Nẵng"
     assert cp1252_surface(encode_legacy("Đà Nẵng", "vni")) == "Ñaø Naüng"
     assert repair_text("Viá»‡t Nam").text == "Việt Nam"
@@ -217,7 +210,4 @@ def test_language_names() -> None:
     assert language_name_vi("en") == "tiếng Anh" and language_name_en("en") == "English"
     assert language_name_vi("zh-cn") == "tiếng Trung" and language_name_en("zh-CN") == "Chinese"
     assert language_name_vi("km") == "tiếng Khmer" and language_name_en("lo") == "Lao"
-    assert (
-        language_name_vi("xx") == "ngôn ngữ khác (xx)"
-        and language_name_en(None) == "an unidentified language"
-    )
+    assert language_name_vi("xx") == "ngôn ngữ khác (xx)" and language_name_en(None) == "an unidentified language"

@@ -66,13 +66,13 @@ def test_an_accepted_verdict_creates_exactly_one_forward(journal_url: str) -> No
     journal.claim_submissions([receipt.submission_id], timedelta(seconds=30))
     result = NormalizationResult(Verdict.ACCEPTED, (), NormalizedCase(content="x"))
     verdict = Verdicted(receipt.submission_id, result, "{}", "key-1")
-    (forward_id,) = journal.finish_normalizations([verdict])
+    (forward_id,) = journal.finish_normalizations([verdict]).forward_ids
     # A second run of the same job (worker killed after commit, job re-enqueued) changes nothing.
-    assert journal.finish_normalizations([verdict]) == [forward_id]
+    assert journal.finish_normalizations([verdict]).forward_ids == [forward_id]
     (forward,) = journal.claim_forwards([forward_id], timedelta(seconds=30))
     assert journal.claim_forwards([forward_id], timedelta(seconds=30)) == [], "no case is sent by two at once"
     journal.forwards_delivered([forward])
-    assert journal.finish_normalizations([verdict]) == [], "a delivered forward is never dispatched again"
+    assert journal.finish_normalizations([verdict]).forward_ids == [], "a delivered forward is never sent again"
     stored = journal.get(receipt.submission_id)
     assert stored is not None and stored.status is Status.FORWARDED
     assert journal.stats()["forwards"] == {"delivered": 1}

@@ -1,0 +1,47 @@
+"""When two submissions say the same thing: keys to find candidates, and a similarity to decide.
+
+``content_key`` catches the same text sent again or copied by several people (case, diacritics,
+punctuation and spacing ignored).  ``similarity`` compares word 3-shingles (Jaccard), so a resend with
+a word changed or a sentence added still counts as near-identical.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from normalizer.fields.places import fold
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(fold(text))
+
+
+def content_key(text: str) -> str | None:
+    """A short digest of the content's words, or None when there are too few words to compare."""
+    words = _words(text)
+    if len(words) < 5:
+        return None
+    return hashlib.blake2b(" ".join(words).encode(), digest_size=16).hexdigest()
+
+
+def shingles(text: str, size: int = 3) -> frozenset[str]:
+    words = _words(text)
+    if len(words) < size:
+        return frozenset(words)
+    return frozenset(" ".join(words[i : i + size]) for i in range(len(words) - size + 1))
+
+
+def similarity(a: str, b: str) -> float:
+    """Jaccard similarity of word 3-shingles, 0..1."""
+    left, right = shingles(a), shingles(b)
+    if not left or not right:
+        return 0.0
+    return len(left & right) / len(left | right)
+
+
+def contact_keys(phone: str | None, email: str | None) -> tuple[str, ...]:
+    """Who sent it, in comparable form: the E.164 phone and the lower-cased email."""
+    return tuple(key for key in (phone, email.lower() if email else None) if key)
