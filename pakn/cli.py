@@ -7,20 +7,31 @@ import logging
 import os
 import shlex
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
 import click
 
-from config.settings import get_settings
+from config.settings import Settings, get_settings
 
 log = logging.getLogger("pakn")
 
-# The processes of the gateway: the Procfile lists the same commands (tests check they agree).
-PROCESSES: dict[str, list[str]] = {
-    "web": ["web"],
-    "worker": ["worker"],
-    "sweeper": ["sweeper"],
+@dataclass(frozen=True)
+class Process:
+    """One process of the gateway: its `pakn` arguments, and whether `pakn run` starts it."""
+
+    args: tuple[str, ...]
+    enabled: Callable[[Settings], bool] = lambda _settings: True
+
+
+# The processes of the gateway.  The Procfile lists the same commands (a test checks they agree);
+# `pakn run` starts those whose channel is configured.  A channel adds one line here.
+PROCESSES: dict[str, Process] = {
+    "web": Process(("web",)),
+    "worker": Process(("worker",)),
+    "sweeper": Process(("sweeper",)),
 }
 
 
@@ -63,11 +74,13 @@ def run(workers: int | None) -> None:
     manager = Manager()
     me = [sys.executable, "-m", "pakn.cli"]
     count = workers if workers is not None else settings.workers
-    for name, args in PROCESSES.items():
+    for name, process in PROCESSES.items():
+        if not process.enabled(settings):
+            continue
         copies = count if name == "worker" else 1
         for index in range(copies):
             label = f"{name}.{index + 1}" if copies > 1 else name
-            manager.add_process(label, shlex.join(me + args), env=env)
+            manager.add_process(label, shlex.join([*me, *process.args]), env=env)
     manager.loop()
     if embedded is not None:
         embedded.shutdown()

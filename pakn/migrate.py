@@ -18,7 +18,8 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(journal_url: str) -> None:
-    command.upgrade(alembic_config(journal_url), "head")
+    # "heads": each channel's tables are a branch of their own off the core schema.
+    command.upgrade(alembic_config(journal_url), "heads")
 
 
 def create_case_store(url: str) -> None:

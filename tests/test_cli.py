@@ -53,7 +53,7 @@ def test_procfile_declares_the_processes_pakn_run_starts() -> None:
         if line.strip():
             name, command = line.split(":", 1)
             declared[name.strip()] = command.split()
-    assert declared == {name: ["pakn", *args] for name, args in PROCESSES.items()}
+    assert declared == {name: ["pakn", *process.args] for name, process in PROCESSES.items()}
 
 
 def test_normalize_gives_what_the_worker_recorded(make_gateway: Callable[..., Gateway]) -> None:
