@@ -43,3 +43,4 @@ def submission_from_journal(stored: StoredSubmission, amendments: Sequence[Store
         source_id=stored.source_id,
         tracking_code=stored.tracking_code,
     )
+        attachments=fields.attachments,

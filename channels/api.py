@@ -164,6 +164,7 @@ async def submission_status(tracking_code: str) -> JSONResponse:
     if stored is None:
         return _error(404, "not-found", messages.text("api", "not-found", tracking_code=tracking_code))
     notifications = await run_in_threadpool(runtime.journal.notifications_of, stored.id)
+    answer = await run_in_threadpool(runtime.journal.answer_of, stored.id)
     reasons = [
         {"code": f["code"], "message": f["message"], **({"field": f["field"]} if "field" in f else {})}
         for f in stored.findings
@@ -179,6 +180,7 @@ async def submission_status(tracking_code: str) -> JSONResponse:
             "received_at": stored.received_at.isoformat(),
             "updated_at": stored.updated_at.isoformat(),
             "messages": notifications,
+            "answer": answer,
         }
     )
 
@@ -204,9 +206,7 @@ async def complete_submission(tracking_code: str, request: Request) -> JSONRespo
     key = parsed.idempotency_key or request.headers.get("idempotency-key") or f"auto-{uuid.uuid4().hex}"
     raw = RawSubmission(Channel.API, key, body, "application/json", utcnow())
     if not await run_in_threadpool(runtime.journal.amend, stored.id, raw):
-        return _error(
-            409, "not-waiting", messages.text("api", "not-waiting", tracking_code=stored.tracking_code)
-        )
+        return _error(409, "not-waiting", messages.text("api", "not-waiting", tracking_code=stored.tracking_code))
     # Stored already: if Redis is down, the sweeper enqueues it once it is due.
     with contextlib.suppress(Exception):
         await run_in_threadpool(runtime.queues.enqueue_normalize, [stored.id])

@@ -55,13 +55,16 @@ class Settings(BaseSettings):
     )
 
     # --- case store (the downstream system) -----------------------------------------------------------
-    case_store_sink: Literal["sql", "http"] = Field(
-        default="sql", description="`sql`: a cases table; `http`: POST the case JSON to CASE_STORE_URL."
+    case_store_sink: Literal["sql", "http", "open311"] = Field(
+        default="sql",
+        description="`sql`: a cases table; `http`: POST the case JSON to CASE_STORE_URL; `open311`: POST "
+        "GeoReport v2 requests.json to CASE_STORE_URL (service codes in open311.toml).",
     )
+    open311_api_key: SecretStr = Field(default=SecretStr(""), description="api_key for the Open311 sink.")
+    open311_jurisdiction_id: str | None = Field(default=None, description="jurisdiction_id for the Open311 sink.")
     case_store_database_url: str | None = Field(
         default=None,
-        description="SQLAlchemy URL of the `sql` case store. Default: sqlite file casestore.db in "
-        "PAKN_DATA_DIR.",
+        description="SQLAlchemy URL of the `sql` case store. Default: sqlite file casestore.db in PAKN_DATA_DIR.",
     )
     case_store_url: str | None = Field(default=None, description="Endpoint of the `http` case store.")
     case_store_secret: SecretStr = Field(
@@ -69,6 +72,13 @@ class Settings(BaseSettings):
         description="HMAC-SHA256 key for the X-PAKN-Signature header of the `http` sink.",
     )
     case_store_timeout_seconds: float = Field(default=10.0, description="HTTP timeout per forward.")
+    case_store_concurrency: int = Field(default=8, description="POSTs in flight at once per worker (`http`).")
+    circuit_failure_threshold: int = Field(
+        default=5, description="Consecutive failures that open the circuit to the case store."
+    )
+    circuit_cooldown_seconds: float = Field(
+        default=10.0, description="How long an open circuit waits before one trial request."
+    )
     forward_max_attempts: int = Field(default=8, description="Tries before a forward is marked failed.")
     forward_backoff_base_seconds: float = Field(default=1.0, description="First retry delay.")
     forward_backoff_max_seconds: float = Field(default=300.0, description="Longest retry delay.")

@@ -5,12 +5,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from pakn.journal import StoredSubmission
-from pakn.records import NormalizationResult, Severity
+from pakn.records import Attachment, NormalizationResult, Severity
 
 SCHEMA_VERSION = "1.0"
 
@@ -20,7 +25,18 @@ def idempotency_key(stored: StoredSubmission) -> str:
     return f"pakn-{stored.tracking_code}"
 
 
-def case_payload(stored: StoredSubmission, result: NormalizationResult) -> dict[str, Any]:
+def attachment_url(base_url: str, secret: bytes, sha256: str, expires: int) -> str:
+    """A link the case store can fetch an attachment with, signed and valid until ``expires``."""
+    signature = hmac.new(secret, f"{sha256}.{expires}".encode(), hashlib.sha256).hexdigest()
+    return f"{base_url}/api/v1/attachments/{sha256}?expires={expires}&signature={signature}"
+
+
+def case_payload(
+    stored: StoredSubmission,
+    result: NormalizationResult,
+    attachments: Sequence[Attachment] = (),
+    links: AttachmentLinks | None = None,
+) -> dict[str, Any]:
     case = result.case
     return {
         "schema": "pakn.case",
@@ -47,6 +63,16 @@ def case_payload(stored: StoredSubmission, result: NormalizationResult) -> dict[
         "due_at": case.due_at.isoformat() if case.due_at else None,
         "language": case.language,
         "findings": [f.as_json() for f in result.findings if f.severity is Severity.INFO],
+        "attachments": [
+            {
+                "filename": a.filename,
+                "content_type": a.content_type,
+                "size": a.size,
+                "sha256": a.sha256,
+                "url": links.url(a.sha256) if links else None,
+            }
+            for a in attachments
+        ],
         "repeat_of": case.repeat_of,
         "related_to": list(case.related_to),
         "source": {
@@ -55,6 +81,16 @@ def case_payload(stored: StoredSubmission, result: NormalizationResult) -> dict[
             "content_type": stored.content_type,
         },
     }
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentLinks:
+    base_url: str
+    secret: bytes
+    valid_days: int = 30
+
+    def url(self, sha256: str) -> str:
+        return attachment_url(self.base_url, self.secret, sha256, int(time.time()) + self.valid_days * 86400)
 
 
 def encode(payload: dict[str, Any]) -> bytes:

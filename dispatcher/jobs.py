@@ -17,7 +17,7 @@ from datetime import timedelta
 import orjson
 
 from channels import submission_from_journal
-from dispatcher.contract import case_payload, encode, idempotency_key
+from dispatcher.contract import AttachmentLinks, case_payload, encode, idempotency_key
 from dispatcher.sinks import Outcome
 from normalizer import Context
 from normalizer import normalize as run_normalizer
@@ -25,7 +25,7 @@ from normalizer.fields.similarity import contact_keys, content_key
 from pakn.db import utcnow
 from pakn.journal import StoredAmendment, StoredSubmission, Verdicted
 from pakn.notify import notifier_for
-from pakn.records import EarlierCase, NormalizationResult, NormalizedCase, Severity, Verdict
+from pakn.records import Attachment, EarlierCase, NormalizationResult, NormalizedCase, Severity, Verdict
 from pakn.runtime import Runtime, get_runtime
 
 log = logging.getLogger(__name__)
@@ -82,6 +82,7 @@ class EarlierCases:
 def verdict_for(
     runtime: Runtime, context: Context, stored: StoredSubmission, amendments: list[StoredAmendment]
 ) -> Verdicted:
+    attachments: tuple[Attachment, ...] = ()
     try:
         submission = submission_from_journal(stored, amendments)
     except Exception as error:  # a raw payload its channel cannot read: rejected, the original kept
@@ -90,9 +91,13 @@ def verdict_for(
         result = NormalizationResult(Verdict.REJECTED, (finding,), NormalizedCase())
     else:
         result = run_normalizer(submission, context)
+        attachments = submission.attachments
     payload = key = None
     if result.verdict is Verdict.ACCEPTED:
-        payload = encode(case_payload(stored, result)).decode()
+        links = AttachmentLinks(
+            runtime.settings.base_url, runtime.settings.case_store_secret.get_secret_value().encode()
+        )
+        payload = encode(case_payload(stored, result, attachments, links)).decode()
         key = idempotency_key(stored)
     contacts = contact_keys(result.case.phone, result.case.email)
     return Verdicted(
@@ -135,7 +140,12 @@ def dispatch(forward_ids: Sequence[int]) -> dict[str, int]:
     for forward, delivery in zip(forwards, deliveries, strict=True):
         if delivery.outcome is Outcome.DELIVERED:
             continue
-        if delivery.outcome is Outcome.RETRY and forward.attempts < settings.forward_max_attempts:
+        if not delivery.attempted:  # circuit open: wait for it, without spending one of the case's tries
+            journal.forward_retry_later(
+                forward, delivery.detail, timedelta(seconds=settings.circuit_cooldown_seconds), refund=True
+            )
+            outcomes["deferred"] += 1
+        elif delivery.outcome is Outcome.RETRY and forward.attempts < settings.forward_max_attempts:
             delay = backoff(
                 forward.attempts, settings.forward_backoff_base_seconds, settings.forward_backoff_max_seconds
             )

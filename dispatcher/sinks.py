@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import threading
 import time
-from collections.abc import Sequence
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from types import MappingProxyType
+from typing import Any, Protocol
 
 import httpx
+import orjson
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -36,6 +41,50 @@ class Outcome(StrEnum):
 class Delivery:
     outcome: Outcome
     detail: str = ""
+    attempted: bool = True  # False: not even tried (circuit open); the try is not counted
+
+
+class CircuitBreaker:
+    """Stops hammering a case store that is down, and tries again by itself.
+
+    ``threshold`` consecutive failures open the circuit for ``cooldown`` seconds; then one trial
+    request is let through (half-open): success closes the circuit, failure opens it again.
+    """
+
+    def __init__(self, threshold: int, cooldown: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.threshold = threshold
+        self.cooldown = cooldown
+        self.clock = clock
+        self._failures = 0
+        self._open_until: float | None = None
+        self._trial = False
+        self._lock = threading.Lock()
+
+    @property
+    def state(self) -> str:
+        with self._lock:
+            if self._open_until is None:
+                return "closed"
+            return "open" if self.clock() < self._open_until else "half-open"
+
+    def allow(self) -> bool:
+        with self._lock:
+            if self._open_until is None:
+                return True
+            if self.clock() < self._open_until or self._trial:
+                return False
+            self._trial = True  # half-open: exactly one request finds out
+            return True
+
+    def record(self, success: bool) -> None:
+        with self._lock:
+            self._trial = False
+            if success:
+                self._failures, self._open_until = 0, None
+                return
+            self._failures += 1
+            if self._failures >= self.threshold or self._open_until is not None:
+                self._open_until = self.clock() + self.cooldown
 
 
 Parcel = tuple[str, str, bytes]  # idempotency key, tracking code, body
@@ -48,6 +97,18 @@ class Sink(Protocol):
 def sign(secret: bytes, timestamp: int, body: bytes) -> str:
     digest = hmac.new(secret, str(timestamp).encode() + b"." + body, hashlib.sha256).hexdigest()
     return f"t={timestamp},v1={digest}"
+
+
+def verify(secret: bytes, header: str, body: bytes, window_seconds: int = 300) -> bool:
+    """Check a signature made by ``sign`` (callbacks from the case store use the same scheme)."""
+    try:
+        parts = dict(item.split("=", 1) for item in header.split(","))
+        timestamp = int(parts["t"])
+    except (ValueError, KeyError):
+        return False
+    if abs(time.time() - timestamp) > window_seconds:
+        return False
+    return hmac.compare_digest(sign(secret, timestamp, body), f"t={timestamp},v1={parts.get('v1', '')}")
 
 
 class SqlSink:
@@ -94,15 +155,27 @@ class SqlSink:
 
 
 class HttpSink:
-    def __init__(self, url: str, secret: bytes, timeout: float) -> None:
+    def __init__(
+        self, url: str, secret: bytes, timeout: float, concurrency: int = 8, breaker: CircuitBreaker | None = None
+    ) -> None:
         self.url = url
         self.secret = secret
-        self.client = httpx.Client(timeout=timeout)
+        self.client = httpx.Client(timeout=timeout, limits=httpx.Limits(max_connections=concurrency))
+        self.breaker = breaker or CircuitBreaker(threshold=5, cooldown=10.0)
+        # Several POSTs at once: one case store answer that hangs must not hold up the whole batch.
+        self.pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="http-sink")
 
     def deliver_many(self, parcels: Sequence[Parcel]) -> list[Delivery]:
-        return [self.deliver(key, code, body) for key, code, body in parcels]
+        return list(self.pool.map(lambda parcel: self.deliver(*parcel), parcels))
 
     def deliver(self, idempotency_key: str, tracking_code: str, body: bytes) -> Delivery:
+        if not self.breaker.allow():
+            return Delivery(Outcome.RETRY, "circuit open: the case store failed repeatedly", attempted=False)
+        delivery = self._post(idempotency_key, body)
+        self.breaker.record(delivery.outcome is not Outcome.RETRY)
+        return delivery
+
+    def _post(self, idempotency_key: str, body: bytes) -> Delivery:
         headers = {
             "Content-Type": "application/json",
             "Idempotency-Key": idempotency_key,
@@ -113,16 +186,93 @@ class HttpSink:
             response = self.client.post(self.url, content=body, headers=headers)
         except httpx.HTTPError as error:
             return Delivery(Outcome.RETRY, f"{type(error).__name__}: {error}")
-        status = response.status_code
-        if 200 <= status < 300 or status == 409:
-            return Delivery(Outcome.DELIVERED, str(status))
-        detail = f"HTTP {status}: {response.text[:500]}"
-        if status in (408, 425, 429) or status >= 500:
-            return Delivery(Outcome.RETRY, detail)
-        return Delivery(Outcome.PERMANENT, detail)
+        return _delivery_for(response)
+
+
+def _delivery_for(response: httpx.Response) -> Delivery:
+    """2xx and 409 (already have it) delivered; 408/425/429/5xx retried; any other answer is final."""
+    status = response.status_code
+    if 200 <= status < 300 or status == 409:
+        return Delivery(Outcome.DELIVERED, str(status))
+    detail = f"HTTP {status}: {response.text[:500]}"
+    if status in (408, 425, 429) or status >= 500:
+        return Delivery(Outcome.RETRY, detail)
+    return Delivery(Outcome.PERMANENT, detail)
+
+
+class Open311Sink(HttpSink):
+    """Cases into an existing Open311 GeoReport v2 system: ``POST {endpoint}/requests.json``.
+
+    GeoReport has no idempotency key: the header is sent anyway, and the tracking code opens the
+    description, so a system (or a person) can recognise a case sent twice after a crash.  A
+    confidential submitter's identity is not sent: Open311 systems are often public.
+    """
+
+    def __init__(
+        self,
+        endpoint: str,
+        api_key: str,
+        service_codes: Mapping[str, str],
+        default_service_code: str,
+        jurisdiction_id: str | None,
+        **http: Any,
+    ) -> None:
+        super().__init__(endpoint.rstrip("/") + "/requests.json", **http)
+        self.api_key = api_key
+        self.service_codes = service_codes
+        self.default_service_code = default_service_code
+        self.jurisdiction_id = jurisdiction_id
+
+    def form(self, body: bytes) -> dict[str, str]:
+        case = orjson.loads(body)
+        submitter = case["submitter"]
+        place = case.get("place") or {}
+        form = {
+            "api_key": self.api_key,
+            "service_code": self.service_codes.get(case.get("category") or "", self.default_service_code),
+            "description": f"[{case['tracking_code']}] {case['content']}"[:4000],
+            "address_string": place.get("text") or "",
+        }
+        if self.jurisdiction_id:
+            form["jurisdiction_id"] = self.jurisdiction_id
+        if not submitter.get("confidential"):
+            name = (submitter.get("name") or "").split()
+            optional = {
+                "email": submitter.get("email"),
+                "phone": submitter.get("phone"),
+                "first_name": name[-1] if name else None,  # Vietnamese names: the given name comes last
+                "last_name": " ".join(name[:-1]) if len(name) > 1 else None,
+            }
+            form.update({key: value for key, value in optional.items() if value})
+        media = [a["url"] for a in case.get("attachments", []) if a.get("url")]
+        if media:
+            form["media_url"] = media[0]
+        return form
+
+    def _post(self, idempotency_key: str, body: bytes) -> Delivery:
+        try:
+            response = self.client.post(self.url, data=self.form(body), headers={"Idempotency-Key": idempotency_key})
+        except httpx.HTTPError as error:
+            return Delivery(Outcome.RETRY, f"{type(error).__name__}: {error}")
+        return _delivery_for(response)
 
 
 def make_sink(settings: Settings) -> Sink:
+    if settings.case_store_sink == "open311":
+        if not settings.case_store_url:
+            raise ValueError("CASE_STORE_SINK=open311 needs CASE_STORE_URL (the GeoReport v2 endpoint)")
+        mapping = tomllib.loads((settings.data_dir / "open311.toml").read_text(encoding="utf-8"))
+        return Open311Sink(
+            settings.case_store_url,
+            settings.open311_api_key.get_secret_value(),
+            MappingProxyType(mapping.get("service_codes", {})),
+            mapping.get("default_service_code", "other"),
+            settings.open311_jurisdiction_id,
+            secret=settings.case_store_secret.get_secret_value().encode(),
+            timeout=settings.case_store_timeout_seconds,
+            concurrency=settings.case_store_concurrency,
+            breaker=CircuitBreaker(settings.circuit_failure_threshold, settings.circuit_cooldown_seconds),
+        )
     if settings.case_store_sink == "http":
         if not settings.case_store_url:
             raise ValueError("CASE_STORE_SINK=http needs CASE_STORE_URL")
@@ -130,5 +280,7 @@ def make_sink(settings: Settings) -> Sink:
             settings.case_store_url,
             settings.case_store_secret.get_secret_value().encode(),
             settings.case_store_timeout_seconds,
+            concurrency=settings.case_store_concurrency,
+            breaker=CircuitBreaker(settings.circuit_failure_threshold, settings.circuit_cooldown_seconds),
         )
     return SqlSink(settings.case_store_sql_url)

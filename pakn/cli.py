@@ -18,6 +18,7 @@ from config.settings import Settings, get_settings
 
 log = logging.getLogger("pakn")
 
+
 @dataclass(frozen=True)
 class Process:
     """One process of the gateway: its `pakn` arguments, and whether `pakn run` starts it."""
@@ -201,6 +202,26 @@ def replay(tracking_code: str | None, failed: bool, stuck: bool) -> None:
 
     sweep_once(runtime)
     click.echo(f"replayed {subs} submissions and {fwds} forwards")
+
+
+@main.group()
+def dead() -> None:
+    """Forwards the case store refused or never took (after FORWARD_MAX_ATTEMPTS)."""
+
+
+@dead.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def dead_list(as_json: bool) -> None:
+    """List dead forwards with their last error; `pakn replay --failed` sends them again."""
+    from pakn.runtime import get_runtime
+
+    rows = get_runtime().journal.failed_forwards()
+    if as_json:
+        _print_json(rows, sys.stdout, indent=True)
+        return
+    for row in rows:
+        click.echo(f"{row['tracking_code']}  attempts={row['attempts']}  {row['error'] or ''}")
+    click.echo(f"{len(rows)} dead")
 
 
 @main.command()

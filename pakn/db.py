@@ -142,6 +142,21 @@ notifications = Table(
     Index("ix_notifications_due", "sent_at", "due_at"),
 )
 
+# What the case store told us about a case (signed callbacks): received, in progress, resolved.
+case_updates = Table(
+    "case_updates",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("submission_id", Integer, ForeignKey("submissions.id"), nullable=False),
+    Column("update_key", String(64), nullable=False, unique=True),
+    Column("status", String(24), nullable=False),
+    Column("answer", Text),
+    Column("on_time", Boolean),
+    Column("satisfaction", Integer),
+    Column("reported_at", UTCDateTime),
+    Column("received_at", UTCDateTime, nullable=False),
+)
+
 # The embedded `sql` case store: what the downstream system received, one row per idempotency key.
 case_store_metadata = MetaData()
 cases = Table(

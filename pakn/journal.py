@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
 from pakn import tracking
-from pakn.db import amendments, forwards, notifications, submissions, utcnow, writer
+from pakn.db import amendments, case_updates, forwards, notifications, submissions, utcnow, writer
 from pakn.notify import Notification
 from pakn.records import Channel, EarlierCase, NormalizationResult, Status, Verdict
 
@@ -95,6 +95,32 @@ class Recorded:
     forward_ids: list[int]
     notification_ids: list[int]
 
+
+@dataclass(frozen=True, slots=True)
+class CaseUpdate:
+    """A status update from the case store about one case."""
+
+    tracking_code: str
+    status: str  # received | in_progress | resolved
+    key: str  # unique per update: repeats of the same callback are recognised
+    answer: str | None = None
+    on_time: bool | None = None
+    satisfaction: int | None = None
+    reported_at: datetime | None = None
+
+
+_STATUS_OF_UPDATE = {"received": Status.FORWARDED, "in_progress": Status.IN_PROGRESS, "resolved": Status.RESOLVED}
+# How far a case has come: an update never moves it back.
+_PROGRESS = [
+    Status.RECEIVED,
+    Status.NEEDS_INFORMATION,
+    Status.REJECTED,
+    Status.ACCEPTED,
+    Status.FAILED,
+    Status.FORWARDED,
+    Status.IN_PROGRESS,
+    Status.RESOLVED,
+]
 
 # Submissions that became (or are becoming) cases: what a repeat is linked to.
 _CASE_STATUSES = (Status.ACCEPTED.value, Status.FORWARDED.value, Status.FAILED.value)
@@ -443,13 +469,19 @@ class Journal:
                     .values(status=Status.FORWARDED.value, updated_at=now)
                 )
 
-    def forward_retry_later(self, forward: Forward, error: str, delay: timedelta) -> None:
+    def forward_retry_later(self, forward: Forward, error: str, delay: timedelta, refund: bool = False) -> None:
+        """Try again after ``delay``; ``refund``: this try never reached the case store, do not count it."""
         now = utcnow()
         with self._writer.begin() as conn:
             conn.execute(
                 update(forwards)
                 .where(forwards.c.id == forward.id)
-                .values(lease_until=None, due_at=now + delay, last_error=error[:2000])
+                .values(
+                    lease_until=None,
+                    due_at=now + delay,
+                    last_error=error[:2000],
+                    attempts=forwards.c.attempts - 1 if refund else forwards.c.attempts,
+                )
             )
 
     def forward_failed(self, forward: Forward, error: str) -> None:
@@ -601,6 +633,66 @@ class Journal:
             )
             for r in rows
         ]
+
+    # --- what the case store tells us ---------------------------------------------------------------------
+    def record_case_update(self, change: CaseUpdate, message: str | None) -> tuple[bool, int | None]:
+        """Record a case store's status update once (by its key); returns (known case, message id).
+
+        A case never moves backwards (an in-progress that arrives after the answer changes nothing
+        but is kept); the citizen is told of each new update.
+        """
+        now = utcnow()
+        with self._writer.begin() as conn:
+            row = conn.execute(
+                select(submissions.c.id, submissions.c.status).where(
+                    submissions.c.tracking_code == change.tracking_code
+                )
+            ).first()
+            if row is None:
+                return (False, None)
+            seen = conn.execute(select(case_updates.c.id).where(case_updates.c.update_key == change.key)).first()
+            if seen is not None:
+                return (True, None)
+            conn.execute(
+                insert(case_updates).values(
+                    submission_id=row.id,
+                    update_key=change.key,
+                    status=change.status,
+                    answer=change.answer,
+                    on_time=change.on_time,
+                    satisfaction=change.satisfaction,
+                    reported_at=change.reported_at,
+                    received_at=now,
+                )
+            )
+            new_status = _STATUS_OF_UPDATE.get(change.status)
+            if new_status is not None and _PROGRESS.index(new_status) > _PROGRESS.index(Status(row.status)):
+                conn.execute(
+                    update(submissions)
+                    .where(submissions.c.id == row.id)
+                    .values(status=new_status.value, updated_at=now)
+                )
+            if message is None:
+                return (True, None)
+            return (True, self._notify(conn, row.id, f"case-{change.status}", message, now, now + self.stale_after))
+
+    def answer_of(self, submission_id: int) -> dict[str, Any] | None:
+        """The case store's latest answer to a submission, for the public status view."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(case_updates.c.answer, case_updates.c.reported_at, case_updates.c.received_at)
+                .where(
+                    case_updates.c.submission_id == submission_id,
+                    case_updates.c.status == "resolved",
+                    case_updates.c.answer.is_not(None),
+                )
+                .order_by(case_updates.c.id.desc())
+                .limit(1)
+            ).first()
+        if row is None:
+            return None
+        when = row.reported_at or row.received_at
+        return {"answer": row.answer, "answered_at": when.isoformat()}
 
     # --- the sweeper's view ------------------------------------------------------------------------------
     def due_submissions(self, now: datetime, limit: int = 1000) -> list[int]:

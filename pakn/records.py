@@ -36,6 +36,8 @@ class Status(StrEnum):
     REJECTED = "rejected"
     FORWARDED = "forwarded"
     FAILED = "failed"
+    IN_PROGRESS = "in_progress"  # the case store says: being handled
+    RESOLVED = "resolved"  # the case store says: answered
 
 
 class Verdict(StrEnum):
@@ -78,6 +80,16 @@ FIELD_NAMES = ("content", "incident_time", "location", "name", "phone", "email",
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file that came with a submission; its bytes are stored by SHA-256 under PAKN_DATA_DIR/attachments."""
+
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
 class SubmissionFields:
     """What the submitter said, field by field, as the channel received it.
 
@@ -94,6 +106,7 @@ class SubmissionFields:
     email: str | bytes | None = None
     address: str | bytes | None = None
     confidential: bool = False
+    attachments: tuple[Attachment, ...] = ()
 
     def overlaid_with(self, later: SubmissionFields) -> SubmissionFields:
         """The fields after a completion: every value the citizen sent later replaces the earlier one."""
@@ -102,6 +115,8 @@ class SubmissionFields:
         }
         if later.confidential:
             changes["confidential"] = True
+        if later.attachments:
+            changes["attachments"] = self.attachments + later.attachments
         return replace(self, **changes)
 
     def as_json(self) -> dict[str, Any]:
@@ -109,6 +124,8 @@ class SubmissionFields:
         out: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
+            if f.name == "attachments":
+                value = [dataclasses.asdict(a) for a in value]
             out[f.name] = value.decode("latin-1") if isinstance(value, bytes) else value
         return out
 
@@ -131,14 +148,6 @@ class Submission:
     attachments: tuple[Attachment, ...] = ()
     source_id: str = ""
     tracking_code: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Attachment:
-    filename: str
-    content_type: str
-    size: int
-    sha256: str
 
 
 @dataclass(frozen=True, slots=True)

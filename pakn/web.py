@@ -26,6 +26,8 @@ def create_app() -> FastAPI:
             app.state.intake.close()
 
     from channels.api import router as api_router
+    from dispatcher.api import router as case_store_router
+    from pakn.metrics import router as metrics_router
 
     app = FastAPI(
         title="PAKN Gateway",
@@ -35,6 +37,8 @@ def create_app() -> FastAPI:
         default_response_class=JSONResponse,
     )
     app.include_router(api_router)
+    app.include_router(case_store_router)
+    app.include_router(metrics_router)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

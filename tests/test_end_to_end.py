@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jsonschema
 import pytest
 
-from tests.conftest import PAKN, SYSTEM_REDIS, Gateway, RedisServer, free_port, gateway_env, wait_until
+from tests.conftest import PAKN, REPO, SYSTEM_REDIS, Gateway, RedisServer, free_port, gateway_env, wait_until
 from tests.samples import submission
 from tests.standins.case_store import CaseStoreStandIn, FailurePlan
 
@@ -155,6 +156,9 @@ def test_http_sink_retries_a_failing_case_store_and_delivers_once(
         assert store.posts >= 3 + 4
         assert store.bad_signatures == 0
         assert store.duplicates == 0
+        schema = json.loads((REPO / "docs" / "case-schema.json").read_text())
+        for received in store.cases.values():
+            jsonschema.validate(received, schema, format_checker=jsonschema.FormatChecker())
         payload = store.cases[f"pakn-{codes[0]}"]
         assert payload["schema_version"] == "1.0"
         assert payload["tracking_code"] == codes[0]
