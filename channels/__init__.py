@@ -40,7 +40,7 @@ def submission_from_journal(stored: StoredSubmission, amendments: Sequence[Store
         channel=Channel(stored.channel),
         received_at=stored.received_at,
         fields=fields,
+        attachments=fields.attachments,
         source_id=stored.source_id,
         tracking_code=stored.tracking_code,
     )
-        attachments=fields.attachments,

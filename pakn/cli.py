@@ -7,6 +7,7 @@ import logging
 import os
 import shlex
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -112,6 +113,8 @@ def web() -> None:
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 def worker(burst: bool) -> None:
     """Run one RQ worker on the normalize and dispatch queues."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
     from rq import SimpleWorker
 
     from pakn.runtime import get_runtime
@@ -121,7 +124,16 @@ def worker(burst: bool) -> None:
     queues = runtime.queues
     log.info("worker listening on %s", ", ".join(q.name for q in queues.all))
     # SimpleWorker: no fork per job (a fork costs ~22 ms here); our jobs are short and idempotent.
-    SimpleWorker(queues.all, connection=queues.connection).work(burst=burst, logging_level="WARNING")
+    # Redis going away is survived, not fatal: under `pakn run` one process exiting stops them all.
+    delay = 0.5
+    while True:
+        try:
+            SimpleWorker(queues.all, connection=queues.connection).work(burst=burst, logging_level="WARNING")
+            return
+        except (RedisConnectionError, RedisTimeoutError) as error:
+            log.warning("lost Redis (%s); trying again in %.1fs", type(error).__name__, delay)
+            time.sleep(delay)
+            delay = min(delay * 2, 10.0)
 
 
 @main.command()
