@@ -128,6 +128,8 @@ def main() -> None:
         with sqlite3.connect(workdir / "journal.db") as conn:
             journaled = conn.execute("select count(*) from submissions").fetchone()[0]
             dead = conn.execute("select count(*) from forwards where state = 'failed'").fetchone()[0]
+            attempts = conn.execute("select attempts, count(*) from forwards group by attempts").fetchall()
+            latencies = sorted(r[0] for r in conn.execute("select latency_seconds from forwards"))
         stored_codes = [c["tracking_code"] for c in store.cases.values()]
     finally:
         stop.set()
@@ -146,6 +148,13 @@ def main() -> None:
     print(f"dead forwards:                  {dead}")
     print(f"POSTs made to the case store:   {store.posts} (bad signatures: {store.bad_signatures})")
     print(f"posting took {posted - started:.1f} s; drained {drained - posted:.1f} s after the last POST")
+    print("tries per case: " + ", ".join(f"{n}: {count}" for n, count in attempts))
+    print(
+        "receipt -> delivery: "
+        + ", ".join(
+            f"p{q} {latencies[min(len(latencies) - 1, int(len(latencies) * q / 100))]:.1f} s" for q in (50, 90, 99, 100)
+        )
+    )
     shutil.rmtree(workdir, ignore_errors=True)
 
 
