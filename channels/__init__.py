@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from channels.hotline import payloads as hotline_payloads
 from pakn.journal import StoredAmendment, StoredSubmission
 from pakn.records import Channel, Submission, SubmissionFields
 
@@ -18,9 +19,32 @@ def _api_fields(payload: bytes, content_type: str) -> SubmissionFields:
     return fields_from_raw(payload)
 
 
+def _email_fields(payload: bytes, content_type: str) -> SubmissionFields:
+    from channels.email.parse import fields_from_raw
+
+    return fields_from_raw(payload, content_type)
+
+
+def _telegram_fields(payload: bytes, content_type: str) -> SubmissionFields:
+    from channels.telegram.payload import fields_of_payload
+
+    return fields_of_payload(payload, content_type)
+
+
+def _chat_fields(payload: bytes, content_type: str) -> SubmissionFields:
+    from channels.chat import fields_from_raw
+
+    return fields_from_raw(payload, content_type)
+
+
 # content type of the journaled raw payload → parser of its fields
 PARSERS: dict[str, Callable[[bytes, str], SubmissionFields]] = {
     "application/json": _api_fields,
+    "application/vnd.pakn.telegram+json": _telegram_fields,
+    "application/vnd.pakn.chat+json": _chat_fields,
+    "message/rfc822": _email_fields,
+    hotline_payloads.CALL_CONTENT_TYPE: hotline_payloads.call_fields,
+    hotline_payloads.SMS_CONTENT_TYPE: hotline_payloads.sms_fields,
 }
 
 

@@ -102,6 +102,150 @@ class Settings(BaseSettings):
         "Default: the files shipped in config/data.",
     )
 
+    # --- hotline channel (channels/hotline) --------------------------------------------------------------
+    hotline_twilio_account_sid: str | None = Field(
+        default=None, description="Twilio account SID (AC...): sends SMS answers. Empty: no SMS is sent."
+    )
+    hotline_twilio_auth_token: SecretStr | None = Field(
+        default=None,
+        description="Twilio auth token: signs outbound API calls and checks X-Twilio-Signature of every "
+        "webhook. Empty: every Twilio webhook is refused (403).",
+    )
+    hotline_twilio_from_number: str | None = Field(
+        default=None, description="The Twilio number (E.164) answers are sent from."
+    )
+    hotline_twilio_api_base_url: str | None = Field(
+        default=None, description="Base URL of Twilio's REST API (default: Twilio's own; tests: a stand-in)."
+    )
+    hotline_public_url: str | None = Field(
+        default=None,
+        description="The public base URL Twilio calls (e.g. https://pakn.example.gov.vn): webhook "
+        "signatures are checked against it. Empty: rebuilt from the request (X-Forwarded-Proto/Host).",
+    )
+    hotline_operator_dial: str | None = Field(
+        default=None,
+        description="Number or SIP address the voice webhook rings for an operator. Empty: callers "
+        "go straight to leaving a recorded message.",
+    )
+    hotline_dial_timeout_seconds: int = Field(default=20, description="How long an operator phone rings.")
+    hotline_max_recording_seconds: int = Field(default=120, description="Longest recorded message.")
+    hotline_session_minutes: int = Field(default=600, description="Operator console sessions expire after this.")
+    hotline_cdr_match_minutes: int = Field(
+        default=30,
+        description="A PBX call counts as logged when the console logged a call from the same number this close to it.",
+    )
+    hotline_sms_to_callers: bool = Field(
+        default=True, description="Text hotline callers (mobile numbers) their tracking code and answers."
+    )
+
+    # --- chatbot channel (channels/telegram, channels/chat) -----------------------------------------------
+    telegram_bot_token: SecretStr | None = Field(
+        default=None, description="Telegram bot token from @BotFather. Empty: the Telegram channel is off."
+    )
+    telegram_secret_token: SecretStr | None = Field(
+        default=None,
+        description="Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token with every webhook call "
+        "(given to setWebhook). Empty: every call to /telegram/webhook is refused (403).",
+    )
+    telegram_webhook_url: str | None = Field(
+        default=None,
+        description="Public URL of /telegram/webhook. Set: webhook mode inside `pakn web` (registered at "
+        "start). Empty: `pakn telegram` long-polls the Bot API (development).",
+    )
+    telegram_api_base_url: str = Field(
+        default="https://api.telegram.org/bot",
+        description="Bot API base URL, the token is appended (tests: a local stand-in).",
+    )
+    telegram_file_base_url: str = Field(
+        default="https://api.telegram.org/file/bot",
+        description="Bot API file download base URL, the token is appended (tests: a local stand-in).",
+    )
+    telegram_max_attachment_bytes: int = Field(
+        default=20_000_000, description="Largest photo or document kept as an attachment (Bot API limit: 20 MB)."
+    )
+    telegram_location_bounds: str = Field(
+        default="11.2,108.5,12.95,109.6;6.0,111.0,12.0,117.5",
+        description="Rough boxes 'south,west,north,east;...' a location pin must fall in (default: Khánh Hòa "
+        "mainland and Trường Sa). Empty: pins are not checked.",
+    )
+    chatbot_idle_timeout_seconds: float = Field(
+        default=1800.0, description="A chatbot conversation left unanswered this long is closed with a message."
+    )
+    chatbot_sweep_interval_seconds: float = Field(
+        default=5.0, description="How often the bot looks for idle conversations."
+    )
+    chat_webhook_secrets: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description='HMAC-SHA256 key per platform of POST /api/v1/chat/{platform}, as JSON: {"zalo": "..."}. '
+        "A platform not listed is refused (404).",
+    )
+
+    # --- email channel (channels/email) ----------------------------------------------------------------------
+    email_addresses: str = Field(
+        default="",
+        description="Comma-separated addresses (pakn@tinh.gov.vn) or @domains the SMTP listener accepts "
+        "mail for; every other recipient gets 550 (the gateway never relays). Also our own addresses, "
+        "never answered.",
+    )
+    email_smtp_port: int | None = Field(
+        default=None, description="Port of the SMTP listener (`pakn smtp`). Empty: no listener."
+    )
+    email_smtp_host: str = Field(default="127.0.0.1", description="Address the SMTP listener binds to.")
+    email_hostname: str = Field(
+        default="pakn.localhost", description="Our mail host name: SMTP greeting and Message-IDs of answers."
+    )
+    email_max_message_bytes: int = Field(default=26_214_400, description="Largest accepted mail (552 past it).")
+    email_tls_cert: Path | None = Field(default=None, description="PEM certificate: offers STARTTLS when set.")
+    email_tls_key: Path | None = Field(default=None, description="PEM private key of EMAIL_TLS_CERT.")
+    email_from_address: str | None = Field(
+        default=None, description="From: of answers to citizens (default: the first of EMAIL_ADDRESSES)."
+    )
+    email_from_name: str = Field(default="Tiếp nhận phản ánh, kiến nghị", description="Display name of answers.")
+    email_max_answers_per_sender_per_day: int = Field(
+        default=5, description="Automatic answers to one address per day at most (RFC 3834 loop safety)."
+    )
+    email_attachment_max_bytes: int = Field(default=10_485_760, description="Largest attachment kept.")
+    email_attachments_max_bytes: int = Field(
+        default=26_214_400, description="Total size of attachments kept from one message."
+    )
+    email_attachments_max_count: int = Field(default=20, description="Attachments kept from one message.")
+    email_archive_max_unpacked_bytes: int = Field(
+        default=104_857_600, description="An archive unpacking to more than this is refused as a bomb."
+    )
+    email_forbidden_extensions: str = Field(
+        default="exe,com,bat,cmd,scr,pif,msi,msp,dll,cpl,jar,js,jse,vbs,vbe,wsf,wsh,ps1,hta,lnk,reg,apk,sh",
+        description="File extensions refused as attachments (also inside zip archives).",
+    )
+    smtp_relay_host: str | None = Field(
+        default=None, description="Outbound SMTP relay for answers to citizens. Empty: answers are not mailed."
+    )
+    smtp_relay_port: int = Field(default=25, description="Port of the outbound relay.")
+    smtp_relay_starttls: bool = Field(default=False, description="STARTTLS to the outbound relay.")
+    smtp_relay_user: str | None = Field(default=None, description="Login at the outbound relay, if it asks.")
+    smtp_relay_password: SecretStr | None = Field(default=None, description="Password at the outbound relay.")
+    imap_host: str | None = Field(default=None, description="IMAP server of the shared mailbox. Empty: no poller.")
+    imap_port: int = Field(default=993, description="Port of the IMAP server.")
+    imap_ssl: bool = Field(default=True, description="IMAP over TLS (imaps).")
+    imap_user: str | None = Field(default=None, description="IMAP login.")
+    imap_password: SecretStr | None = Field(default=None, description="IMAP password.")
+    imap_folder: str = Field(default="INBOX", description="Folder read by the poller.")
+    imap_done_folder: str | None = Field(
+        default=None, description="Move journaled mail to this folder. Empty: leave it and flag it."
+    )
+    imap_done_flag: str = Field(default="$PaknJournaled", description="IMAP keyword set on journaled mail.")
+    imap_poll_seconds: float = Field(default=60.0, description="Poll interval when the server has no IDLE.")
+    imap_idle_seconds: float = Field(default=300.0, description="Longest IDLE before looking again.")
+    imap_backoff_max_seconds: float = Field(default=300.0, description="Longest wait between reconnects.")
+    imap_failpoint: Literal["", "after-journal"] = Field(
+        default="",
+        description="Crash tests only: `after-journal` exits the poller right after journaling a message, "
+        "before it is flagged.",
+    )
+
+    @property
+    def email_own_addresses(self) -> tuple[str, ...]:
+        return tuple(a.strip().lower() for a in self.email_addresses.split(",") if a.strip())
+
     # --- derived ------------------------------------------------------------------------------------------
     @property
     def journal_url(self) -> str:

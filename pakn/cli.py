@@ -34,6 +34,9 @@ PROCESSES: dict[str, Process] = {
     "web": Process(("web",)),
     "worker": Process(("worker",)),
     "sweeper": Process(("sweeper",)),
+    "telegram": Process(("telegram",), enabled=lambda s: bool(s.telegram_bot_token) and not s.telegram_webhook_url),
+    "smtp": Process(("smtp",), enabled=lambda s: s.email_smtp_port is not None and bool(s.email_addresses)),
+    "imap": Process(("imap",), enabled=lambda s: bool(s.imap_host)),
 }
 
 
@@ -145,6 +148,76 @@ def sweeper() -> None:
     _logging()
     log.info("sweeper running every %.1fs", get_settings().sweep_interval_seconds)
     run_forever(get_runtime())
+
+
+@main.command()
+def telegram() -> None:
+    """Run the Telegram bot by long polling (development; production uses the webhook in `pakn web`)."""
+    import asyncio
+    import signal
+
+    _logging()
+    settings = get_settings()
+    if settings.telegram_bot_token is None or settings.telegram_webhook_url:
+        # Idle rather than exit: under `honcho start` one process exiting stops them all.
+        reason = "webhook mode (TELEGRAM_WEBHOOK_URL)" if settings.telegram_bot_token else "no TELEGRAM_BOT_TOKEN"
+        log.info("telegram polling not started: %s", reason)
+        stops = {signal.SIGTERM, signal.SIGINT}
+        signal.pthread_sigmask(signal.SIG_BLOCK, stops)
+        signal.sigwait(stops)
+        return
+    from channels.telegram.bot import run_polling
+    from pakn.runtime import get_runtime
+
+    asyncio.run(run_polling(get_runtime()))
+
+
+@main.command()
+def smtp() -> None:
+    """Receive mail for the shared address (EMAIL_SMTP_PORT, EMAIL_ADDRESSES)."""
+    from channels.email.smtp import run as run_smtp
+    from pakn.runtime import get_runtime
+
+    _logging()
+    run_smtp(get_runtime())
+
+
+@main.command()
+def imap() -> None:
+    """Read the shared mailbox (IMAP_HOST, IMAP_FOLDER): IDLE or polling, exactly once."""
+    from channels.email.imap import run as run_imap
+    from pakn.runtime import get_runtime
+
+    _logging()
+    run_imap(get_runtime())
+
+
+@main.group()
+def mail() -> None:
+    """The email channel's tools."""
+
+
+@mail.command("backfill")
+@click.option("--since", required=True, type=click.DateTime(["%Y-%m-%d"]), help="First day to import (YYYY-MM-DD).")
+def mail_backfill(since: datetime) -> None:
+    """Import the mail of IMAP_FOLDER received since a day (flagged, never moved or deleted)."""
+    from channels.email.imap import backfill
+    from pakn.runtime import get_runtime
+
+    _logging("WARNING")
+    with click.progressbar(length=0, label="mails", file=sys.stderr) as bar:
+
+        def progress(chunks: Any) -> Any:
+            bar.length = sum(len(c) for c in chunks)
+            for chunk in chunks:
+                yield chunk
+                bar.update(len(chunk))
+
+        counts = backfill(get_runtime(), since.date(), progress)
+    click.echo(
+        f"{counts['mails']} mails since {since.date()}: {counts['new']} new, {counts['duplicate']} already "
+        f"journaled, {counts['completion']} completions"
+    )
 
 
 @main.group()
@@ -284,6 +357,14 @@ def _masked(url: str) -> str:
 def _print_json(value: Any, stream: TextIO, *, indent: bool) -> None:
     stream.write(json.dumps(value, ensure_ascii=False, indent=2 if indent else None, sort_keys=False) + "\n")
     stream.flush()
+
+
+# The hotline channel's commands: `pakn hotline import-cdr FILE`, `pakn operators ...`.
+from channels.hotline.cli import hotline as _hotline_commands  # noqa: E402
+from channels.hotline.cli import operators as _operator_commands  # noqa: E402
+
+main.add_command(_hotline_commands)
+main.add_command(_operator_commands)
 
 
 if __name__ == "__main__":

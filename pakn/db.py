@@ -205,3 +205,155 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 def writer(engine: Engine) -> Engine:
     """The same engine, but its transactions take SQLite's write lock up front (no-op elsewhere)."""
     return engine.execution_options(sqlite_immediate=True)
+
+
+# --- hotline channel (channels/hotline; migration 0004_hotline) ---------------------------------------
+# Console accounts: argon2 password hashes; the operator API token is stored as its SHA-256 only.
+hotline_operators = Table(
+    "hotline_operators",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    Column("api_token_sha256", String(64), unique=True),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Console sign-ins: the cookie holds a random token, the table its SHA-256 and the form CSRF token.
+hotline_sessions = Table(
+    "hotline_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("operator_id", Integer, ForeignKey("hotline_operators.id"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index("ix_hotline_sessions_expires", "expires_at"),
+)
+
+# One row per call, whatever told us about it first: Twilio (key = CallSid), the PBX's call records
+# (key = "pbx:..."), the console or the operator API.  ``missed`` = waiting for a call-back.
+hotline_calls = Table(
+    "hotline_calls",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("call_key", String(255), nullable=False, unique=True),
+    Column("source", String(16), nullable=False),
+    Column("direction", String(16), nullable=False, default="inbound"),
+    Column("from_number", String(64)),
+    Column("to_number", String(64)),
+    Column("status", String(24), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime),
+    Column("duration_seconds", Integer),
+    Column("answered", Boolean, nullable=False, default=False),
+    Column("operator_id", Integer, ForeignKey("hotline_operators.id")),
+    Column("recording_sid", String(64)),
+    Column("recording_url", Text),
+    Column("recording_seconds", Integer),
+    Column("outcome", String(24)),
+    Column("category", String(64)),
+    Column("confidential", Boolean, nullable=False, default=False),
+    Column("submission_id", Integer, ForeignKey("submissions.id")),
+    Column("tracking_code", String(20)),
+    Column("missed", Boolean, nullable=False, default=False),
+    Column("called_back_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_hotline_calls_missed", "missed", "called_back_at"),
+    Index("ix_hotline_calls_from", "from_number", "started_at"),
+    Index("ix_hotline_calls_operator", "operator_id", "updated_at"),
+)
+
+# Outbound SMS already handed to Twilio, by outbox notification: a retried send is not sent twice.
+hotline_sms = Table(
+    "hotline_sms",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("notification_id", Integer, ForeignKey("notifications.id"), nullable=False, unique=True),
+    Column("message_sid", String(64), nullable=False),
+    Column("sent_at", UTCDateTime, nullable=False),
+)
+# --- end of hotline channel ----------------------------------------------------------------------------
+
+# --- telegram channel (channels/telegram; migration 0005_telegram) -------------------------------------
+# Every Telegram update handled, by update_id: a repeated delivery is recognised and ignored.
+telegram_updates = Table(
+    "telegram_updates",
+    metadata,
+    Column("update_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("processed_at", UTCDateTime, nullable=False),
+    Index("ix_telegram_updates_processed", "processed_at"),
+)
+
+# The conversation each chat is in (what was answered so far, the question asked): survives restarts.
+telegram_conversations = Table(
+    "telegram_conversations",
+    metadata,
+    Column("chat_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("conversation_id", String(32), nullable=False),
+    Column("step", String(24), nullable=False),
+    Column("state", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_telegram_conversations_updated", "updated_at"),
+)
+# --- end of telegram channel ---------------------------------------------------------------------------
+
+# --- email channel (channels/email; migration 0003_email) -----------------------------------------------
+# How far the IMAP poller has read each folder, per UIDVALIDITY: a new UIDVALIDITY starts a new row.
+email_checkpoints = Table(
+    "email_checkpoints",
+    metadata,
+    Column("account", String(320), primary_key=True),
+    Column("folder", String(255), primary_key=True),
+    Column("uidvalidity", BigInteger, primary_key=True),
+    Column("last_uid", BigInteger, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# Every attachment part of a journaled mail: stored by SHA-256, or refused with the reason.
+email_attachments = Table(
+    "email_attachments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("submission_id", Integer, ForeignKey("submissions.id"), nullable=False),
+    Column("source_id", String(255), nullable=False),
+    Column("part_index", Integer, nullable=False),
+    Column("filename", String(255), nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64)),
+    Column("refused", String(32)),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("submission_id", "source_id", "part_index", name="uq_email_attachments_part"),
+)
+
+# Answers mailed (or deliberately not mailed) to citizens: their Message-IDs thread the replies back.
+email_outbound = Table(
+    "email_outbound",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("message_id", String(255), nullable=False, unique=True),
+    Column("submission_id", Integer, ForeignKey("submissions.id"), nullable=False),
+    Column("notification_id", Integer, ForeignKey("notifications.id"), unique=True),
+    Column("kind", String(32), nullable=False),
+    Column("status", String(16), nullable=False),  # sent | suppressed
+    Column("reason", String(32)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_email_outbound_submission", "submission_id"),
+)
+
+# Automatic answers per sender per day (RFC 3834: a responder must not keep answering one address).
+email_answer_counts = Table(
+    "email_answer_counts",
+    metadata,
+    Column("sender", String(320), primary_key=True),
+    Column("day", String(10), primary_key=True),
+    Column("count", Integer, nullable=False),
+)
+# --- end of email channel ------------------------------------------------------------------------------

@@ -54,6 +54,10 @@ class RecordOnly:
 # module registers itself here with one line.
 NOTIFIERS: dict[Channel, str] = {
     Channel.API: "pakn.notify:record_only",
+    Channel.TELEGRAM: "channels.telegram.notify:notifier",
+    Channel.EMAIL: "channels.email.notifier:notifier",
+    Channel.HOTLINE: "channels.hotline.sms:hotline_notifier",
+    Channel.SMS: "channels.hotline.sms:sms_notifier",
 }
 
 

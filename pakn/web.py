@@ -39,6 +39,14 @@ def create_app() -> FastAPI:
     app.include_router(api_router)
     app.include_router(case_store_router)
     app.include_router(metrics_router)
+    from channels.hotline.web import router as hotline_router
+
+    app.include_router(hotline_router)
+    from channels.chat import router as chat_router
+    from channels.telegram.webhook import router as telegram_router
+
+    app.include_router(chat_router)
+    app.include_router(telegram_router)  # /telegram/webhook; its lifespan starts the bot in webhook mode
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

@@ -43,3 +43,9 @@ if ! pg_isready -h 127.0.0.1 -p 5432 -q; then
 fi
 psql -h 127.0.0.1 -U postgres -d postgres -tAc "select 1 from pg_database where datname='test'" | grep -q 1 \
   || psql -h 127.0.0.1 -U postgres -d postgres -qc "create database test"
+
+# --- Dovecot (IMAP server for the email channel's tests; each test fixture starts its own instance) ---
+command -v dovecot >/dev/null || need dovecot-imapd
+
+# --- Chromium (the hotline console's browser tests: Playwright drives Debian's build, never downloads one) ---
+need chromium

@@ -1,0 +1,136 @@
+"""Messages/s accepted by `pakn smtp` (durable journal) vs a bare aiosmtpd sink, in the same run.
+
+Both are separate processes on loopback; the load is 8 persistent smtplib connections sending ~4 KB
+mails with distinct Message-IDs (CRLF line ends).  The listener answers 250 only after the journal's
+commit (SQLite WAL, synchronous=FULL, group commit).  Target: ≥ 50% of the bare sink's rate.
+
+    .venv/bin/python -m bench.bench_email [--messages 2000] [--connections 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import smtplib
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SINK = """
+import asyncio, sys
+from aiosmtpd.smtp import SMTP
+kept = []
+class Keep:
+    async def handle_DATA(self, server, session, envelope):
+        kept.append(envelope.original_content)
+        return "250 OK"
+async def main():
+    loop = asyncio.get_running_loop()
+    await loop.create_server(lambda: SMTP(Keep(), decode_data=False), "127.0.0.1", int(sys.argv[1]))
+    await asyncio.Event().wait()
+asyncio.run(main())
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_listening(port: int) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing listening on {port}")
+
+
+def message(index: int, run: str) -> bytes:
+    line = "Đèn đường trước nhà số 12 đường Trần Phú, phường Nha Trang không sáng."
+    body = "\r\n".join([line] * 50)  # ~4 KB
+    return (
+        f"From: Nguyen Van An <an{index % 50}@example.vn>\r\nTo: pakn@khanhhoa.gov.vn\r\n"
+        f"Subject: Phan anh {index}\r\nMessage-ID: <bench-{run}-{index}@example.vn>\r\n"
+        "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+        + body
+        + "\r\n"
+    ).encode()
+
+
+def load(port: int, total: int, connections: int) -> float:
+    run = uuid.uuid4().hex[:8]
+    per = total // connections
+    errors: list[BaseException] = []
+
+    def client(offset: int) -> None:
+        try:
+            with smtplib.SMTP("127.0.0.1", port, timeout=60) as smtp:
+                for i in range(per):
+                    smtp.sendmail("an@example.vn", ["pakn@khanhhoa.gov.vn"], message(offset * per + i, run))
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=client, args=(c,)) for c in range(connections)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - start
+    if errors:
+        raise errors[0]
+    return per * connections / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--connections", type=int, default=8)
+    args = parser.parse_args()
+
+    sink_port = free_port()
+    sink = subprocess.Popen([sys.executable, "-c", SINK, str(sink_port)])
+    data = Path(tempfile.mkdtemp(prefix="pakn-bench-email-"))
+    smtp_port = free_port()
+    env = dict(
+        os.environ,
+        PAKN_DATA_DIR=str(data),
+        EMAIL_SMTP_PORT=str(smtp_port),
+        EMAIL_ADDRESSES="pakn@khanhhoa.gov.vn",
+        REDIS_URL=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        QUEUE_NAME=f"bench{uuid.uuid4().hex[:6]}",
+        LOG_LEVEL="WARNING",
+        PYTHONPATH=str(REPO),
+    )
+    subprocess.run([sys.executable, "-m", "pakn.cli", "db", "upgrade"], env=env, check=True, cwd=data)
+    listener = subprocess.Popen([sys.executable, "-m", "pakn.cli", "smtp"], env=env, cwd=data)
+    try:
+        wait_listening(sink_port)
+        wait_listening(smtp_port)
+        load(sink_port, 200, args.connections)  # warm-up
+        load(smtp_port, 200, args.connections)
+        bare = load(sink_port, args.messages, args.connections)
+        durable = load(smtp_port, args.messages, args.connections)
+    finally:
+        sink.terminate()
+        listener.terminate()
+        sink.wait(10)
+        listener.wait(10)
+    print(f"command: {shlex.join([sys.executable, '-m', 'bench.bench_email', *sys.argv[1:]])}")
+    print(f"bare aiosmtpd sink (in memory):   {bare:8.0f} msg/s")
+    print(f"pakn smtp (durable SQLite journal): {durable:8.0f} msg/s  ({durable / bare:.0%} of the sink)")
+
+
+if __name__ == "__main__":
+    main()

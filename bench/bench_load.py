@@ -1,0 +1,169 @@
+"""Load run on this machine: the gateway's accept rate against a bare FastAPI endpoint, then
+sustained end-to-end delivery (POST → case store) at a fixed offered rate with one and two workers.
+
+    .venv/bin/python -m bench.bench_load [--seconds 10] [--rate 200] [--sustain 30]
+
+Accept rate: wrk (one thread, 16 connections, a distinct submission per request) against (a) a bare
+FastAPI/uvicorn endpoint that only appends the JSON to a list and (b) the gateway (web + workers +
+sweeper running, SQLite journal, Redis at 127.0.0.1:6379).  End to end: an open-loop client posts at
+``--rate`` per second for ``--sustain`` seconds; printed are delivered/s and receipt→delivery p50/p99
+from the journal.  Everything shares the machine's 2 cores, the load generator included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import REPO, SYSTEM_REDIS, Gateway, free_port, gateway_env, wait_until
+from tests.samples import submission
+
+
+def wrk(url: str, seconds: float) -> tuple[float, str]:
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t1",
+            "-c16",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            str(REPO / "bench" / "post.lua"),
+            url,
+            "--",
+            uuid.uuid4().hex[:8],
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p99 = re.search(r"99%\s+(\S+)", out)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    note = f"p99 {p99.group(1) if p99 else '?'}" + (f", {non2xx.group(1)} non-2xx" if non2xx else "")
+    return rate, note
+
+
+def bare(seconds: float) -> tuple[float, str]:
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.bare_app:app",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        cwd=REPO,
+    )
+    try:
+        wait_until(lambda: _up(f"http://127.0.0.1:{port}/docs"), 30, "bare app")
+        return wrk(f"http://127.0.0.1:{port}", seconds)
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def _up(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def gateway(workers: int) -> tuple[Gateway, Path]:
+    data_dir = Path(tempfile.mkdtemp(prefix="pakn-load-"))
+    port = free_port()
+    gw = Gateway(data_dir, gateway_env(data_dir, PORT=str(port), REDIS_URL=SYSTEM_REDIS, LOG_LEVEL="WARNING"), port)
+    gw.start_all(workers=workers)
+    return gw, data_dir
+
+
+async def open_loop(url: str, rate: float, seconds: float, offset: int) -> int:
+    """Posts at a fixed rate whatever the answers take (an open loop, as citizens do)."""
+    sent = 0
+    async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=64)) as client:
+        tasks = []
+        start = time.perf_counter()
+        while (elapsed := time.perf_counter() - start) < seconds:
+            due = int(elapsed * rate)
+            while sent < due:
+                body = submission(offset + sent, idempotency_key=f"load-{offset + sent}")
+                tasks.append(asyncio.create_task(client.post(f"{url}/api/v1/submissions", json=body)))
+                sent += 1
+            await asyncio.sleep(0.002)
+        responses = await asyncio.gather(*tasks)
+    assert all(r.status_code == 202 for r in responses)
+    return sent
+
+
+def sustained(workers: int, rate: float, seconds: float) -> str:
+    gw, data_dir = gateway(workers)
+    try:
+        started = time.perf_counter()
+        sent = asyncio.run(open_loop(gw.url, rate, seconds, offset=workers * 1_000_000))
+        store = data_dir / "casestore.db"
+        wait_until(lambda: _count(store, "cases") >= sent, 300, "all delivered", interval=0.2)
+        drained = time.perf_counter() - started
+        with sqlite3.connect(data_dir / "journal.db") as conn:
+            latencies = sorted(r[0] for r in conn.execute("select latency_seconds from forwards"))
+    finally:
+        gw.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+    p = lambda q: latencies[min(len(latencies) - 1, int(len(latencies) * q))]  # noqa: E731
+    return (
+        f"{workers} worker(s): offered {rate:.0f}/s for {seconds:.0f} s = {sent}; all delivered after "
+        f"{drained:.1f} s ({sent / drained:.0f}/s); receipt→delivery p50 {p(0.5):.2f} s, p99 {p(0.99):.2f} s, "
+        f"max {latencies[-1]:.2f} s"
+    )
+
+
+def _count(path: Path, table: str) -> int:
+    try:
+        with sqlite3.connect(path) as conn:
+            return int(conn.execute(f"select count(*) from {table}").fetchone()[0])
+    except sqlite3.OperationalError:
+        return 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--rate", type=float, default=200)
+    parser.add_argument("--sustain", type=float, default=30)
+    args = parser.parse_args()
+    print(f"command: python -m bench.bench_load {' '.join(sys.argv[1:])}".rstrip())
+    bare_rate, bare_note = bare(args.seconds)
+    print(f"bare FastAPI endpoint:  {bare_rate:8.0f} requests/s ({bare_note})")
+    for workers in (1, 2):
+        gw, data_dir = gateway(workers)
+        try:
+            rate, note = wrk(gw.url, args.seconds)
+        finally:
+            gw.stop()
+            shutil.rmtree(data_dir, ignore_errors=True)
+        print(
+            f"gateway, {workers} worker(s): {rate:8.0f} submissions/s accepted ({note}) = "
+            f"{rate / bare_rate:.0%} of bare"
+        )
+    for workers in (1, 2):
+        print(sustained(workers, args.rate, args.sustain))
+
+
+if __name__ == "__main__":
+    main()

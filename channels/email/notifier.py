@@ -1,0 +1,156 @@
+"""Answers to citizens by mail, through the configured outbound relay (SMTP_RELAY_HOST).
+
+Each answer is threaded under the citizen's mail (In-Reply-To/References), carries
+``Auto-Submitted: auto-replied`` and a Message-ID made from the outbox row (``<pakn-{id}-{code}@host>``),
+so a retried send is the same message and a reply to it finds its submission again.  Mails that must
+not be answered (RFC 3834, see ``loops``) and senders past the daily cap get none; ``email_outbound``
+records either way, which also makes a repeated ``send`` a no-op.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection
+
+from channels.email.attachments import refused_of
+from channels.email.loops import no_answer_reason
+from channels.email.parse import Mail, parse_mail
+from pakn.db import email_answer_counts, email_outbound, utcnow, writer
+from pakn.notify import Notification, Notifier
+from pakn.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def answer_message_id(notification: Notification, hostname: str) -> str:
+    return f"pakn-{notification.id}-{notification.tracking_code}@{hostname}"
+
+
+class EmailNotifier:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.settings = runtime.settings
+        self.engine = runtime.journal.engine
+        self.messages = runtime.catalog.messages
+
+    @property
+    def from_address(self) -> str:
+        own = [a for a in self.settings.email_own_addresses if not a.startswith("@")]
+        return self.settings.email_from_address or (own[0] if own else f"pakn@{self.settings.email_hostname}")
+
+    def send(self, notification: Notification) -> None:
+        with self.engine.connect() as conn:
+            done = conn.execute(
+                select(email_outbound.c.id).where(email_outbound.c.notification_id == notification.id)
+            ).first()
+        if done is not None:
+            return
+        mail = parse_mail(notification.raw)
+        recipient = (mail.reply_to or mail.from_address or "").lower()
+        reason = no_answer_reason(mail, (*self.settings.email_own_addresses, self.from_address))
+        if reason is None and not self.settings.smtp_relay_host:
+            reason = "no-relay"
+        day = datetime.now(ZoneInfo(self.settings.timezone)).date().isoformat()
+        if reason is None and self._answers(recipient, day) >= self.settings.email_max_answers_per_sender_per_day:
+            reason = "daily-limit"
+        message_id = answer_message_id(notification, self.settings.email_hostname)
+        if reason is not None:
+            self._record(notification, message_id, "suppressed", reason, None, day)
+            log.info("no answer to submission %d: %s", notification.submission_id, reason)
+            return
+        self._relay(self._compose(notification, mail, recipient, message_id))
+        self._record(notification, message_id, "sent", None, recipient, day)
+
+    def _compose(self, notification: Notification, mail: Mail, recipient: str, message_id: str) -> EmailMessage:
+        text = self.messages.text
+        code = notification.tracking_code
+        kind = notification.kind.replace("-", "_")
+        subject_key = f"subject-{kind}" if self.messages.has("email", f"subject-{kind}") else "subject-default"
+        body = [text("email", "greeting"), "", notification.message]
+        refused = refused_of(self.engine, notification.submission_id)
+        if refused:
+            body += ["", text("email", "attachments-refused")]
+            for name, reason in refused:
+                why = text("email", f"refused-{reason}") if self.messages.has("email", f"refused-{reason}") else reason
+                body.append(f"- {name}: {why}")
+        if notification.kind == "needs_information":
+            body += ["", text("email", "how-to-complete", tracking_code=code)]
+        body += ["", text("email", "footer", tracking_code=code)]
+        answer = EmailMessage()
+        answer["From"] = formataddr((self.settings.email_from_name, self.from_address))
+        answer["To"] = recipient
+        answer["Subject"] = f"[{code}] " + text("email", subject_key, tracking_code=code)
+        answer["Date"] = format_datetime(utcnow())
+        answer["Message-ID"] = f"<{message_id}>"
+        if mail.message_id:
+            answer["In-Reply-To"] = f"<{mail.message_id}>"
+            answer["References"] = " ".join(f"<{i}>" for i in (*mail.references[-10:], mail.message_id))
+        answer["Auto-Submitted"] = "auto-replied"
+        answer["X-Auto-Response-Suppress"] = "All"
+        answer.set_content("\n".join(body))
+        return answer
+
+    def _relay(self, answer: EmailMessage) -> None:
+        s = self.settings
+        assert s.smtp_relay_host
+        with smtplib.SMTP(s.smtp_relay_host, s.smtp_relay_port, local_hostname=s.email_hostname, timeout=30) as smtp:
+            if s.smtp_relay_starttls:
+                smtp.starttls()
+            if s.smtp_relay_user and s.smtp_relay_password:
+                smtp.login(s.smtp_relay_user, s.smtp_relay_password.get_secret_value())
+            smtp.send_message(answer, from_addr=self.from_address)
+
+    def _answers(self, recipient: str, day: str) -> int:
+        with self.engine.connect() as conn:
+            count = conn.execute(
+                select(email_answer_counts.c.count).where(
+                    email_answer_counts.c.sender == recipient, email_answer_counts.c.day == day
+                )
+            ).scalar_one_or_none()
+        return int(count or 0)
+
+    def _record(
+        self,
+        notification: Notification,
+        message_id: str,
+        status: str,
+        reason: str | None,
+        recipient: str | None,
+        day: str,
+    ) -> None:
+        with writer(self.engine).begin() as conn:
+            conn.execute(
+                insert(email_outbound).values(
+                    message_id=message_id,
+                    submission_id=notification.submission_id,
+                    notification_id=notification.id,
+                    kind=notification.kind[:32],
+                    status=status,
+                    reason=reason,
+                    created_at=utcnow(),
+                )
+            )
+            if recipient:
+                _count_answer(conn, recipient, day)
+
+
+def _count_answer(conn: Connection, recipient: str, day: str) -> None:
+    changed = conn.execute(
+        update(email_answer_counts)
+        .where(email_answer_counts.c.sender == recipient, email_answer_counts.c.day == day)
+        .values(count=email_answer_counts.c.count + 1)
+    ).rowcount
+    if not changed:
+        conn.execute(insert(email_answer_counts).values(sender=recipient, day=day, count=1))
+
+
+def notifier(runtime: Runtime) -> Notifier:
+    """The NOTIFIERS factory for Channel.EMAIL."""
+    return EmailNotifier(runtime)

@@ -1,0 +1,463 @@
+"""A journaled mail → what the citizen said.
+
+Pure functions of the raw bytes (no I/O): the SMTP listener and the IMAP poller use them to decide how
+to journal a message, the worker uses them to read it back (``fields_from_raw`` is the PARSERS entry).
+A malformed message never raises out of here: every header and part is read defensively, since a
+crash would only make the submission ``unreadable`` when most of it can be read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage, Message
+from email.parser import BytesParser
+from email.utils import parsedate_to_datetime
+from html.parser import HTMLParser
+
+import nh3
+
+from normalizer.text import decode_bytes
+from pakn import tracking
+from pakn.records import Attachment, SubmissionFields
+
+CONTENT_TYPE = "message/rfc822"
+# The content type an email completion (a reply to our needs-information mail) is journaled with.
+COMPLETION_CONTENT_TYPE = "message/rfc822; x-pakn=completion"
+
+_MAX_SOURCE_ID = 240
+_MSGID_RE = re.compile(r"<([^<>\s]{1,500})>")
+_CODE_RE = re.compile(r"PAKN[-\s]?[0-9A-Za-z]{4}[-\s]?[0-9A-Za-z]{4}", re.IGNORECASE)
+# Message-IDs of our own answers: <pakn-{notification id}-{tracking code}@host>
+OUR_MSGID_RE = re.compile(r"^pakn-\d+-(PAKN-[0-9A-Z]{4}-[0-9A-Z]{4})@", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """A non-text part: a candidate attachment, with its decoded bytes (None: undecodable)."""
+
+    index: int
+    filename: str
+    content_type: str
+    data: bytes | None
+
+
+@dataclass(frozen=True, slots=True)
+class Mail:
+    """The parts of a message the channel needs, read once."""
+
+    message: EmailMessage
+    message_id: str | None
+    in_reply_to: tuple[str, ...]
+    references: tuple[str, ...]
+    subject: str
+    from_name: str | None
+    from_address: str | None
+    reply_to: str | None
+    return_path: str | None  # None: no header; "": the null sender <>
+    date: datetime | None
+    text: str
+    signature: str
+    parts: tuple[Part, ...] = field(default=())
+
+    def header(self, name: str) -> str:
+        return header(self.message, name)
+
+    @property
+    def thread_ids(self) -> tuple[str, ...]:
+        return (*self.in_reply_to, *self.references)
+
+    def tracking_codes(self) -> tuple[str, ...]:
+        """Codes of our own answers this mail replies to, then codes written in the subject."""
+        found: list[str] = []
+        for message_id in self.thread_ids:
+            if m := OUR_MSGID_RE.match(message_id):
+                found.append(m.group(1).upper())
+        for m in _CODE_RE.finditer(self.subject):
+            if code := tracking.parse(m.group(0)):
+                found.append(code)
+        return tuple(dict.fromkeys(found))
+
+
+def read_message(raw: bytes, headers_only: bool = False) -> EmailMessage:
+    message = BytesParser(policy=policy.default).parsebytes(raw, headersonly=headers_only)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def header(message: Message, name: str) -> str:
+    """A header as text, '' when absent or unparseable (a broken header must not sink the message)."""
+    try:
+        value = message.get(name)
+    except Exception:
+        raw = message.get_all(name, failobj=[]) if hasattr(message, "get_all") else []
+        value = raw[0] if raw else None
+    if value is None:
+        return ""
+    try:
+        return " ".join(str(value).split())
+    except Exception:
+        return ""
+
+
+def message_ids(text: str) -> tuple[str, ...]:
+    return tuple(m.group(1) for m in _MSGID_RE.finditer(text))
+
+
+def source_id(raw: bytes, message: Message | None = None) -> str:
+    """The source identity of a mail: its Message-ID, else a hash of the bytes (the same copy twice
+    from SMTP retries or an IMAP folder with a new UIDVALIDITY is recognised either way)."""
+    message = message if message is not None else read_message(raw, headers_only=True)
+    ids = message_ids(header(message, "message-id"))
+    if ids:
+        value = f"mid:{ids[0]}"
+        if len(value) <= _MAX_SOURCE_ID:
+            return value
+        return "mid-sha256:" + hashlib.sha256(ids[0].encode()).hexdigest()
+    return "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+def _address(message: Message, name: str) -> tuple[str | None, str | None]:
+    try:
+        value = message.get(name)
+        addresses: tuple[Address, ...] = getattr(value, "addresses", ()) if value is not None else ()
+        if addresses:
+            first = addresses[0]
+            address = first.addr_spec if first.username and first.domain else None
+            return (first.display_name or None, address.lower() if address else None)
+    except Exception:
+        pass
+    text = header(message, name)
+    m = re.search(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", text)
+    return (None, m.group(0).lower() if m else None)
+
+
+def _return_path(message: Message) -> str | None:
+    values = message.get_all("return-path") if hasattr(message, "get_all") else None
+    if not values:
+        return None
+    text = str(values[0]).strip()
+    if text in ("<>", ""):
+        return ""
+    return text.strip("<>").strip().lower()
+
+
+def _date(message: Message) -> datetime | None:
+    text = header(message, "date")
+    if not text:
+        return None
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+# --- text of the body ----------------------------------------------------------------------------------------
+
+_SKIP_TYPES = ("message/delivery-status", "text/rfc822-headers", "message/disposition-notification")
+
+
+def decode_part(part: Message) -> str:
+    """A text part's payload as text: declared charset if it reads well, else the normalizer's repair
+    (undeclared, wrongly declared and legacy Vietnamese charsets: TCVN3, VNI, cp1258, ...)."""
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:
+        data = None
+    if not isinstance(data, bytes):
+        payload = part.get_payload()
+        data = payload.encode("utf-8", "surrogateescape") if isinstance(payload, str) else b""
+    try:
+        declared = part.get_content_charset()
+    except Exception:
+        declared = None
+    if declared in ("us-ascii", "ascii"):
+        declared = None  # 8-bit bytes under "us-ascii" are an undeclared charset in practice
+    return decode_bytes(data, declared).text
+
+
+def _body_and_parts(message: EmailMessage) -> tuple[str, tuple[Part, ...]]:
+    plain: str | None = None
+    html: str | None = None
+    parts: list[Part] = []
+    try:
+        walked = list(message.walk())
+    except Exception:
+        walked = [message]
+    for index, part in enumerate(walked):
+        try:
+            if part.is_multipart():
+                continue
+            ctype = part.get_content_type()
+            disposition = part.get_content_disposition()
+            filename = part.get_filename()
+        except Exception:
+            continue
+        if ctype in _SKIP_TYPES or ctype.startswith("multipart/"):
+            continue
+        is_text = ctype in ("text/plain", "text/html")
+        if is_text and disposition != "attachment" and not filename:
+            if ctype == "text/plain" and plain is None:
+                plain = decode_part(part)
+            elif ctype == "text/html" and html is None:
+                html = decode_part(part)
+            continue
+        if ctype.startswith("message/"):
+            continue
+        try:
+            data = part.get_payload(decode=True)
+        except Exception:
+            data = None
+        parts.append(
+            Part(index, (filename or f"part-{index}").strip()[:255], ctype, data if isinstance(data, bytes) else None)
+        )
+    if plain is not None and plain.strip():
+        return plain, tuple(parts)
+    if html is not None:
+        return html_to_text(html), tuple(parts)
+    return plain or "", tuple(parts)
+
+
+_BLOCKS = frozenset(
+    [
+        "p",
+        "br",
+        "div",
+        "li",
+        "tr",
+        "table",
+        "ul",
+        "ol",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "pre",
+        "hr",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "td",
+    ]
+)
+_QUOTE_CLASSES = ("gmail_quote", "moz-cite-prefix", "yahoo_quoted", "divrplyfwdmsg", "gmail_signature")
+
+
+class _TextOf(HTMLParser):
+    """Text of sanitized HTML: block elements become line breaks; quoted replies are left out."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.stack: list[tuple[str, bool]] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("br", "hr"):
+            if not self.skipping:
+                self.out.append("\n")
+            return
+        classes = " ".join((v or "") for k, v in attrs if k in ("class", "id")).lower()
+        quote = tag == "blockquote" or any(c in classes for c in _QUOTE_CLASSES)
+        self.stack.append((tag, quote))
+        if quote:
+            self.skipping += 1
+        if tag in _BLOCKS and not self.skipping:
+            self.out.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        for i in range(len(self.stack) - 1, -1, -1):
+            if self.stack[i][0] == tag:
+                for _name, quote in self.stack[i:]:
+                    if quote:
+                        self.skipping -= 1
+                del self.stack[i:]
+                break
+        if tag in _BLOCKS and not self.skipping:
+            self.out.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.out.append(data)
+
+
+def html_to_text(html: str) -> str:
+    """Sanitize (nh3: scripts, styles, comments and unknown tags go) and keep the readable text."""
+    clean = nh3.clean(
+        html,
+        tags=set(_BLOCKS) | {"span", "b", "i", "u", "strong", "em", "a", "font"},
+        attributes={"*": {"class", "id"}},
+        link_rel=None,
+    )
+    parser = _TextOf()
+    parser.feed(clean)
+    parser.close()
+    lines = [" ".join(line.split()) for line in "".join(parser.out).replace("\xa0", " ").splitlines()]
+    text = "\n".join(lines)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+# --- quoted replies and signatures ----------------------------------------------------------------------------
+
+_REPLY_INTRO = re.compile(
+    r"^\s*(?:"
+    r"on\b.{0,300}\bwrote:?"  # On Mon, 12 Sep 2024 ... <a@b> wrote:
+    r"|vào\b.{0,300}\bđã viết:?"  # Vào 9:00 Th 2, 12 thg 9, 2024 ... đã viết:
+    r"|.{0,200}\bđã viết:"
+    r"|-{2,}\s*(?:original message|forwarded message|thư gốc|tin nhắn gốc|thư chuyển tiếp)\s*-{2,}"
+    r"|_{20,}"
+    r")\s*$",
+    re.IGNORECASE,
+)
+_HEADER_BLOCK_START = re.compile(r"^\s*(?:from|từ|người gửi)\s*:", re.IGNORECASE)
+_HEADER_BLOCK_NEXT = re.compile(r"^\s*(?:sent|date|to|subject|gửi|ngày|đến|tới|chủ đề)\s*:", re.IGNORECASE)
+_MOBILE_FOOTER = re.compile(
+    r"^\s*(?:sent from my .{1,60}|sent from .{1,40} for .{1,40}|gửi từ .{1,60}|được gửi từ .{1,60})\s*$",
+    re.IGNORECASE,
+)
+_ADDRESS_LINE = re.compile(r"^\s*(?:địa chỉ|đ/c|đc)\s*[:：]\s*(.{5,200})$", re.IGNORECASE | re.MULTILINE)
+
+
+def strip_quotes_and_signature(text: str) -> tuple[str, str]:
+    """(what the citizen wrote now, their signature): quoted earlier mails and footers are dropped."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    kept: list[str] = []
+    signature: list[str] = []
+    for i, line in enumerate(lines):
+        if _REPLY_INTRO.match(line) and i > 0:
+            break
+        if (
+            i + 1 < len(lines)
+            and line.strip().lower().startswith("on ")
+            and lines[i + 1].strip().lower().endswith("wrote:")
+        ):
+            break
+        if _HEADER_BLOCK_START.match(line) and any(_HEADER_BLOCK_NEXT.match(n) for n in lines[i + 1 : i + 4]):
+            break
+        if line.rstrip() == "--" or line == "-- ":
+            signature = lines[i + 1 :]
+            break
+        if line.lstrip().startswith(">"):
+            continue
+        if _MOBILE_FOOTER.match(line):
+            continue
+        kept.append(line.rstrip())
+    body = "\n".join(kept).strip()
+    return re.sub(r"\n{3,}", "\n\n", body), "\n".join(s.rstrip() for s in signature).strip()
+
+
+# --- the whole message ----------------------------------------------------------------------------------------
+
+
+def parse_mail(raw: bytes) -> Mail:
+    """Read a message: headers, the citizen's own text, and its non-text parts."""
+    message = read_message(raw)
+    from_name, from_address = _address(message, "from")
+    _, reply_to = _address(message, "reply-to")
+    try:
+        body, parts = _body_and_parts(message)
+    except Exception:
+        body, parts = "", ()
+    text, signature = strip_quotes_and_signature(body)
+    return Mail(
+        message=message,
+        message_id=(message_ids(header(message, "message-id")) or (None,))[0],
+        in_reply_to=message_ids(header(message, "in-reply-to")),
+        references=message_ids(header(message, "references")),
+        subject=header(message, "subject"),
+        from_name=from_name,
+        from_address=from_address,
+        reply_to=reply_to,
+        return_path=_return_path(message),
+        date=_date(message),
+        text=text,
+        signature=signature,
+        parts=parts,
+    )
+
+
+def _sender_name(mail: Mail) -> str | None:
+    name = (mail.from_name or "").strip().strip('"').strip()
+    if not name or "@" in name:
+        return None
+    return name
+
+
+def _phone_in(text: str) -> str | None:
+    from normalizer.fields.phones import find_phones
+
+    phones = [p for p in find_phones(text) if p.valid]
+    return phones[0].text if phones else None
+
+
+def _address_in(text: str) -> str | None:
+    m = _ADDRESS_LINE.search(text)
+    return m.group(1).strip() if m else None
+
+
+def attachment_records(mail: Mail) -> tuple[Attachment, ...]:
+    """What the case gets of the attachments: the parts the policy keeps (see channels.email.attachments)."""
+    from channels.email.attachments import AttachmentPolicy
+
+    return tuple(a for a in AttachmentPolicy.from_settings().judge(mail.parts) if isinstance(a, Attachment))
+
+
+def fields_from_raw(payload: bytes, content_type: str = CONTENT_TYPE) -> SubmissionFields:
+    """The PARSERS entry for ``message/rfc822``: a new submission, or a completion of one."""
+    mail = parse_mail(payload)
+    if "x-pakn=completion" in content_type.replace(" ", "").lower():
+        return completion_fields(mail)
+    signature = mail.signature
+    return SubmissionFields(
+        content=mail.text or None,
+        name=_sender_name(mail),
+        email=mail.reply_to or mail.from_address,
+        phone=_phone_in(signature) if signature else None,
+        address=_address_in(signature or "") or _address_in(mail.text),
+        attachments=attachment_records(mail),
+    )
+
+
+def completion_fields(mail: Mail) -> SubmissionFields:
+    """A reply completing a submission: only what it adds, so the original content stays.
+
+    The citizen answers the needs-information mail in free text ("Địa điểm: số 4 đường Yersin, ...;
+    lúc 8h sáng nay"), so the normalizer's own extractors pick the fields out of it.  A reply in which
+    none is found is taken as the content the first mail lacked.
+    """
+    from config.settings import get_settings
+    from normalizer.fields.contacts import find_name
+    from normalizer.fields.places import find_place
+    from normalizer.fields.times import find_incident_time
+
+    text = mail.text
+    found: dict[str, str] = {}
+    if place := find_place(text, hint_province=get_settings().province_code):
+        found["location"] = place.text
+    if when := find_incident_time(text, mail.date or datetime.now(UTC)):
+        found["incident_time"] = when.matched
+    if name := find_name(text):
+        found["name"] = name
+    if phone := _phone_in(text) or (_phone_in(mail.signature) if mail.signature else None):
+        found["phone"] = phone
+    if address := _address_in(text):
+        found["address"] = address
+    return SubmissionFields(
+        content=None if found else (text or None),
+        location=found.get("location"),
+        incident_time=found.get("incident_time"),
+        name=found.get("name"),
+        phone=found.get("phone"),
+        address=found.get("address"),
+        email=mail.reply_to or mail.from_address,
+        attachments=attachment_records(mail),
+    )

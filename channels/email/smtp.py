@@ -1,0 +1,164 @@
+"""`pakn smtp`: the SMTP listener for the province's shared address (aiosmtpd ≥ 1.4.6).
+
+- RCPT for anything but the configured addresses/domains: 550 (never a relay).
+- Past EMAIL_MAX_MESSAGE_BYTES: 552 (aiosmtpd's data size limit, also for a declared SIZE).
+- ``250`` only after the raw message is committed to the journal (group commit: many sessions share
+  one transaction); a journal failure answers ``451`` so the sending server retries later.
+- STARTTLS offered when EMAIL_TLS_CERT/KEY are set.
+The journaled bytes are the message as received, with a ``Return-Path:`` line in front (what a
+delivering MTA adds), so the null sender of a bounce is still known when the answer is decided.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import ssl
+from dataclasses import dataclass
+from email.parser import BytesParser
+from email.policy import compat32
+from typing import Any
+
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from channels.email.intake import MailIntake
+from channels.email.parse import CONTENT_TYPE, OUR_MSGID_RE, Mail, message_ids, parse_mail, source_id
+from config.settings import Settings
+from pakn.db import utcnow
+from pakn.intake import GroupCommitWriter
+from pakn.journal import RawSubmission
+from pakn.records import Channel
+from pakn.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def accepts(settings: Settings, address: str) -> bool:
+    """Whether RCPT TO may name this address: one of ours, or in one of our @domains."""
+    address = address.strip().strip("<>").lower()
+    if "@" not in address:
+        return False
+    domain = "@" + address.rpartition("@")[2]
+    own = settings.email_own_addresses
+    return address in own or domain in own
+
+
+@dataclass(frozen=True, slots=True)
+class _Look:
+    """A cheap first look at the headers (compat32, headers only): all the hot path needs."""
+
+    source: str
+    may_be_reply: bool
+    multipart: bool
+
+
+def _look(original: bytes) -> _Look:
+    message = BytesParser(policy=compat32).parsebytes(original, headersonly=True)
+    thread = " ".join(str(message.get(name, "")) for name in ("in-reply-to", "references"))
+    may_be_reply = (
+        any(OUR_MSGID_RE.match(i) for i in message_ids(thread)) or "PAKN" in str(message.get("subject", "")).upper()
+    )
+    ids = message_ids(str(message.get("message-id", "")))
+    source = f"mid:{ids[0]}" if ids and len(ids[0]) < 230 else source_id(original)
+    return _Look(source, may_be_reply, message.get_content_maintype() == "multipart")
+
+
+class Handler:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.settings = runtime.settings
+        self.intake = MailIntake(runtime)
+        self.writer = GroupCommitWriter(runtime.journal, self._enqueue)
+
+    def _enqueue(self, submission_ids: Any) -> None:
+        self.runtime.queues.enqueue_normalize(list(submission_ids))
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
+    ) -> str:
+        if not accepts(self.settings, address):
+            return "550 5.7.1 Relaying denied: no such recipient here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        original = envelope.original_content or envelope.content
+        if not isinstance(original, bytes):
+            original = str(original).encode("utf-8", "surrogateescape")
+        sender = envelope.mail_from or ""
+        raw = b"Return-Path: <" + sender.encode("utf-8", "replace") + b">\r\n" + original
+        loop = asyncio.get_running_loop()
+        try:
+            look = _look(original)
+            if look.may_be_reply:
+                taken = await loop.run_in_executor(None, self._complete, raw, look.source)
+                if taken is not None:
+                    return f"250 OK {taken}"
+            receipt = await self.writer.submit(RawSubmission(Channel.EMAIL, look.source, raw, CONTENT_TYPE, utcnow()))
+        except Exception as error:
+            log.warning("mail not journaled (%s): answered 451", type(error).__name__)
+            return "451 4.3.0 Temporary failure storing the message, try again later"
+        if not receipt.duplicate and look.multipart:
+            await loop.run_in_executor(None, self._attachments, receipt, raw, look.source)
+        return f"250 OK {receipt.tracking_code}"
+
+    def _complete(self, raw: bytes, source: str) -> str | None:
+        mail = parse_mail(raw)
+        taken = self.intake.try_complete(raw, mail, source)
+        return taken.tracking_code if taken else None
+
+    def _attachments(self, receipt: Any, raw: bytes, source: str) -> None:
+        mail: Mail | None
+        try:
+            mail = parse_mail(raw)
+        except Exception:
+            mail = None
+        self.intake.recorded(receipt, mail, source, enqueue=False)
+
+
+def tls_context(settings: Settings) -> ssl.SSLContext | None:
+    if not settings.email_tls_cert:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(str(settings.email_tls_cert), str(settings.email_tls_key or settings.email_tls_cert))
+    return context
+
+
+async def serve(runtime: Runtime) -> None:
+    """Listen until SIGTERM/SIGINT; sessions in progress are cut, unacknowledged mail is retried by senders."""
+    settings = runtime.settings
+    handler = Handler(runtime)
+    context = tls_context(settings)
+    loop = asyncio.get_running_loop()
+
+    def factory() -> SMTP:
+        return SMTP(
+            handler,
+            hostname=settings.email_hostname,
+            ident="PAKN Gateway ESMTP",
+            data_size_limit=settings.email_max_message_bytes,
+            enable_SMTPUTF8=True,
+            decode_data=False,
+            tls_context=context,
+            require_starttls=False,
+        )
+
+    server = await loop.create_server(factory, host=settings.email_smtp_host, port=settings.email_smtp_port)
+    stop = asyncio.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    log.info(
+        "SMTP listening on %s:%s (STARTTLS %s)",
+        settings.email_smtp_host,
+        settings.email_smtp_port,
+        "on" if context else "off",
+    )
+    await stop.wait()
+    server.close()
+    await server.wait_closed()
+    await loop.run_in_executor(None, handler.writer.close)
+
+
+def run(runtime: Runtime) -> None:
+    asyncio.run(serve(runtime))

@@ -1,0 +1,91 @@
+"""Operator sign-in: argon2 password hashes, expiring server-side sessions, CSRF tokens, API tokens.
+
+The session cookie holds a random token; the database keeps only its SHA-256, so a leaked database
+copy signs nobody in.  Every console form carries the session's CSRF token (and the live-findings
+fetch sends it as a header); the sign-in form, which has no session yet, uses a double-submit cookie.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from fastapi import HTTPException, Request
+from starlette.concurrency import run_in_threadpool
+
+from channels.hotline import store
+from pakn.runtime import get_runtime
+
+log = logging.getLogger(__name__)
+
+SESSION_COOKIE = "pakn_hotline_session"
+LOGIN_CSRF_COOKIE = "pakn_hotline_login"
+COOKIE_PATH = "/hotline"
+_hasher = PasswordHasher()
+# Verifying against this keeps a wrong username as slow as a wrong password (no user enumeration).
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(8))
+
+
+def hash_password(password: str) -> str:
+    if len(password) < 8:
+        raise ValueError("a password needs at least 8 characters")
+    return _hasher.hash(password)
+
+
+def check_password(username: str, password: str) -> store.Operator | None:
+    engine = get_runtime().journal.engine
+    found = store.password_hash_of(engine, username)
+    try:
+        if found is None:
+            _hasher.verify(_DUMMY_HASH, password)
+            return None
+        operator, password_hash = found
+        _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if not operator.active:
+        return None
+    if _hasher.check_needs_rehash(password_hash):
+        store.update_operator(engine, username, password_hash=_hasher.hash(password))
+    return operator
+
+
+def new_session(operator: store.Operator) -> tuple[str, store.Session]:
+    runtime = get_runtime()
+    lifetime = timedelta(minutes=runtime.settings.hotline_session_minutes)
+    return store.create_session(runtime.journal.engine, operator.id, lifetime)
+
+
+async def current_session(request: Request) -> store.Session | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    return await run_in_threadpool(store.session_for, get_runtime().journal.engine, token)
+
+
+def csrf_ok(session: store.Session, presented: str | None) -> bool:
+    return bool(presented) and hmac.compare_digest(session.csrf_token, presented or "")
+
+
+async def api_operator(request: Request) -> store.Operator:
+    """The operator behind ``Authorization: Bearer <token>`` (call-centre software), or 401."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise HTTPException(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
+    operator = await run_in_threadpool(store.operator_by_token, get_runtime().journal.engine, token.strip())
+    if operator is None:
+        log.warning("hotline API: refused a request with an unknown token")
+        raise HTTPException(401, "invalid token", headers={"WWW-Authenticate": "Bearer"})
+    return operator
+
+
+def secure_cookies(request: Request) -> bool:
+    """Cookies are Secure whenever the browser reached us over HTTPS (directly or via a proxy)."""
+    proto = request.headers.get("x-forwarded-proto", request.url.scheme).split(",")[0].strip()
+    public = get_runtime().settings.hotline_public_url or ""
+    return proto == "https" or public.startswith("https://")

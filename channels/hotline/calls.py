@@ -1,0 +1,141 @@
+"""Logging a call, shared by the console and the operator API; and the live findings while typing.
+
+A ``case`` call is journaled as a submission on the hotline channel (the normalizer then checks it like
+any other); every call, whatever its outcome, updates its row in ``hotline_calls`` so that it no longer
+waits for a call-back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from channels.hotline import store
+from channels.hotline.payloads import CALL_CONTENT_TYPE, CallLog, Outcome
+from normalizer import context_from_settings, normalize
+from normalizer.fields.phones import normalize_phone
+from pakn.db import utcnow
+from pakn.journal import RawSubmission
+from pakn.records import Channel, Severity, Submission
+from pakn.runtime import get_runtime
+
+
+def phone_key(text: str | None) -> str | None:
+    """The number calls are matched on: E.164 when it parses ("0905 123 456" → "+84905123456")."""
+    if not text or not text.strip():
+        return None
+    result = normalize_phone(text)
+    if result.e164:
+        return result.e164
+    digits = "".join(ch for ch in text if ch.isdigit())
+    return digits or None
+
+
+def phone_keys(text: str | None) -> tuple[str, ...]:
+    key = phone_key(text)
+    return (key,) if key else ()
+
+
+def mask_phone(number: str | None) -> str:
+    """What a list shows of a number: enough to tell calls apart, not enough to identify the caller."""
+    if not number:
+        return ""
+    return "•" * max(0, len(number) - 3) + number[-3:]
+
+
+@dataclass(frozen=True, slots=True)
+class Logged:
+    call_id: int
+    tracking_code: str | None
+    duplicate: bool
+
+
+async def log_call(
+    app: FastAPI,
+    entry: CallLog,
+    operator: store.Operator,
+    *,
+    source: str,
+    source_id: str,
+    call_key: str,
+    existing_call_id: int | None = None,
+) -> Logged:
+    """Journal a ``case`` call (answering only once it is stored) and record the call's outcome."""
+    runtime = get_runtime()
+    engine = runtime.journal.engine
+    now = utcnow()
+    entry = entry.model_copy(update={"operator": operator.username, "call_key": call_key, "logged_at": now})
+    submission_id: int | None = None
+    code: str | None = None
+    duplicate = False
+    if entry.outcome is Outcome.CASE:
+        raw = RawSubmission(
+            Channel.HOTLINE, source_id, entry.model_dump_json(exclude_none=True).encode(), CALL_CONTENT_TYPE, now
+        )
+        receipt = await app.state.intake.submit(raw)
+        submission_id, code, duplicate = receipt.submission_id, receipt.tracking_code, receipt.duplicate
+    outcome: dict[str, Any] = {
+        "outcome": entry.outcome.value,
+        "operator_id": operator.id,
+        "answered": True,
+        "confidential": entry.confidential,
+        "category": entry.category or None,
+        "submission_id": submission_id,
+        "tracking_code": code,
+    }
+    if existing_call_id is not None:
+        await run_in_threadpool(store.record_outcome, engine, existing_call_id, **outcome)
+        return Logged(existing_call_id, code, duplicate)
+    call_id = await run_in_threadpool(
+        lambda: store.upsert_call(
+            engine,
+            call_key,
+            source,
+            from_number=phone_key(entry.phone),
+            status="completed",
+            started_at=now,
+            ended_at=now,
+            **outcome,
+        )
+    )
+    return Logged(call_id, code, duplicate)
+
+
+def live_findings(entry: CallLog, received_at: datetime | None = None) -> dict[str, Any]:
+    """What the normalizer would say about the call as typed so far (nothing is stored).
+
+    The operator sees missing fields, text without diacritics, a place outside the province and the
+    suggested field while the caller is still on the line.
+    """
+    runtime = get_runtime()
+    context = context_from_settings(runtime.settings)
+    submission = Submission(channel=Channel.HOTLINE, received_at=received_at or utcnow(), fields=entry.fields())
+    result = normalize(submission, context)
+    category = None
+    if result.case.category:
+        with contextlib.suppress(StopIteration):
+            found = context.categories.by_code(result.case.category)
+            category = {"code": found.code, "name": found.name}
+    place = result.case.location
+    return {
+        "verdict": result.verdict.value,
+        "findings": [
+            {"code": f.code, "severity": f.severity.value, "message": f.message, "field": f.field}
+            for f in result.findings
+            if f.severity is not Severity.INFO
+        ],
+        "category": category,
+        "urgency": result.case.urgency,
+        "place": {"commune": place.commune, "province": place.province} if place else None,
+    }
+
+
+def categories() -> list[tuple[str, str]]:
+    """The fields an operator may choose from, as (code, name)."""
+    context = context_from_settings(get_runtime().settings)
+    return [(c.code, c.name) for c in context.categories.categories]

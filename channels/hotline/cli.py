@@ -1,0 +1,142 @@
+"""`pakn hotline import-cdr FILE` and `pakn operators ...` (console accounts and API tokens)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import timedelta
+from typing import Any
+
+import click
+
+
+def _engine() -> Any:
+    from pakn.runtime import get_runtime
+
+    return get_runtime().journal.engine
+
+
+@click.group()
+def hotline() -> None:
+    """The hotline channel: PBX call records."""
+
+
+@hotline.command("import-cdr")
+@click.argument("source", type=click.File("rb"))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["auto", "asterisk", "generic"]),
+    default="auto",
+    show_default=True,
+    help="asterisk: cdr_csv Master.csv; generic: CSV with a header (see channels/hotline/cdr.py).",
+)
+@click.option("--utc", is_flag=True, help="Times without an offset are UTC (Asterisk usegmtime=yes).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def import_cdr(source: Any, fmt: str, utc: bool, as_json: bool) -> None:
+    """Import call-detail records; calls with no logged case become missed calls (safe to re-run)."""
+    from zoneinfo import ZoneInfo
+
+    from channels.hotline.cdr import ImportSummary, import_records, read_records
+    from config.settings import get_settings
+
+    settings = get_settings()
+    zone = ZoneInfo("UTC" if utc else settings.timezone)
+    summary = ImportSummary()
+    records = read_records(source.read(), fmt, zone, summary)
+    window = timedelta(minutes=settings.hotline_cdr_match_minutes)
+    with click.progressbar(length=len(records), label="importing call records", file=sys.stderr) as bar:
+        import_records(_engine(), records, window, summary, progress=bar.update)
+    if as_json:
+        click.echo(json.dumps(summary.as_json(), ensure_ascii=False))
+        return
+    click.echo(
+        f"read {summary.read}, imported {summary.imported}, already imported {summary.already_imported}, "
+        f"missed calls {summary.missed}, linked to logged calls {summary.linked}, "
+        f"closed by call-back {summary.called_back}"
+    )
+    if summary.unreadable:
+        click.echo(f"unreadable lines: {', '.join(map(str, summary.unreadable))}", err=True)
+
+
+@click.group()
+def operators() -> None:
+    """Operator accounts of the hotline console (roles: operator, supervisor, admin)."""
+
+
+@operators.command("add")
+@click.argument("username")
+@click.option("--name", "display_name", required=True, help="Full name shown in the console.")
+@click.option("--role", type=click.Choice(["operator", "supervisor", "admin"]), default="operator", show_default=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (scripts).")
+def add(username: str, display_name: str, role: str, password_stdin: bool) -> None:
+    """Create an account (the password is asked for, or read from stdin)."""
+    from sqlalchemy.exc import IntegrityError
+
+    from channels.hotline import auth, store
+
+    password = _password(password_stdin)
+    try:
+        store.add_operator(_engine(), username, display_name, role, auth.hash_password(password))
+    except IntegrityError:
+        raise click.ClickException(f"operator {username!r} exists already") from None
+    click.echo(f"operator {username} ({role}) added")
+
+
+@operators.command("password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (scripts).")
+def password(username: str, password_stdin: bool) -> None:
+    """Set a new password."""
+    from channels.hotline import auth, store
+
+    if not store.update_operator(_engine(), username, password_hash=auth.hash_password(_password(password_stdin))):
+        raise click.ClickException(f"no operator {username!r}")
+    click.echo("password changed")
+
+
+@operators.command("token")
+@click.argument("username")
+def token(username: str) -> None:
+    """Issue a new operator-API token (replaces the previous one; printed once)."""
+    from channels.hotline import store
+
+    issued = store.new_api_token(_engine(), username)
+    if issued is None:
+        raise click.ClickException(f"no operator {username!r}")
+    click.echo(issued)
+
+
+@operators.command("disable")
+@click.argument("username")
+def disable(username: str) -> None:
+    """Disable an account: its sessions end and its token stops working."""
+    from channels.hotline import store
+
+    if not store.update_operator(_engine(), username, active=False, api_token_sha256=None):
+        raise click.ClickException(f"no operator {username!r}")
+    click.echo(f"operator {username} disabled")
+
+
+@operators.command("list")
+def list_operators() -> None:
+    """The accounts, their roles and whether they are active."""
+    from channels.hotline import store
+
+    for operator in store.operators(_engine()):
+        state = "active" if operator.active else "disabled"
+        click.echo(f"{operator.username:<24} {operator.role:<10} {state:<8} {operator.display_name}")
+
+
+def _password(from_stdin: bool) -> str:
+    from channels.hotline import auth
+
+    if from_stdin:
+        text = sys.stdin.readline().rstrip("\n")
+    else:
+        text = click.prompt("password", hide_input=True, confirmation_prompt=True)
+    try:
+        auth.hash_password(text)  # length check before anything is stored
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    return str(text)

@@ -1,0 +1,79 @@
+"""Answers by SMS through the ``twilio`` client: to SMS senders, and to hotline callers on a mobile.
+
+Each outbox notification is sent at most once as far as we can tell: the Twilio message SID is stored
+against the notification id, and a retried send whose SID is known does nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from twilio.rest import Client
+
+from channels.hotline import store
+from channels.hotline.payloads import CallLog, form_params
+from normalizer.fields.phones import normalize_phone
+from pakn.notify import Notification, Notifier
+
+if TYPE_CHECKING:
+    from pakn.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+class NotConfigured(RuntimeError):
+    """Twilio credentials or the sender number are missing: the outbox keeps the message for later."""
+
+
+def twilio_client(runtime: Runtime) -> Client:
+    settings = runtime.settings
+    token = settings.hotline_twilio_auth_token
+    if not settings.hotline_twilio_account_sid or token is None or not settings.hotline_twilio_from_number:
+        raise NotConfigured("HOTLINE_TWILIO_ACCOUNT_SID, _AUTH_TOKEN and _FROM_NUMBER are needed to send SMS")
+    client = Client(settings.hotline_twilio_account_sid, token.get_secret_value())
+    if settings.hotline_twilio_api_base_url:
+        client.api.base_url = settings.hotline_twilio_api_base_url.rstrip("/")
+    return client
+
+
+class TwilioSms:
+    """Sends a notification as one SMS to the number ``recipient`` finds in the journaled payload."""
+
+    def __init__(self, runtime: Runtime, *, callers: bool) -> None:
+        self.runtime = runtime
+        self.callers = callers  # hotline calls: text the caller only if they called from a mobile
+
+    def recipient(self, notification: Notification) -> str | None:
+        if not self.callers:
+            return dict(form_params(notification.raw)).get("From") or None
+        if not self.runtime.settings.hotline_sms_to_callers:
+            return None
+        phone = CallLog.model_validate_json(notification.raw).phone
+        if not phone:
+            return None
+        result = normalize_phone(phone)
+        return result.e164 if result.valid and result.kind == "mobile" else None
+
+    def send(self, notification: Notification) -> None:
+        to = self.recipient(notification)
+        if to is None:
+            return  # nobody to text (a landline caller, or SMS to callers switched off): status URL only
+        engine = self.runtime.journal.engine
+        if store.sms_sent_for(engine, notification.id):
+            return
+        client = twilio_client(self.runtime)
+        prefix = self.runtime.catalog.messages.text("hotline", "sms-prefix")
+        message = client.messages.create(
+            to=to, from_=self.runtime.settings.hotline_twilio_from_number, body=prefix + notification.message
+        )
+        store.remember_sms(engine, notification.id, str(message.sid))
+        log.info("SMS %s sent for %s (%s)", message.sid, notification.tracking_code, notification.kind)
+
+
+def sms_notifier(runtime: Runtime) -> Notifier:
+    return TwilioSms(runtime, callers=False)
+
+
+def hotline_notifier(runtime: Runtime) -> Notifier:
+    return TwilioSms(runtime, callers=True)

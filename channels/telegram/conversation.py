@@ -1,0 +1,389 @@
+"""What the bot answers to each message: the conversation that collects one complete submission.
+
+The bot asks, one question at a time, only for what is still missing.  Every answer is checked on
+the spot by running the normalizer over everything answered so far, so the citizen hears "no
+diacritics", "outside the province" or "not a valid phone" while still in the chat instead of days
+later.  Whatever the normalizer finds in the content (a place, a time, a name, a phone) is not asked
+for again.  On confirm the answers, exactly as typed, are journaled and the tracking code is given.
+
+No Telegram types here: ``bot`` turns updates into ``Incoming`` and ``Reply`` into messages.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from typing import Any, Literal
+
+from channels.telegram.payload import CONTENT_TYPE, FIELDS, build_payload
+from channels.telegram.store import Commit, Conversation, ConversationStore
+from normalizer import normalize
+from normalizer.text import syllable_stats
+from pakn import tracking
+from pakn.db import utcnow
+from pakn.journal import RawSubmission
+from pakn.records import Channel, NormalizationResult, Severity, Submission, SubmissionFields
+from pakn.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+Kind = Literal["command", "text", "location", "contact", "attachment", "callback", "other"]
+Keyboard = Literal["none", "contact", "confirm", "remove"]
+CONFIRM = "confirm"
+_LETTERS = re.compile(r"[^\W\d_]")
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """One update as the conversation needs it (already downloaded attachment included)."""
+
+    update_id: int
+    chat_id: int | None
+    kind: Kind
+    private: bool = True
+    user_id: int | None = None
+    text: str = ""
+    command: str = ""
+    args: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    phone: str | None = None
+    contact_user_id: int | None = None
+    attachment: dict[str, Any] | None = None
+    attachment_too_large: bool = False
+    callback_data: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    text: str
+    keyboard: Keyboard = "none"
+    conversation_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    replies: tuple[Reply, ...] = ()
+    duplicate: bool = False
+
+
+@dataclass
+class _Turn:
+    """The effect of one update, before it is committed."""
+
+    conversation: Conversation | None
+    replies: list[Reply] = field(default_factory=list)
+    touch: bool = True
+    confirm: bool = False
+
+
+class Engine:
+    """Handles one update at a time (python-telegram-bot runs updates in order); state lives in the store."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.settings = runtime.settings
+        self.store = ConversationStore(runtime.journal.engine)
+        self.messages = runtime.catalog.messages
+        self.bounds = _parse_bounds(self.settings.telegram_location_bounds)
+
+    # --- entry points -------------------------------------------------------------------------------
+    def handle(self, incoming: Incoming) -> Outcome:
+        """The bot's answers to one update; a repeated update gets none."""
+        for _attempt in range(5):
+            now = utcnow()
+            if incoming.chat_id is None or not incoming.private:
+                if self.store.mark(incoming.update_id, now) is Commit.DUPLICATE:
+                    return Outcome(duplicate=True)
+                if incoming.chat_id is not None and incoming.kind != "other":
+                    return Outcome((Reply(self._text("private-only")),))
+                return Outcome()
+            if self.store.seen(incoming.update_id):
+                return Outcome(duplicate=True)
+            stored = self.store.load(incoming.chat_id)
+            replies: list[Reply] = []
+            current = stored.conversation if stored else None
+            if stored is not None and stored.updated_at < now - self._idle():
+                replies.append(self._timeout_reply())
+                current = None
+            turn = self._turn(current, incoming)
+            if turn.confirm and current is not None:
+                turn = self._journal(current, incoming, turn)
+            result = self.store.commit(
+                incoming.update_id, incoming.chat_id, stored, turn.conversation, now, touch=turn.touch
+            )
+            if result is Commit.DUPLICATE:
+                return Outcome(duplicate=True)
+            if result is Commit.DONE:
+                log.info("telegram update %d handled: %s", incoming.update_id, incoming.kind)
+                return Outcome(tuple(replies + turn.replies))
+        raise RuntimeError(f"telegram update {incoming.update_id}: conversation kept changing")
+
+    def expire_idle(self) -> list[tuple[int, Reply]]:
+        """Close conversations left unanswered too long; returns the message owed to each chat."""
+        now = utcnow()
+        owed = [(s.chat_id, self._timeout_reply()) for s in self.store.idle(now - self._idle()) if self.store.expire(s)]
+        self.store.forget_updates(now - timedelta(days=2))
+        return owed
+
+    # --- one turn -------------------------------------------------------------------------------------
+    def _turn(self, conv: Conversation | None, msg: Incoming) -> _Turn:
+        if msg.kind == "command":
+            return self._command(conv, msg)
+        if msg.kind == "callback":
+            return self._callback(conv, msg)
+        if msg.kind == "other":
+            return _Turn(conv, [Reply(self._text("not-understood")), *self._ask(conv)], touch=False)
+        if conv is None:
+            conv = self._new(msg)
+        if msg.kind == "attachment":
+            return self._attachment(conv, msg)
+        if msg.kind == "location":
+            assert msg.latitude is not None and msg.longitude is not None
+            if not self._inside(msg.latitude, msg.longitude):
+                conv = replace(conv, step="location")
+                return _Turn(conv, [Reply(self._text("pin-outside")), *self._ask(conv)])
+            text = self._text("location-pin", latitude=msg.latitude, longitude=msg.longitude)
+            return self._answer(conv, "location", text, pin={"latitude": msg.latitude, "longitude": msg.longitude})
+        if msg.kind == "contact":
+            if msg.contact_user_id is not None and msg.user_id is not None and msg.contact_user_id != msg.user_id:
+                conv = replace(conv, step="phone")
+                return _Turn(conv, [Reply(self._text("contact-not-own")), *self._ask(conv)])
+            return self._answer(conv, "phone", msg.phone or "")
+        # text
+        if conv.step == CONFIRM:
+            return _Turn(conv, [Reply(self._text("summary-confirm-hint"))], touch=True)
+        return self._answer(conv, conv.step, msg.text)
+
+    def _command(self, conv: Conversation | None, msg: Incoming) -> _Turn:
+        if msg.command == "phananh":
+            fresh = self._new(msg)
+            if msg.args.strip():  # "/phananh <what happened>": the content, straight away
+                turn = self._answer(fresh, "content", msg.args)
+                turn.replies.insert(0, Reply(self._text("new")))
+                return turn
+            return _Turn(fresh, [Reply(self._text("new")), *self._ask(fresh)])
+        if msg.command == "huy":
+            if conv is None:
+                return _Turn(None, [Reply(self._text("nothing-to-cancel"), "remove")])
+            return _Turn(None, [Reply(self._text("cancelled"), "remove")])
+        if msg.command == "tracuu":
+            return _Turn(conv, [Reply(self._lookup(msg.args))], touch=False)
+        # /start, /help and anything unknown: what the bot does, then the question pending, if any
+        return _Turn(conv, [Reply(self._text("start")), *self._ask(conv)], touch=False)
+
+    def _callback(self, conv: Conversation | None, msg: Incoming) -> _Turn:
+        action, _, conversation_id = msg.callback_data.partition(":")
+        if conv is None or conv.conversation_id != conversation_id or conv.step != CONFIRM:
+            return _Turn(conv, [Reply(self._text("stale-button"))], touch=False)
+        if action == "cancel":
+            return _Turn(None, [Reply(self._text("cancelled"), "remove")])
+        if action == "confirm":
+            return _Turn(conv, confirm=True)
+        return _Turn(conv, [Reply(self._text("stale-button"))], touch=False)
+
+    def _attachment(self, conv: Conversation, msg: Incoming) -> _Turn:
+        if msg.attachment_too_large or msg.attachment is None:
+            limit_mb = self.settings.telegram_max_attachment_bytes // 1_000_000
+            return _Turn(conv, [Reply(self._text("attachment-too-large", limit_mb=limit_mb)), *self._ask(conv)])
+        known = {a["sha256"] for a in conv.attachments}
+        if msg.attachment["sha256"] not in known:
+            conv = replace(conv, attachments=(*conv.attachments, msg.attachment))
+        received = Reply(self._text("attachment-received", count=len(conv.attachments)))
+        caption = msg.text.strip()
+        if caption and conv.step not in (CONFIRM, "phone"):
+            turn = self._answer(conv, conv.step, caption)
+            turn.replies.insert(0, received)
+            return turn
+        if conv.step == CONFIRM:
+            return _Turn(conv, [received, *self._summary(conv, self._check(conv.answers))])
+        return _Turn(conv, [received, *self._ask(conv)])
+
+    def _answer(self, conv: Conversation, name: str, value: str, pin: dict[str, float] | None = None) -> _Turn:
+        """Check one answer; keep it and ask the next question, or explain and ask again."""
+        value = value.strip()
+        problems = [] if pin else self._precheck(name, value)
+        answers = {**conv.answers, name: value}
+        result = self._check(answers)
+        if not problems:
+            problems = [f.message for f in result.findings if _blocks(f, name)]
+        if problems:
+            conv = replace(conv, step=name)
+            return _Turn(conv, [*(Reply(p) for p in problems), *self._ask(conv)])
+        conv = replace(conv, answers=answers, pin=pin if name == "location" else conv.pin)
+        return self._next(conv, result, previous=name)
+
+    def _next(self, conv: Conversation, result: NormalizationResult, previous: str | None = None) -> _Turn:
+        step, explanations = _next_step(result)
+        conv = replace(conv, step=step)
+        replies = [Reply(text) for text in explanations]
+        if step == CONFIRM:
+            if previous == "phone":
+                replies.insert(0, Reply(self._text("noted"), "remove"))
+            return _Turn(conv, [*replies, *self._summary(conv, result)])
+        return _Turn(conv, [*replies, *self._ask(conv)])
+
+    def _precheck(self, name: str, value: str) -> list[str]:
+        """What the normalizer lets pass but a conversation can ask again for at once."""
+        if name == "name":
+            if len(_LETTERS.findall(value)) < 2:
+                return [self._text("invalid-name")]
+            if _lacks_marks(value):
+                return [self._text("no-diacritics-name")]
+        if name == "location" and _lacks_marks(value):
+            return [self._text("no-diacritics-location")]
+        return []
+
+    def _check(self, answers: dict[str, str]) -> NormalizationResult:
+        submission = Submission(
+            channel=Channel.TELEGRAM,
+            received_at=utcnow(),
+            fields=SubmissionFields(
+                content=answers.get("content"),
+                location=answers.get("location"),
+                incident_time=answers.get("incident_time"),
+                name=answers.get("name"),
+                phone=answers.get("phone"),
+            ),
+        )
+        return normalize(submission, self.runtime.context)
+
+    # --- confirm: journal the submission ----------------------------------------------------------------
+    def _journal(self, conv: Conversation, msg: Incoming, turn: _Turn) -> _Turn:
+        assert msg.chat_id is not None
+        payload = build_payload(
+            chat_id=msg.chat_id,
+            user_id=conv.user_id,
+            conversation_id=conv.conversation_id,
+            confirmed_update_id=msg.update_id,
+            started_at=conv.started_at,
+            answers=conv.answers,
+            pin=conv.pin,
+            attachments=list(conv.attachments),
+        )
+        raw = RawSubmission(Channel.TELEGRAM, f"{msg.chat_id}:{conv.conversation_id}", payload, CONTENT_TYPE, utcnow())
+        try:
+            (receipt,) = self.runtime.journal.record([raw])
+        except Exception:
+            log.exception("telegram update %d: the journal did not take the submission", msg.update_id)
+            return _Turn(conv, [Reply(self._text("not-saved"))], touch=True)
+        if not receipt.duplicate:
+            # Stored already: if Redis is down, the sweeper enqueues it once it is due.
+            with contextlib.suppress(Exception):
+                self.runtime.queues.enqueue_normalize([receipt.submission_id])
+        log.info("telegram update %d: submission %d journaled", msg.update_id, receipt.submission_id)
+        return _Turn(None, [Reply(self._text("confirmed", tracking_code=receipt.tracking_code), "remove")])
+
+    # --- /tracuu ------------------------------------------------------------------------------------
+    def _lookup(self, text: str) -> str:
+        """Status and reasons of a tracking code, never who sent it."""
+        if not text.strip():
+            return self._text("lookup-usage")
+        code = tracking.parse(text.strip())
+        stored = self.runtime.journal.get_by_code(code) if code else None
+        if stored is None:
+            return self._text("lookup-not-found", code=text.strip()[:40])
+        status = stored.status.value
+        status_text = self._text_or("status", status, status)
+        lines = [self._text("lookup-found", tracking_code=stored.tracking_code, status_text=status_text)]
+        reasons = [f"- {f['message']}" for f in stored.findings if f.get("severity") != Severity.INFO.value]
+        if reasons:
+            lines.append(self._text("lookup-reasons", reasons="\n".join(reasons)))
+        return "\n".join(lines)
+
+    # --- what the bot says -----------------------------------------------------------------------------
+    def _new(self, msg: Incoming) -> Conversation:
+        return Conversation(
+            conversation_id=uuid.uuid4().hex, step="content", started_at=utcnow().isoformat(), user_id=msg.user_id
+        )
+
+    def _ask(self, conv: Conversation | None, step: str | None = None) -> list[Reply]:
+        if conv is None:
+            return []
+        step = step or conv.step
+        if step == CONFIRM:
+            return self._summary(conv, self._check(conv.answers))
+        return [Reply(self._text(f"ask-{step}"), "contact" if step == "phone" else "none")]
+
+    def _summary(self, conv: Conversation, result: NormalizationResult) -> list[Reply]:
+        case = result.case
+        none = self._text("none")
+        text = self._text(
+            "summary",
+            content=case.content or none,
+            location=case.location.text if case.location else none,
+            incident_time=case.incident_time_text or conv.answers.get("incident_time") or none,
+            name=case.name or none,
+            phone=case.phone or case.phone_text or none,
+            attachments=len(conv.attachments),
+        )
+        return [Reply(text, "confirm", conv.conversation_id)]
+
+    def _timeout_reply(self) -> Reply:
+        minutes = max(1, round(self.settings.chatbot_idle_timeout_seconds / 60))
+        return Reply(self._text("timeout", minutes=minutes), "remove")
+
+    def _text(self, key: str, **params: Any) -> str:
+        return self.messages.text("telegram", key, **params)
+
+    def _text_or(self, section: str, key: str, default: str) -> str:
+        return self.messages.text(section, key) if self.messages.has(section, key) else default
+
+    def _idle(self) -> timedelta:
+        return timedelta(seconds=self.settings.chatbot_idle_timeout_seconds)
+
+    def _inside(self, latitude: float, longitude: float) -> bool:
+        if not self.bounds:
+            return True
+        return any(s <= latitude <= n and w <= longitude <= e for s, w, n, e in self.bounds)
+
+
+def _field_of(finding_field: str | None) -> str | None:
+    return "phone" if finding_field == "contact" else finding_field
+
+
+def _blocks(finding: Any, name: str) -> bool:
+    """A problem with the answer just given: it is explained and the question asked again."""
+    if _field_of(finding.field) != name:
+        return False
+    if finding.code == "invalid-phone":
+        return True
+    if finding.code.startswith("missing-"):
+        return name in ("content", "name", "phone")  # an answer that says nothing
+    return finding.severity is not Severity.INFO
+
+
+def _next_step(result: NormalizationResult) -> tuple[str, list[str]]:
+    """The first field still missing or wrong (with what is wrong), or the summary."""
+    problems: dict[str, list[str]] = {}
+    for finding in result.findings:
+        name = _field_of(finding.field)
+        if name not in FIELDS:
+            continue
+        if finding.code.startswith("missing-"):
+            problems.setdefault(name, [])
+        elif finding.severity is not Severity.INFO or finding.code == "invalid-phone":
+            problems.setdefault(name, []).append(finding.message)
+    for name in FIELDS:
+        if name in problems:
+            return name, problems[name]
+    return CONFIRM, []
+
+
+def _lacks_marks(text: str) -> bool:
+    """Vietnamese typed without its marks ("Nguyen Van An"): words that need marks, none carrying them."""
+    stats = syllable_stats(text)
+    return stats.needs_marks > 0 and stats.marked == 0
+
+
+def _parse_bounds(text: str) -> tuple[tuple[float, float, float, float], ...]:
+    boxes = []
+    for part in text.split(";"):
+        if part.strip():
+            south, west, north, east = (float(v) for v in part.split(","))
+            boxes.append((south, west, north, east))
+    return tuple(boxes)

@@ -1,0 +1,188 @@
+"""The SMTP listener end to end: smtplib → `pakn smtp` → journal → worker → case store, answers via the relay."""
+
+from __future__ import annotations
+
+import smtplib
+import socket
+import sqlite3
+import uuid
+from collections.abc import Callable
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from typing import Any
+
+import psycopg
+import pytest
+
+from tests.channels.email.conftest import fixture
+from tests.conftest import POSTGRES_ADMIN, SYSTEM_REDIS, Gateway, free_port, wait_until
+from tests.standins.smtp_relay import SmtpRelayStandIn
+
+OURS = "pakn@khanhhoa.gov.vn"
+HOST = "pakn.khanhhoa.gov.vn"
+
+
+def start_smtp(gateway: Gateway, port: int) -> None:
+    gateway.start("smtp", "smtp")
+
+    def listening() -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return True
+        except OSError:
+            return False
+
+    wait_until(listening, 30, "the SMTP listener")
+
+
+def send(port: int, raw: bytes, sender: str = "an.nguyen@example.vn", to: str = OURS) -> tuple[int, bytes]:
+    """One SMTP transaction; the server's final answer to DATA (CRLF bytes as mail programs send)."""
+    with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:
+        client.ehlo("client.example.vn")
+        code, _ = client.mail(sender)
+        assert code == 250
+        code, message = client.rcpt(to)
+        if code != 250:
+            return code, message
+        return client.data(raw)
+
+
+def rows(gateway: Gateway, sql: str) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(gateway.data_dir / "journal.db") as conn:
+        return conn.execute(sql).fetchall()
+
+
+def cases(gateway: Gateway) -> list[tuple[str, str]]:
+    path = gateway.data_dir / "casestore.db"
+    if not path.exists():
+        return []
+    with sqlite3.connect(path) as conn:
+        try:
+            return conn.execute("select idempotency_key, tracking_code from cases").fetchall()
+        except sqlite3.OperationalError:
+            return []
+
+
+def answers_to(relay: SmtpRelayStandIn, message_id: str) -> list[EmailMessage]:
+    return [m for m in relay.messages() if m.get("In-Reply-To", "") == f"<{message_id}>"]
+
+
+def test_mail_in_by_smtp_becomes_one_case_and_gets_threaded_answers(
+    make_gateway: Callable[..., Gateway], relay: SmtpRelayStandIn
+) -> None:
+    port = free_port()
+    gateway = make_gateway(
+        REDIS_URL=SYSTEM_REDIS,
+        EMAIL_SMTP_PORT=str(port),
+        EMAIL_ADDRESSES=f"{OURS},@phananh.khanhhoa.gov.vn",
+        EMAIL_HOSTNAME=HOST,
+        EMAIL_MAX_MESSAGE_BYTES="100000",
+        EMAIL_MAX_ANSWERS_PER_SENDER_PER_DAY="4",
+        SMTP_RELAY_HOST="127.0.0.1",
+        SMTP_RELAY_PORT=str(relay.port),
+    )
+    gateway.start_all()
+    start_smtp(gateway, port)
+
+    # Never a relay; never past the size limit.
+    assert send(port, fixture("plain_utf8.eml"), to="someone@gmail.com")[0] == 550
+    too_big = fixture("plain_utf8.eml") + b"x" * 120_000 + b"\r\n"
+    with (
+        pytest.raises((smtplib.SMTPDataError, smtplib.SMTPSenderRefused)) as refused,
+        smtplib.SMTP("127.0.0.1", port, timeout=30) as client,
+    ):
+        client.sendmail("an.nguyen@example.vn", [OURS], too_big)
+    assert refused.value.smtp_code == 552
+
+    # A complete mail: 250 with its tracking code, one case, an acknowledgement threaded under it.
+    code, answer = send(port, fixture("plain_utf8.eml"))
+    assert code == 250
+    tracking = answer.decode().split()[-1]
+    assert tracking.startswith("PAKN-")
+    assert send(port, fixture("plain_utf8.eml"))[0] == 250  # the same Message-ID again (a retry)
+    wait_until(lambda: len(cases(gateway)) == 1, 40, "the case at the case store")
+    (ack,) = wait_until(lambda: answers_to(relay, "plain-1@example.vn"), 30, "the acknowledgement")
+    assert ack["Auto-Submitted"] == "auto-replied"
+    assert ack["To"] == "an.nguyen@example.vn"
+    assert tracking in ack["Subject"] and "Đã tiếp nhận" in ack["Subject"]
+    assert "<plain-1@example.vn>" in ack["References"]
+    assert f"mã {tracking} đã được tiếp nhận" in ack.get_content()
+    assert cases(gateway) == [(f"pakn-{tracking}", tracking)]
+
+    # Mail that must never be answered is journaled all the same.
+    for name in ("bounce_dsn.eml", "auto_reply.eml", "mailing_list.eml"):
+        assert send(port, fixture(name), sender="" if name == "bounce_dsn.eml" else "x@example.vn")[0] == 250
+    suppressed = wait_until(
+        lambda: len(r := rows(gateway, "select reason from email_outbound where status='suppressed'")) == 3 and r,
+        40,
+        "three answers withheld",
+    )
+    assert sorted(r[0] for r in suppressed) == ["auto-submitted", "null-sender", "precedence"]
+
+    # Attachments: kept by SHA-256, or refused with the reason, which the answer tells the citizen.
+    assert send(port, fixture("multipart_photo.eml"))[0] == 250
+    assert send(port, fixture("exe_attachment.eml"))[0] == 250
+    kept = rows(gateway, "select filename, sha256, refused from email_attachments order by id")
+    assert [(f, r) for f, _, r in kept] == [
+        ("den-duong.jpg", None),
+        ("đơn.pdf", None),
+        ("hoa-don.pdf.exe", "forbidden-type"),
+        ("bien-ban.pdf", "forbidden-type"),
+    ]
+    assert (gateway.data_dir / "attachments" / kept[0][1][:2] / kept[0][1]).exists()
+    (exe_ack,) = wait_until(lambda: answers_to(relay, "exe-1@example.vn"), 30, "the answer to the .exe mail")
+    assert "hoa-don.pdf.exe: loại tệp không được phép" in exe_ack.get_content()
+
+    # Needs information → the citizen's reply completes the same submission.
+    code, answer = send(port, fixture("no_message_id.eml"))
+    incomplete = answer.decode().split()[-1]
+    (ask,) = wait_until(
+        lambda: [m for m in relay.messages() if incomplete in m["Subject"]], 40, "the needs-information mail"
+    )
+    assert "cần bổ sung thông tin" in ask.get_content() and "địa điểm" in ask.get_content()
+    reply = EmailMessage(policy=policy.SMTP)
+    reply["From"] = "Nguyễn Văn An <an.nguyen@example.vn>"
+    reply["To"] = OURS
+    reply["Subject"] = "Re: " + ask["Subject"]
+    reply["Message-ID"] = "<reply-1@example.vn>"
+    reply["In-Reply-To"] = ask["Message-ID"]
+    reply["References"] = ask["Message-ID"]
+    reply.set_content(
+        "Địa điểm: số 4 đường Yersin, phường Nha Trang, tỉnh Khánh Hòa. Thời gian: 8h sáng ngày 12/9/2024.\n\n"
+        + "> Phản ánh, kiến nghị cần bổ sung thông tin\n"
+    )
+    code, answer = send(port, reply.as_bytes())
+    assert (code, answer.decode().split()[-1]) == (250, incomplete)
+    # plain, exe, the completed one (the photo mail repeats the plain one's content: merged into it)
+    wait_until(lambda: len(cases(gateway)) == 3, 40, "the completed case")
+    assert incomplete in {code for _, code in cases(gateway)}
+    assert rows(gateway, "select count(*) from amendments") == [(1,)]
+    assert rows(gateway, "select count(*) from submissions") == [(7,)]  # the reply opened no new case
+
+    # At most N answers per sender per day: the 5th to the same address (the completed case's
+    # acknowledgement, after plain, photo, exe and the request for information) is withheld.
+    wait_until(
+        lambda: rows(gateway, "select count(*) from email_outbound where reason='daily-limit'") == [(1,)],
+        30,
+        "the 5th answer withheld",
+    )
+    assert rows(gateway, "select count(*) from email_outbound where status='sent'") == [(4,)]
+    raw = [BytesParser(policy=policy.default).parsebytes(r) for _, _, r in relay.received]
+    assert all(m["Auto-Submitted"] == "auto-replied" for m in raw)
+
+
+def test_journal_failure_answers_451_so_the_sender_retries(make_gateway: Callable[..., Gateway]) -> None:
+    name = f"pakn_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = POSTGRES_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
+    port = free_port()
+    gateway = make_gateway(REDIS_URL=SYSTEM_REDIS, DATABASE_URL=url, EMAIL_SMTP_PORT=str(port), EMAIL_ADDRESSES=OURS)
+    gateway.pakn("db", "upgrade")
+    start_smtp(gateway, port)
+    assert send(port, fixture("base64.eml"))[0] == 250
+    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    code, message = send(port, fixture("quoted_printable.eml"))
+    assert code == 451, message
