@@ -36,7 +36,7 @@ def wrk(url: str, seconds: float) -> tuple[float, str]:
             "wrk",
             "-t1",
             "-c16",
-            f"-d{seconds}s",
+            f"-d{int(seconds)}s",
             "--latency",
             "-s",
             str(REPO / "bench" / "post.lua"),
