@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     # --- processes -------------------------------------------------------------------------------------
     workers: int = Field(default=2, description="Worker processes started by `pakn run`.")
     sweep_interval_seconds: float = Field(default=1.0, description="How often the sweeper looks.")
+    batch_window_seconds: float = Field(
+        default=0.1,
+        description="How long intake gathers stored submissions into one queue job. Longer: fewer, larger "
+        "jobs (RQ costs milliseconds per job); shorter: less added latency.",
+    )
     stale_after_seconds: float = Field(
         default=30.0,
         description="A submission or forward whose state has not advanced for this long is re-enqueued.",
@@ -245,6 +250,36 @@ class Settings(BaseSettings):
     @property
     def email_own_addresses(self) -> tuple[str, ...]:
         return tuple(a.strip().lower() for a in self.email_addresses.split(",") if a.strip())
+
+    # --- web form, Open311 and statistics (channels/web, channels/open311.py, pakn/reports.py) -------------
+    web_rate_limit_posts: int = Field(
+        default=10, description="Form posts (and Open311 requests) one IP may make per WEB_RATE_LIMIT_WINDOW_SECONDS."
+    )
+    web_rate_limit_lookups: int = Field(
+        default=300, description="Pages, lookups and live checks one IP may request per window."
+    )
+    web_rate_limit_window_seconds: float = Field(default=600.0, description="Window of the per-IP rate limits.")
+    web_trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated proxy addresses whose X-Forwarded-For names the client for rate limits. "
+        "Empty: the connecting address is the client.",
+    )
+    web_upload_max_bytes: int = Field(default=5_242_880, description="Largest photo or document on the web form.")
+    web_upload_max_count: int = Field(default=5, description="Files one web submission may carry.")
+    web_request_max_bytes: int = Field(
+        default=27_262_976, description="Largest web form post (all files included); 413 past it."
+    )
+    web_secret: SecretStr = Field(
+        default=SecretStr(""),
+        description="Key that signs the form's CSRF cookie and kept uploads. Empty: a random key per process.",
+    )
+    open311_api_keys: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description='API key per app for POST /open311/v2/requests.json, as JSON: {"mobile-app": "..."}.',
+    )
+    open311_server_jurisdiction_id: str | None = Field(
+        default=None, description="jurisdiction_id our GeoReport v2 server answers to (any other: 404)."
+    )
 
     # --- derived ------------------------------------------------------------------------------------------
     @property

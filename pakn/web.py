@@ -19,7 +19,9 @@ def create_app() -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = get_runtime()
-        app.state.intake = GroupCommitWriter(runtime.journal, runtime.queues.enqueue_normalize)
+        app.state.intake = GroupCommitWriter(
+            runtime.journal, runtime.queues.enqueue_normalize, enqueue_delay=runtime.settings.batch_window_seconds
+        )
         try:
             yield
         finally:
@@ -47,6 +49,9 @@ def create_app() -> FastAPI:
 
     app.include_router(chat_router)
     app.include_router(telegram_router)  # /telegram/webhook; its lifespan starts the bot in webhook mode
+    from channels.web.routes import router as web_router
+
+    app.include_router(web_router)  # citizen pages (/, /submit, /receipt, /lookup), Open311, statistics
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

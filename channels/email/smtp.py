@@ -69,7 +69,9 @@ class Handler:
         self.runtime = runtime
         self.settings = runtime.settings
         self.intake = MailIntake(runtime)
-        self.writer = GroupCommitWriter(runtime.journal, self._enqueue)
+        self.writer = GroupCommitWriter(
+            runtime.journal, self._enqueue, enqueue_delay=runtime.settings.batch_window_seconds
+        )
 
     def _enqueue(self, submission_ids: Any) -> None:
         self.runtime.queues.enqueue_normalize(list(submission_ids))
