@@ -37,11 +37,18 @@ def _chat_fields(payload: bytes, content_type: str) -> SubmissionFields:
     return fields_from_raw(payload, content_type)
 
 
+def _web_fields(payload: bytes, content_type: str) -> SubmissionFields:
+    from channels.web.payload import fields_of_payload
+
+    return fields_of_payload(payload, content_type)
+
+
 # content type of the journaled raw payload → parser of its fields
 PARSERS: dict[str, Callable[[bytes, str], SubmissionFields]] = {
     "application/json": _api_fields,
     "application/vnd.pakn.telegram+json": _telegram_fields,
     "application/vnd.pakn.chat+json": _chat_fields,
+    "application/vnd.pakn.web+json": _web_fields,  # web form and Open311 (channels/web/payload.py)
     "message/rfc822": _email_fields,
     hotline_payloads.CALL_CONTENT_TYPE: hotline_payloads.call_fields,
     hotline_payloads.SMS_CONTENT_TYPE: hotline_payloads.sms_fields,

@@ -21,11 +21,14 @@ from dispatcher.contract import AttachmentLinks, case_payload, encode, idempoten
 from dispatcher.sinks import Outcome
 from normalizer import Context
 from normalizer import normalize as run_normalizer
+from normalizer.fields.contacts import normalize_email
+from normalizer.fields.phones import normalize_phone
 from normalizer.fields.similarity import contact_keys, content_key
+from normalizer.text import decode_bytes, repair_text
 from pakn.db import utcnow
 from pakn.journal import StoredAmendment, StoredSubmission, Verdicted
 from pakn.notify import notifier_for
-from pakn.records import Attachment, EarlierCase, NormalizationResult, NormalizedCase, Severity, Verdict
+from pakn.records import Attachment, EarlierCase, NormalizationResult, NormalizedCase, Severity, Submission, Verdict
 from pakn.runtime import Runtime, get_runtime
 
 log = logging.getLogger(__name__)
@@ -39,9 +42,11 @@ def normalize(submission_ids: Sequence[int]) -> dict[str, int]:
     amendments = journal.amendments_of_many([s.id for s in claimed]) if claimed else {}
     earlier = EarlierCases(runtime)
     context = replace(runtime.context, earlier_cases=earlier.lookup)
+    parsed = [(stored, parse(stored, amendments.get(stored.id, []))) for stored in claimed]
+    earlier.prefetch([submission for _, submission in parsed if not isinstance(submission, Exception)])
     verdicts = []
-    for stored in claimed:
-        verdict = verdict_for(runtime, context, stored, amendments.get(stored.id, []))
+    for stored, submission in parsed:
+        verdict = verdict_for(runtime, context, stored, submission)
         earlier.add(stored, verdict)
         verdicts.append(verdict)
     recorded = journal.finish_normalizations(verdicts)
@@ -56,37 +61,84 @@ def normalize(submission_ids: Sequence[int]) -> dict[str, int]:
 
 class EarlierCases:
     """Repeat candidates for one batch: the journal's recent cases, plus the batch's own accepted ones
-    (two copies in one batch would otherwise not see each other)."""
+    (two copies in one batch would otherwise not see each other).
+
+    One query fetches the candidates of the whole batch, by the keys its explicit fields give (phone,
+    email, content); a key the rules derive otherwise (a phone found in the text) is looked up on its
+    own.  Either way the rule sees exactly the cases one query per submission would return.
+    """
 
     def __init__(self, runtime: Runtime) -> None:
         self.journal = runtime.journal
         self.since = utcnow() - timedelta(days=runtime.settings.repeat_window_days)
-        self.batch: list[tuple[tuple[str, ...], str | None, EarlierCase]] = []
+        self.batch: list[EarlierCase] = []
+        self.fetched: list[EarlierCase] = []
+        self.known_contacts: set[str] = set()
+        self.known_contents: set[str] = set()
+
+    def prefetch(self, batch: Sequence[Submission]) -> None:
+        contacts: set[str] = set()
+        contents: set[str] = set()
+        for submission in batch:
+            fields = submission.fields
+            phone = normalize_phone(_text(fields.phone)).e164 if fields.phone else None
+            email = normalize_email(_text(fields.email)) if fields.email else None
+            contacts.update(contact_keys(phone, email))
+            key = content_key(_text(fields.content)) if fields.content else None
+            if key:
+                contents.add(key)
+        self._fetch(contacts, contents)
+
+    def _fetch(self, contacts: set[str], contents: set[str]) -> None:
+        contacts -= self.known_contacts
+        contents -= self.known_contents
+        if contacts or contents:
+            self.fetched.extend(self.journal.earlier_cases(sorted(contacts), sorted(contents), self.since))
+            self.known_contacts |= contacts
+            self.known_contents |= contents
 
     def lookup(self, contacts: tuple[str, ...], content: str) -> list[EarlierCase]:
-        found = self.journal.earlier_cases(contacts, content or None, self.since)
-        found.extend(
-            case for keys, key, case in self.batch if (set(keys) & set(contacts)) or (content and key == content)
-        )
-        return found
+        self._fetch(set(contacts), {content} if content else set())
+        wanted = set(contacts)
+        return [
+            case
+            for case in (*self.fetched, *self.batch)
+            if case.contact_key in wanted or (content and case.content_key == content)
+        ]
 
     def add(self, stored: StoredSubmission, verdict: Verdicted) -> None:
         if verdict.result.verdict is Verdict.ACCEPTED:
-            keys = (verdict.contact_key,) if verdict.contact_key else ()
-            case = EarlierCase(
-                stored.tracking_code, stored.received_at, verdict.contact_key, verdict.result.case.content
+            self.batch.append(
+                EarlierCase(
+                    stored.tracking_code,
+                    stored.received_at,
+                    verdict.contact_key,
+                    verdict.result.case.content,
+                    verdict.content_key,
+                )
             )
-            self.batch.append((keys, verdict.content_key, case))
+
+
+def _text(value: str | bytes | None) -> str:
+    if isinstance(value, bytes):
+        return decode_bytes(value).text
+    return repair_text(value or "").text
+
+
+def parse(stored: StoredSubmission, amendments: list[StoredAmendment]) -> Submission | Exception:
+    """The submission its channel reads from the journaled bytes, or why it could not."""
+    try:
+        return submission_from_journal(stored, amendments)
+    except Exception as error:  # a raw payload its channel cannot read: rejected below, the original kept
+        return error
 
 
 def verdict_for(
-    runtime: Runtime, context: Context, stored: StoredSubmission, amendments: list[StoredAmendment]
+    runtime: Runtime, context: Context, stored: StoredSubmission, submission: Submission | Exception
 ) -> Verdicted:
     attachments: tuple[Attachment, ...] = ()
-    try:
-        submission = submission_from_journal(stored, amendments)
-    except Exception as error:  # a raw payload its channel cannot read: rejected, the original kept
-        log.warning("submission %s unreadable: %s", stored.tracking_code, type(error).__name__)
+    if isinstance(submission, Exception):
+        log.warning("submission %s unreadable: %s", stored.tracking_code, type(submission).__name__)
         finding = runtime.context.finding("channel", "unreadable", Severity.REJECT)
         result = NormalizationResult(Verdict.REJECTED, (finding,), NormalizedCase())
     else:

@@ -314,20 +314,24 @@ def dead_list(as_json: bool) -> None:
 @click.option("--to", "until", default=None, help="ISO date or time (exclusive).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def stats(since: str | None, until: str | None, as_json: bool) -> None:
-    """Counts by channel, status and category."""
+    """The provincial report's figures for the period (pakn/reports.py); --json adds the raw counts."""
+    from pakn import reports
     from pakn.runtime import get_runtime
 
     settings = get_settings()
     journal = get_runtime().journal
-    figures = journal.stats(_when(since, settings.timezone), _when(until, settings.timezone))
+    start, end = _when(since, settings.timezone), _when(until, settings.timezone)
+    report = reports.build(journal.engine, start, end)
     if as_json:
-        _print_json(figures, sys.stdout, indent=True)
+        _print_json({**journal.stats(start, end), "report": report.as_json()}, sys.stdout, indent=True)
         return
-    click.echo(f"total: {figures['total']}")
-    for section in ("by_channel", "by_status", "by_category", "forwards"):
-        click.echo(f"{section.replace('_', ' ')}:")
-        for key, count in figures[section].items():
-            click.echo(f"  {key:<32} {count:>8}")
+    section = None
+    for part, _key, label, value in reports.rows(report, reports.labels_for(settings)):
+        if part != section:
+            section = part
+            click.echo(f"{part.replace('_', ' ')}:")
+        shown = "-" if value is None else f"{value:.1%}" if _key.endswith("_rate") else value
+        click.echo(f"  {label:<56} {shown!s:>12}")
 
 
 @main.command("settings")

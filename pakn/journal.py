@@ -597,14 +597,18 @@ class Journal:
 
     # --- repeats ---------------------------------------------------------------------------------------------
     def earlier_cases(
-        self, contact_keys: Sequence[str], content_key: str | None, since: datetime, limit: int = 50
+        self,
+        contact_keys: Sequence[str],
+        content_keys: Sequence[str],
+        since: datetime,
+        limit: int | None = None,
     ) -> list[EarlierCase]:
-        """Recent cases from the same person, or with the same content, that a new one may repeat."""
+        """Recent cases from these people, or with this content, that new ones may repeat (newest first)."""
         conditions: list[ColumnElement[bool]] = []
         if contact_keys:
             conditions.append(submissions.c.contact_key.in_(list(contact_keys)))
-        if content_key:
-            conditions.append(submissions.c.content_key == content_key)
+        if content_keys:
+            conditions.append(submissions.c.content_key.in_(list(content_keys)))
         if not conditions:
             return []
         with self.engine.connect() as conn:
@@ -613,6 +617,7 @@ class Journal:
                     submissions.c.tracking_code,
                     submissions.c.received_at,
                     submissions.c.contact_key,
+                    submissions.c.content_key,
                     submissions.c.normalized,
                 )
                 .where(
@@ -630,6 +635,7 @@ class Journal:
                 received_at=r.received_at,
                 contact_key=r.contact_key,
                 content=json.loads(r.normalized or "{}").get("content", ""),
+                content_key=r.content_key,
             )
             for r in rows
         ]

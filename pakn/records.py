@@ -252,6 +252,7 @@ class EarlierCase:
     received_at: datetime
     contact_key: str | None
     content: str
+    content_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
