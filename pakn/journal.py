@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, func, insert, or_, select, true, tuple_, update
+from sqlalchemy import Table, and_, func, insert, or_, select, true, tuple_, update
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
@@ -582,18 +582,7 @@ class Journal:
             )
 
     def due_notifications(self, now: datetime, limit: int = 1000) -> list[int]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(notifications.c.id)
-                .where(
-                    notifications.c.sent_at.is_(None),
-                    notifications.c.due_at <= now,
-                    or_(notifications.c.lease_until.is_(None), notifications.c.lease_until < now),
-                )
-                .order_by(notifications.c.due_at)
-                .limit(limit)
-            ).all()
-        return [r.id for r in rows]
+        return self._due(notifications, notifications.c.sent_at.is_(None), now, limit)
 
     # --- repeats ---------------------------------------------------------------------------------------------
     def earlier_cases(
@@ -703,29 +692,22 @@ class Journal:
     # --- the sweeper's view ------------------------------------------------------------------------------
     def due_submissions(self, now: datetime, limit: int = 1000) -> list[int]:
         """Received submissions nobody is working on whose time to be looked at has come."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(submissions.c.id)
-                .where(
-                    submissions.c.status == Status.RECEIVED.value,
-                    submissions.c.due_at <= now,
-                    or_(submissions.c.lease_until.is_(None), submissions.c.lease_until < now),
-                )
-                .order_by(submissions.c.due_at)
-                .limit(limit)
-            ).all()
-        return [r.id for r in rows]
+        return self._due(submissions, submissions.c.status == Status.RECEIVED.value, now, limit)
 
     def due_forwards(self, now: datetime, limit: int = 1000) -> list[int]:
+        return self._due(forwards, forwards.c.state == ForwardState.PENDING, now, limit)
+
+    def _due(self, table: Table, unfinished: ColumnElement[bool], now: datetime, limit: int) -> list[int]:
+        """Ids of unfinished rows past their ``due_at`` whose lease (if any) has run out."""
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(forwards.c.id)
+                select(table.c.id)
                 .where(
-                    forwards.c.state == ForwardState.PENDING,
-                    forwards.c.due_at <= now,
-                    or_(forwards.c.lease_until.is_(None), forwards.c.lease_until < now),
+                    unfinished,
+                    table.c.due_at <= now,
+                    or_(table.c.lease_until.is_(None), table.c.lease_until < now),
                 )
-                .order_by(forwards.c.due_at)
+                .order_by(table.c.due_at)
                 .limit(limit)
             ).all()
         return [r.id for r in rows]

@@ -187,8 +187,11 @@ def load_categories(path: Path | str) -> CategoryTable:
     spelled: dict[str, str] = {}
     for c in raw["category"]:
         cat = Category(
-            code=c["code"], name=c["name"], words=tuple(c.get("words", ())),
-            urgent_words=tuple(c.get("urgent_words", ())), due_working_days=c.get("due_working_days"),
+            code=c["code"],
+            name=c["name"],
+            words=tuple(c.get("words", ())),
+            urgent_words=tuple(c.get("urgent_words", ())),
+            due_working_days=c.get("due_working_days"),
         )
         for phrase, urgent in [*((w, False) for w in cat.words), *((w, True) for w in cat.urgent_words)]:
             key = canon(phrase)
@@ -201,7 +204,8 @@ def load_categories(path: Path | str) -> CategoryTable:
     if fallback not in {c.code for c in cats}:
         raise ValueError(f"fallback category {fallback!r} is not defined")
     return CategoryTable(
-        categories=tuple(cats), fallback=fallback,
+        categories=tuple(cats),
+        fallback=fallback,
         due_working_days=int(defaults.get("due_working_days", 10)),
         urgent_due_working_days=int(defaults.get("urgent_due_working_days", 1)),
         _index=_PhraseIndex.build(spelled.values()),

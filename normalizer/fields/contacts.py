@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from normalizer.fields.folding import FOLD as _FOLD
+
 _MAX_TEXT = 100_000
 
 # --- e-mail ------------------------------------------------------------------------------------------
@@ -63,19 +65,6 @@ def _local_before(text: str, at: int) -> re.Match[str] | None:
 
 # --- names -------------------------------------------------------------------------------------------
 
-
-def _build_fold() -> dict[int, str]:
-    table: dict[int, str] = {ord("đ"): "d", ord("Đ"): "d"}
-    for cp in (*range(0xC0, 0x250), *range(0x1E00, 0x1F00)):
-        base = unicodedata.normalize("NFD", chr(cp))[0]
-        if base.isascii() and base.isalpha():
-            table[cp] = base.lower()
-    for cp in range(ord("A"), ord("Z") + 1):
-        table[cp] = chr(cp).lower()
-    return table
-
-
-_FOLD = _build_fold()
 
 _S = r"[^\S\n]"
 # Labels after which the name follows (matched on accent-folded, lower-cased text).
@@ -136,9 +125,7 @@ def _all_lower(text: str) -> bool:
     return not any(ch.isupper() for ch in text)
 
 
-def _name_at(
-    text: str, folded: str, pos: int, *, require_capitals: bool, whole_line: bool = False
-) -> str | None:
+def _name_at(text: str, folded: str, pos: int, *, require_capitals: bool, whole_line: bool = False) -> str | None:
     line_end = text.find("\n", pos)
     line = text[pos : line_end if line_end >= 0 else len(text)]
     words: list[str] = []

@@ -16,6 +16,8 @@ from typing import Literal
 import phonenumbers
 from phonenumbers import PhoneNumberType
 
+from normalizer.fields.folding import FOLD as _FOLD
+
 PhoneKind = Literal["mobile", "landline", "toll_free", "premium_rate", "short", "unknown"]
 
 
@@ -128,24 +130,6 @@ def normalize_phone(text: str) -> PhoneResult:
 # --- free text ---------------------------------------------------------------------------------------
 
 
-# Accent folding that keeps every offset (one character in, one character out).
-def _build_fold() -> dict[int, str]:
-    table: dict[int, str] = {ord("đ"): "d", ord("Đ"): "d"}
-    for cp in range(0xC0, 0x250):
-        base = unicodedata.normalize("NFD", chr(cp))[0]
-        if base.isascii() and base.isalpha():
-            table[cp] = base.lower()
-    for cp in range(0x1E00, 0x1F00):
-        base = unicodedata.normalize("NFD", chr(cp))[0]
-        if base.isascii() and base.isalpha():
-            table[cp] = base.lower()
-    for cp in range(ord("A"), ord("Z") + 1):
-        table[cp] = chr(cp).lower()
-    return table
-
-
-_FOLD = _build_fold()
-
 # Things made of digits that are not phone numbers; masked out before looking for numbers.
 _NOT_PHONES = re.compile(
     r"""
@@ -163,9 +147,7 @@ _NOT_PHONES = re.compile(
     re.VERBOSE,
 )
 # A run of digit groups (with + and brackets); the groups are split into numbers afterwards.
-_RUN = re.compile(
-    r"(?=[+(\d])(?<![\d+#])(?<!\d[.,])\+?\(?\+?\d+\)?(?:(?:[ \t]?[.\-][ \t]?|[ \t]{1,2})\(?\d+\)?)*"
-)
+_RUN = re.compile(r"(?=[+(\d])(?<![\d+#])(?<!\d[.,])\+?\(?\+?\d+\)?(?:(?:[ \t]?[.\-][ \t]?|[ \t]{1,2})\(?\d+\)?)*")
 _PHONE_WORDS = re.compile(
     r"(?:sdt|so dien thoai|dien thoai|dtdd|\bdt|phone|tel|mobile|hotline|lien he|goi|zalo|di dong|may ban"
     r"|so may|nhan tin|sms|viber)\W{0,3}(?:\w+\W{1,3}){0,2}$"

@@ -22,29 +22,12 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
+from normalizer.fields.folding import fold
 from pakn.records import PlaceMatch
 
 __all__ = ["find_place", "fold", "is_in_jurisdiction", "match_place"]
 
 DATA_FILE = Path(__file__).parent / "data" / "admin_units.json"
-
-
-def _build_fold_table() -> dict[int, int]:
-    table: dict[int, int] = {ord(c): ord(c.lower()) for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
-    for cp in range(0xC0, 0x1F00):
-        base = unicodedata.normalize("NFD", chr(cp))[0]
-        if base.isascii() and base.isalpha():
-            table[cp] = ord(base.lower())
-    table[ord("đ")] = table[ord("Đ")] = ord("d")
-    return table
-
-
-_FOLD = _build_fold_table()
-
-
-def fold(text: str) -> str:
-    """Lower case, diacritics stripped, *same length* as ``text`` so offsets map back to it."""
-    return text.lower() if text.isascii() else text.translate(_FOLD)
 
 
 _TOKEN = re.compile(r"[a-z]+|[0-9]+")

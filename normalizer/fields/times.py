@@ -18,6 +18,8 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from normalizer.fields.folding import FOLD as _FOLD
+
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 # How far after received_at an expression may start before it counts as "in the future".
 FUTURE_TOLERANCE = timedelta(minutes=15)
@@ -41,21 +43,8 @@ class TimeResult:
     in_future: bool = False
 
 
-# --- folding and keyword check -----------------------------------------------------------------------
+# --- keyword check ---------------------------------------------------------------------------------------
 
-
-def _build_fold() -> dict[int, str]:
-    table: dict[int, str] = {ord("đ"): "d", ord("Đ"): "d"}
-    for cp in (*range(0xC0, 0x250), *range(0x1E00, 0x1F00)):
-        base = unicodedata.normalize("NFD", chr(cp))[0]
-        if base.isascii() and base.isalpha():
-            table[cp] = base.lower()
-    for cp in range(ord("A"), ord("Z") + 1):
-        table[cp] = chr(cp).lower()
-    return table
-
-
-_FOLD = _build_fold()
 
 # Keyword → its only accepted marked spellings.  In text typed with diacritics, "tôi qua" (I went)
 # is not "tối qua" (last night) and "thứ tự" is not "thứ tư": a word must carry the right marks.

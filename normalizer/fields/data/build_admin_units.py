@@ -48,9 +48,7 @@ def build(src: Path) -> dict[str, Any]:
         communes.append([r["wardCode"], r["provinceCode"], r["ward"], _aliases(r["wardAlias"])])
 
     old_prov_to_new = {
-        old_key: new_prov_code_by_key[new_key]
-        for new_key, olds in conv["DICT_PROVINCE"].items()
-        for old_key in olds
+        old_key: new_prov_code_by_key[new_key] for new_key, olds in conv["DICT_PROVINCE"].items() for old_key in olds
     }
     # old "province_district_ward" key -> (new commune code, other candidate codes)
     old_to_new: dict[str, tuple[str, list[str]]] = {}
@@ -61,9 +59,7 @@ def build(src: Path) -> dict[str, Any]:
     for new_pkey, wards in conv["DICT_PROVINCE_WARD_DIVIDED"].items():
         for old_key, cands in wards.items():
             codes = [commune_code[(new_pkey, c["newWardKey"])] for c in cands]
-            default = next(
-                commune_code[(new_pkey, c["newWardKey"])] for c in cands if c["isDefaultNewWard"]
-            )
+            default = next(commune_code[(new_pkey, c["newWardKey"])] for c in cands if c["isDefaultNewWard"])
             old_to_new[old_key] = (default, [c for c in codes if c != default])
 
     legacy_provinces: dict[str, list[Any]] = {}
@@ -72,9 +68,7 @@ def build(src: Path) -> dict[str, Any]:
     for r in old:
         pc, dc = r["provinceCode"], r["districtCode"]
         if pc not in legacy_provinces:
-            legacy_provinces[pc] = [
-                pc, r["province"], old_prov_to_new[r["provinceKey"]], _aliases(r["provinceAlias"])
-            ]
+            legacy_provinces[pc] = [pc, r["province"], old_prov_to_new[r["provinceKey"]], _aliases(r["provinceAlias"])]
         key = f"{r['provinceKey']}_{r['districtKey']}_{r['wardKey'] or ''}"
         if dc not in legacy_districts:
             legacy_districts[dc] = [dc, pc, r["district"], _aliases(r["districtAlias"]), None]
@@ -85,8 +79,7 @@ def build(src: Path) -> dict[str, Any]:
         legacy_wards.append([r["wardCode"], dc, r["ward"], _aliases(r["wardAlias"]), target, others])
 
     return {
-        "source": "vietnamadminunits 1.0.4 (MIT, (c) 2025 Tran Ngoc Minh Hieu): "
-        "dataset.db, converter_2025.json",
+        "source": "vietnamadminunits 1.0.4 (MIT, (c) 2025 Tran Ngoc Minh Hieu): dataset.db, converter_2025.json",
         "provinces": list(provinces.values()),
         "communes": communes,
         "legacy_provinces": list(legacy_provinces.values()),
