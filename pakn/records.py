@@ -107,6 +107,8 @@ class SubmissionFields:
     address: str | bytes | None = None
     confidential: bool = False
     attachments: tuple[Attachment, ...] = ()
+    # The field (lĩnh vực) a person chose, e.g. a hotline operator; it wins over the classifier's guess.
+    category: str | None = None
 
     def overlaid_with(self, later: SubmissionFields) -> SubmissionFields:
         """The fields after a completion: every value the citizen sent later replaces the earlier one."""
@@ -117,6 +119,8 @@ class SubmissionFields:
             changes["confidential"] = True
         if later.attachments:
             changes["attachments"] = self.attachments + later.attachments
+        if later.category:
+            changes["category"] = later.category
         return replace(self, **changes)
 
     def as_json(self) -> dict[str, Any]:

@@ -61,6 +61,7 @@ class CallLog(BaseModel):
             phone=self.phone,
             address=self.address,
             confidential=self.confidential,
+            category=self.category,
         )
 
 

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any, Literal
 
+from channels import fields_of
 from channels.telegram.payload import CONTENT_TYPE, FIELDS, build_payload
-from channels.telegram.store import Commit, Conversation, ConversationStore
+from channels.telegram.store import Commit, Conversation, ConversationStore, waiting_in_chat
 from normalizer import normalize
 from normalizer.text import syllable_stats
 from pakn import tracking
@@ -139,7 +140,7 @@ class Engine:
         if msg.kind == "other":
             return _Turn(conv, [Reply(self._text("not-understood")), *self._ask(conv)], touch=False)
         if conv is None:
-            conv = self._new(msg)
+            conv = self._completion(msg) or self._new(msg)
         if msg.kind == "attachment":
             return self._attachment(conv, msg)
         if msg.kind == "location":
@@ -266,6 +267,10 @@ class Engine:
             attachments=list(conv.attachments),
         )
         raw = RawSubmission(Channel.TELEGRAM, f"{msg.chat_id}:{conv.conversation_id}", payload, CONTENT_TYPE, utcnow())
+        if conv.completes is not None:
+            completed = self._complete(conv.completes, raw, msg.update_id)
+            if completed is not None:
+                return completed
         try:
             (receipt,) = self.runtime.journal.record([raw])
         except Exception:
@@ -277,6 +282,35 @@ class Engine:
                 self.runtime.queues.enqueue_normalize([receipt.submission_id])
         log.info("telegram update %d: submission %d journaled", msg.update_id, receipt.submission_id)
         return _Turn(None, [Reply(self._text("confirmed", tracking_code=receipt.tracking_code), "remove")])
+
+    def _complete(self, tracking_code: str, raw: RawSubmission, update_id: int) -> _Turn | None:
+        """Add the answers to the submission that was waiting for them; None: it no longer waits."""
+        stored = self.runtime.journal.get_by_code(tracking_code)
+        if stored is None or not self.runtime.journal.amend(stored.id, raw):
+            return None
+        with contextlib.suppress(Exception):  # stored; the sweeper enqueues it if Redis is down
+            self.runtime.queues.enqueue_normalize([stored.id])
+        log.info("telegram update %d: submission %d completed", update_id, stored.id)
+        return _Turn(None, [Reply(self._text("completed", tracking_code=tracking_code), "remove")])
+
+    def _completion(self, msg: Incoming) -> Conversation | None:
+        """A conversation that completes this chat's submission waiting for information, if there is one.
+
+        It starts from that submission's answers and asks only for what the normalizer still misses,
+        so the citizen's message is taken as the answer to that first question.
+        """
+        if msg.chat_id is None:
+            return None
+        waiting = waiting_in_chat(self.runtime.journal.engine, msg.chat_id)
+        if waiting is None:
+            return None
+        fields = fields_of(waiting.raw, waiting.content_type)
+        answers = {name: value for name in FIELDS if isinstance(value := getattr(fields, name), str) and value}
+        step, _ = _next_step(self._check(answers))
+        if step == CONFIRM:
+            return None
+        conv = self._new(msg)
+        return replace(conv, step=step, answers=answers, completes=waiting.tracking_code)
 
     # --- /tracuu ------------------------------------------------------------------------------------
     def _lookup(self, text: str) -> str:

@@ -18,7 +18,8 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from pakn.db import telegram_conversations, telegram_updates, writer
+from pakn.db import submissions, telegram_conversations, telegram_updates, writer
+from pakn.records import Channel, Status
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +33,7 @@ class Conversation:
     answers: dict[str, str] = field(default_factory=dict)
     pin: dict[str, float] | None = None
     attachments: tuple[dict[str, Any], ...] = ()
+    completes: str | None = None  # tracking code of a submission waiting for information, being completed
 
     def to_json(self) -> str:
         data = asdict(self)
@@ -182,3 +184,28 @@ class ConversationStore:
         """Telegram redelivers an update for at most a day; older ids need not be kept."""
         with self._writer.begin() as conn:
             return int(conn.execute(delete(telegram_updates).where(telegram_updates.c.processed_at < before)).rowcount)
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """This chat's latest submission that waits for the citizen to add information."""
+
+    submission_id: int
+    tracking_code: str
+    raw: bytes
+    content_type: str
+
+
+def waiting_in_chat(engine: Engine, chat_id: int) -> Waiting | None:
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(submissions.c.id, submissions.c.tracking_code, submissions.c.raw, submissions.c.content_type)
+            .where(
+                submissions.c.channel == Channel.TELEGRAM.value,
+                submissions.c.status == Status.NEEDS_INFORMATION.value,
+                submissions.c.source_id.startswith(f"{chat_id}:", autoescape=True),
+            )
+            .order_by(submissions.c.id.desc())
+            .limit(1)
+        ).first()
+    return Waiting(row.id, row.tracking_code, row.raw, row.content_type) if row else None

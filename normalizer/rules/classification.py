@@ -14,9 +14,15 @@ class Classification:
 
     def check(self, draft: Draft, context: Context) -> Outcome:
         result = classify(draft.case.content, context.categories)
+        category, days = result.category, result.due_working_days
+        chosen = draft.submission.fields.category
+        if chosen and chosen != category and chosen in {c.code for c in context.categories.categories}:
+            # A person (an operator) chose the field: theirs wins; urgency still comes from the words.
+            category = chosen
+            chosen_days = context.categories.by_code(chosen).due_working_days
+            if not result.urgent:
+                days = chosen_days if chosen_days is not None else context.categories.due_working_days
         received = draft.submission.received_at.astimezone(context.timezone)
-        due = add_working_days(received, result.due_working_days, context.holidays)
-        case = evolve(
-            draft.case, category=result.category, urgency="urgent" if result.urgent else "normal", due_at=due
-        )
+        due = add_working_days(received, days, context.holidays)
+        case = evolve(draft.case, category=category, urgency="urgent" if result.urgent else "normal", due_at=due)
         return Outcome(draft.with_case(case).with_facts(category_words=result.matched))

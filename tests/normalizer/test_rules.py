@@ -221,3 +221,12 @@ def test_different_content_from_the_same_person_is_a_new_case() -> None:
     context = _with_earlier(_earlier("PAKN-CCCC-CCCC", "+84905123456", other))
     result = normalize(Submission(Channel.API, RECEIVED, SubmissionFields(**COMPLETE)), context)  # type: ignore[arg-type]
     assert (result.verdict, result.findings) == (Verdict.ACCEPTED, ())
+
+
+def test_a_field_chosen_by_an_operator_wins_over_the_classifier() -> None:
+    fields = SubmissionFields(**{**COMPLETE, "category": "xay-dung"})  # type: ignore[arg-type]
+    result = normalize(Submission(Channel.HOTLINE, RECEIVED, fields), CONTEXT)
+    assert result.case.category == "xay-dung"
+    assert result.case.urgency == "urgent", "urgency still comes from what was said (a street light out)"
+    unknown = SubmissionFields(**{**COMPLETE, "category": "no-such-field"})  # type: ignore[arg-type]
+    assert normalize(Submission(Channel.HOTLINE, RECEIVED, unknown), CONTEXT).case.category == "moi-truong-do-thi"

@@ -12,6 +12,10 @@ from typing import Any
 
 import httpx
 
+from channels.telegram.payload import CONTENT_TYPE, build_payload
+from pakn.db import make_engine, utcnow
+from pakn.journal import Journal, RawSubmission
+from pakn.records import Channel
 from tests.channels.telegram.citizen import Citizen
 from tests.conftest import Gateway, wait_until
 from tests.standins.telegram_api import TelegramApiStandIn
@@ -161,3 +165,37 @@ def test_what_the_content_already_says_is_not_asked_again(citizen: Citizen, webh
     assert "+84905123456" in answers[-1] and "Nguyễn Văn An" in answers[-1]
     (code,) = set(CODE.findall(citizen.press("Gửi phản ánh")[-1]))
     assert [s["code"] for s in journaled(webhook_gateway, citizen.chat_id)] == [code]
+
+
+def test_an_answer_in_the_chat_completes_the_submission_that_waits_for_it(
+    citizen: Citizen, webhook_gateway: Gateway
+) -> None:
+    """A submission that came back "needs information" is completed, not replaced by a new one."""
+    journal = Journal(make_engine(f"sqlite:///{webhook_gateway.data_dir / 'journal.db'}"))
+    answers = {"content": CONTENT, "incident_time": "tối qua", "name": "Trần Thị Bình", "phone": "0905123456"}
+    payload = build_payload(
+        chat_id=citizen.chat_id,
+        user_id=citizen.chat_id,
+        conversation_id="earlier",
+        confirmed_update_id=1,
+        started_at="2026-11-22T08:00:00+00:00",
+        answers=answers,
+        pin=None,
+        attachments=[],
+    )
+    (receipt,) = journal.record(
+        [RawSubmission(Channel.TELEGRAM, f"{citizen.chat_id}:earlier", payload, CONTENT_TYPE, utcnow())]
+    )
+    webhook_gateway.pakn("replay", receipt.tracking_code)
+    wait_until(lambda: status_of(journal, receipt.tracking_code) == "needs_information", 30, "needs_information")
+
+    citizen.say("Số 12 đường Trần Phú, phường Lộc Thọ, thành phố Nha Trang", until=SUMMARY)
+    answer = citizen.press("Gửi phản ánh", until="Đã bổ sung thông tin")
+    assert receipt.tracking_code in answer[-1]
+    wait_until(lambda: status_of(journal, receipt.tracking_code) == "forwarded", 30, "the same submission forwarded")
+    assert [row["code"] for row in journaled(webhook_gateway, citizen.chat_id)] == [receipt.tracking_code]
+
+
+def status_of(journal: Journal, code: str) -> str | None:
+    stored = journal.get_by_code(code)
+    return stored.status.value if stored else None
