@@ -30,7 +30,7 @@ from tests.conftest import REPO, SYSTEM_REDIS, Gateway, free_port, gateway_env, 
 from tests.samples import submission
 
 
-def wrk(url: str, seconds: float) -> tuple[float, str]:
+def wrk(url: str, seconds: float, prefix: str = "") -> tuple[float, str]:
     out = subprocess.run(
         [
             "wrk",
@@ -43,6 +43,7 @@ def wrk(url: str, seconds: float) -> tuple[float, str]:
             url,
             "--",
             uuid.uuid4().hex[:8],
+            prefix,
         ],
         capture_output=True,
         text=True,
@@ -55,7 +56,7 @@ def wrk(url: str, seconds: float) -> tuple[float, str]:
     return rate, note
 
 
-def bare(seconds: float) -> tuple[float, str]:
+def bare(seconds: float, prefix: str = "") -> tuple[float, str]:
     port = free_port()
     server = subprocess.Popen(
         [
@@ -73,7 +74,7 @@ def bare(seconds: float) -> tuple[float, str]:
     )
     try:
         wait_until(lambda: _up(f"http://127.0.0.1:{port}/docs"), 30, "bare app")
-        return wrk(f"http://127.0.0.1:{port}", seconds)
+        return wrk(f"http://127.0.0.1:{port}", seconds, prefix)
     finally:
         server.terminate()
         server.wait(10)
@@ -155,17 +156,20 @@ def main() -> None:
     args = parser.parse_args()
     print(f"command: python -m bench.bench_load {' '.join(sys.argv[1:])}".rstrip())
     bare_rate, bare_note = bare(args.seconds)
-    print(f"bare FastAPI endpoint:  {bare_rate:8.0f} requests/s ({bare_note})")
-    for workers in (1, 2):
+    print(f"bare FastAPI endpoint, request.json(): {bare_rate:8.0f} requests/s ({bare_note})")
+    model_rate, model_note = bare(args.seconds, "/model")
+    print(f"bare FastAPI endpoint, body model:     {model_rate:8.0f} requests/s ({model_note})")
+    for workers in (0, 1, 2):
         gw, data_dir = gateway(workers)
         try:
             rate, note = wrk(gw.url, args.seconds)
         finally:
             gw.stop()
             shutil.rmtree(data_dir, ignore_errors=True)
+        who = "intake only (web)" if not workers else f"web + {workers} worker(s)"
         print(
-            f"gateway, {workers} worker(s): {rate:8.0f} submissions/s accepted ({note}) = "
-            f"{rate / bare_rate:.0%} of bare"
+            f"gateway, {who}: {rate:8.0f} submissions/s accepted ({note}) = {rate / bare_rate:.0%} of the "
+            f"request.json() endpoint, {rate / model_rate:.0%} of the body-model one"
         )
     for workers in (1, 2):
         print(sustained(workers, args.rate, args.sustain))

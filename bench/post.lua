@@ -7,11 +7,12 @@ request = function()
     '"incident_time":"21h ngày 1/9/2024","location":"số %d đường Trần Phú, phường Nha Trang, tỉnh Khánh Hòa",' ..
     '"name":"Nguyễn Văn An","phone":"09%08d","idempotency_key":"wrk-%s-%d"}',
     counter, counter, counter, run_id, counter)
-  return wrk.format("POST", "/api/v1/submissions", {["Content-Type"] = "application/json"}, body)
+  return wrk.format("POST", prefix .. "/api/v1/submissions", {["Content-Type"] = "application/json"}, body)
 end
 
 init = function(args)
   run_id = args[1] or "0"
+  prefix = args[2] or ""
 end
 
 response = function(status, headers, body)

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
 
     # --- processes -------------------------------------------------------------------------------------
     workers: int = Field(default=2, description="Worker processes started by `pakn run`.")
+    web_processes: int = Field(
+        default=1, description="HTTP processes sharing PORT (each with its own journal writer)."
+    )
     sweep_interval_seconds: float = Field(default=1.0, description="How often the sweeper looks.")
     batch_window_seconds: float = Field(
         default=0.1,

@@ -102,6 +102,20 @@ def web() -> None:
     _logging()
     settings = get_settings()
     log.info("HTTP API listening on http://%s:%d (docs at /docs)", settings.host, settings.port)
+    if settings.web_processes > 1:
+        # Several processes on one port, each with its own journal writer: one Python process is bound
+        # by one core (its event loop and its writer thread share the GIL).
+        uvicorn.run(
+            "pakn.web:create_app",
+            factory=True,
+            workers=settings.web_processes,
+            host=settings.host,
+            port=settings.port,
+            log_level="warning",
+            access_log=False,
+            timeout_graceful_shutdown=10,
+        )
+        return
     uvicorn.run(
         create_app(),
         host=settings.host,

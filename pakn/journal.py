@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, and_, func, insert, or_, select, true, tuple_, update
+from sqlalchemy import Table, and_, func, insert, or_, select, true, update
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
@@ -179,17 +179,20 @@ class Journal:
         keys = list(dict.fromkeys((raw.channel.value, raw.source_id) for raw in raws))
         with self._writer.begin() as conn:
             known: dict[tuple[str, str], tuple[int, str]] = {}
-            for chunk in _chunks(keys, 400):
-                rows = conn.execute(
-                    select(
-                        submissions.c.channel,
-                        submissions.c.source_id,
-                        submissions.c.id,
-                        submissions.c.tracking_code,
-                    ).where(tuple_(submissions.c.channel, submissions.c.source_id).in_(chunk))
-                )
-                for row in rows:
-                    known[(row.channel, row.source_id)] = (row.id, row.tracking_code)
+            by_channel: dict[str, list[str]] = {}
+            for channel, source_id in keys:
+                by_channel.setdefault(channel, []).append(source_id)
+            # One channel at a time: `channel = ? AND source_id IN (...)` searches the unique index,
+            # where a row-value IN over both columns made SQLite scan it whole.
+            for channel, source_ids in by_channel.items():
+                for chunk in _chunks(source_ids, 400):
+                    rows = conn.execute(
+                        select(submissions.c.source_id, submissions.c.id, submissions.c.tracking_code).where(
+                            submissions.c.channel == channel, submissions.c.source_id.in_(chunk)
+                        )
+                    )
+                    for row in rows:
+                        known[(channel, row.source_id)] = (row.id, row.tracking_code)
             new_rows: list[dict[str, Any]] = []
             new_keys: list[tuple[str, str]] = []
             for raw in raws:
@@ -215,15 +218,18 @@ class Journal:
                 )
             fresh: set[tuple[str, str]] = set()
             if new_rows:
-                result = conn.execute(
-                    insert(submissions).returning(
-                        submissions.c.id, submissions.c.tracking_code, sort_by_parameter_order=True
-                    ),
-                    new_rows,
-                )
-                for key, row in zip(new_keys, result, strict=True):
-                    known[key] = (row.id, row.tracking_code)
-                    fresh.add(key)
+                # executemany, then the ids by tracking code: RETURNING in parameter order would run one
+                # INSERT per row on SQLite.
+                conn.execute(insert(submissions), new_rows)
+                by_code = {row["tracking_code"]: key for row, key in zip(new_rows, new_keys, strict=True)}
+                for chunk in _chunks(list(by_code), 400):
+                    for found in conn.execute(
+                        select(submissions.c.id, submissions.c.tracking_code).where(
+                            submissions.c.tracking_code.in_(chunk)
+                        )
+                    ):
+                        known[by_code[found.tracking_code]] = (found.id, found.tracking_code)
+                        fresh.add(by_code[found.tracking_code])
         receipts: list[Receipt] = []
         first_seen: set[tuple[str, str]] = set()
         for raw in raws:

@@ -25,7 +25,8 @@ def _check_symbol(body: str) -> str:
 
 
 def new_code() -> str:
-    body = "".join(secrets.choice(ALPHABET) for _ in range(7))
+    value = int.from_bytes(secrets.token_bytes(5), "big") >> 5  # 35 random bits: seven symbols
+    body = "".join(ALPHABET[(value >> shift) & 31] for shift in range(30, -1, -5))
     full = body + _check_symbol(body)
     return f"{PREFIX}-{full[:4]}-{full[4:]}"
 
