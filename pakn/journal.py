@@ -304,22 +304,38 @@ class Journal:
     # --- normalization ---------------------------------------------------------------------------------
     def claim_submissions(self, submission_ids: Sequence[int], lease: timedelta) -> list[StoredSubmission]:
         """Take received submissions for normalization, except those another worker holds (one transaction)."""
-        now = utcnow()
-        claimed: list[StoredSubmission] = []
         with self._writer.begin() as conn:
-            for chunk in _chunks(list(submission_ids), 500):
-                rows = conn.execute(
-                    update(submissions)
+            rows = self._claim(
+                conn, submissions, submission_ids, submissions.c.status == Status.RECEIVED.value, lease, *submissions.c
+            )
+        return sorted((_stored(row) for row in rows), key=lambda stored: stored.id)
+
+    @staticmethod
+    def _claim(
+        conn: Connection,
+        table: Table,
+        ids: Sequence[int],
+        unfinished: ColumnElement[bool],
+        lease: timedelta,
+        *columns: ColumnElement[Any],
+    ) -> list[Row[Any]]:
+        """Lease the unfinished rows among ``ids`` that no worker holds (or whose lease ran out)."""
+        now = utcnow()
+        taken: list[Row[Any]] = []
+        for chunk in _chunks(list(ids), 500):
+            taken.extend(
+                conn.execute(
+                    update(table)
                     .where(
-                        submissions.c.id.in_(chunk),
-                        submissions.c.status == Status.RECEIVED.value,
-                        or_(submissions.c.lease_until.is_(None), submissions.c.lease_until < now),
+                        table.c.id.in_(chunk),
+                        unfinished,
+                        or_(table.c.lease_until.is_(None), table.c.lease_until < now),
                     )
-                    .values(lease_until=now + lease, attempts=submissions.c.attempts + 1, due_at=now + lease)
-                    .returning(*submissions.c)
+                    .values(lease_until=now + lease, attempts=table.c.attempts + 1, due_at=now + lease)
+                    .returning(*columns)
                 ).all()
-                claimed.extend(_stored(row) for row in rows)
-        return sorted(claimed, key=lambda stored: stored.id)
+            )
+        return taken
 
     def amendments_of_many(self, submission_ids: Sequence[int]) -> dict[int, list[StoredAmendment]]:
         found: dict[int, list[StoredAmendment]] = {}
@@ -417,30 +433,22 @@ class Journal:
     # --- forwarding ------------------------------------------------------------------------------------
     def claim_forwards(self, forward_ids: Sequence[int], lease: timedelta) -> list[Forward]:
         """Take pending forwards, except those another worker holds: no case is sent by two at once."""
-        now = utcnow()
-        claimed: list[Forward] = []
         with self._writer.begin() as conn:
-            for chunk in _chunks(list(forward_ids), 500):
-                rows = conn.execute(
-                    update(forwards)
-                    .where(
-                        forwards.c.id.in_(chunk),
-                        forwards.c.state == ForwardState.PENDING,
-                        or_(forwards.c.lease_until.is_(None), forwards.c.lease_until < now),
-                    )
-                    .values(lease_until=now + lease, attempts=forwards.c.attempts + 1, due_at=now + lease)
-                    .returning(
-                        forwards.c.id,
-                        forwards.c.submission_id,
-                        forwards.c.idempotency_key,
-                        forwards.c.payload,
-                        forwards.c.state,
-                        forwards.c.attempts,
-                        forwards.c.created_at,
-                    )
-                ).all()
-                claimed.extend(Forward(*row) for row in rows)
-        return sorted(claimed, key=lambda forward: forward.id)
+            rows = self._claim(
+                conn,
+                forwards,
+                forward_ids,
+                forwards.c.state == ForwardState.PENDING,
+                lease,
+                forwards.c.id,
+                forwards.c.submission_id,
+                forwards.c.idempotency_key,
+                forwards.c.payload,
+                forwards.c.state,
+                forwards.c.attempts,
+                forwards.c.created_at,
+            )
+        return sorted((Forward(**row._mapping) for row in rows), key=lambda forward: forward.id)
 
     def forwards_delivered(self, delivered: Sequence[Forward]) -> None:
         """Mark forwards delivered and their submissions forwarded, in one transaction."""
@@ -506,24 +514,11 @@ class Journal:
 
     # --- the outbox: messages to citizens -----------------------------------------------------------------
     def claim_notifications(self, notification_ids: Sequence[int], lease: timedelta) -> list[Notification]:
-        now = utcnow()
-        taken: list[int] = []
         with self._writer.begin() as conn:
-            for chunk in _chunks(list(notification_ids), 500):
-                taken.extend(
-                    row.id
-                    for row in conn.execute(
-                        update(notifications)
-                        .where(
-                            notifications.c.id.in_(chunk),
-                            notifications.c.sent_at.is_(None),
-                            notifications.c.due_at.is_not(None),
-                            or_(notifications.c.lease_until.is_(None), notifications.c.lease_until < now),
-                        )
-                        .values(lease_until=now + lease, attempts=notifications.c.attempts + 1, due_at=now + lease)
-                        .returning(notifications.c.id)
-                    )
-                )
+            unsent = and_(notifications.c.sent_at.is_(None), notifications.c.due_at.is_not(None))
+            taken = [
+                row.id for row in self._claim(conn, notifications, notification_ids, unsent, lease, notifications.c.id)
+            ]
             rows = [
                 row
                 for chunk in _chunks(taken, 500)
