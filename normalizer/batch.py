@@ -13,7 +13,8 @@ An input that cannot be read gives ``{"verdict": null, "error": {"code", "messag
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -21,7 +22,7 @@ from pydantic import ValidationError
 from channels import fields_of
 from config.settings import Settings
 from normalizer import context_from_settings, normalize
-from pakn.records import Channel, Submission
+from pakn.records import Channel, NormalizationResult, Submission, SubmissionFields
 
 
 def normalize_document(
@@ -40,3 +41,26 @@ def normalize_lines(
 ) -> Iterator[dict[str, Any]]:
     for line in lines:
         yield normalize_document(line, "application/json", channel, received_at, settings)
+
+
+@dataclass(frozen=True, slots=True)
+class LiveCheck:
+    """The normalizer's view of fields as typed so far (nothing stored), for hints while typing."""
+
+    result: NormalizationResult
+    category: dict[str, str] | None  # the suggested field: {"code", "name"}
+
+
+def live_check(
+    channel: Channel, fields: SubmissionFields, settings: Settings, received_at: datetime | None = None
+) -> LiveCheck:
+    """Run the normalizer now, as the worker will later, for an operator's or a citizen's form."""
+    context = context_from_settings(settings)
+    when = received_at or datetime.now(UTC)
+    result = normalize(Submission(channel=channel, received_at=when, fields=fields), context)
+    category = None
+    code = result.case.category
+    if code and any(c.code == code for c in context.categories.categories):
+        found = context.categories.by_code(code)
+        category = {"code": found.code, "name": found.name}
+    return LiveCheck(result, category)

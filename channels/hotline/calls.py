@@ -7,7 +7,6 @@ waits for a call-back.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,11 +16,11 @@ from starlette.concurrency import run_in_threadpool
 
 from channels.hotline import store
 from channels.hotline.payloads import CALL_CONTENT_TYPE, CallLog, Outcome
-from normalizer import context_from_settings, normalize
+from normalizer.batch import live_check
 from normalizer.fields.phones import normalize_phone
 from pakn.db import utcnow
 from pakn.journal import RawSubmission
-from pakn.records import Channel, Severity, Submission
+from pakn.records import Channel, Severity
 from pakn.runtime import get_runtime
 
 
@@ -112,15 +111,8 @@ def live_findings(entry: CallLog, received_at: datetime | None = None) -> dict[s
     The operator sees missing fields, text without diacritics, a place outside the province and the
     suggested field while the caller is still on the line.
     """
-    runtime = get_runtime()
-    context = context_from_settings(runtime.settings)
-    submission = Submission(channel=Channel.HOTLINE, received_at=received_at or utcnow(), fields=entry.fields())
-    result = normalize(submission, context)
-    category = None
-    if result.case.category:
-        with contextlib.suppress(StopIteration):
-            found = context.categories.by_code(result.case.category)
-            category = {"code": found.code, "name": found.name}
+    check = live_check(Channel.HOTLINE, entry.fields(), get_runtime().settings, received_at)
+    result, category = check.result, check.category
     place = result.case.location
     return {
         "verdict": result.verdict.value,
@@ -137,5 +129,4 @@ def live_findings(entry: CallLog, received_at: datetime | None = None) -> dict[s
 
 def categories() -> list[tuple[str, str]]:
     """The fields an operator may choose from, as (code, name)."""
-    context = context_from_settings(get_runtime().settings)
-    return [(c.code, c.name) for c in context.categories.categories]
+    return [(c.code, c.name) for c in get_runtime().context.categories.categories]

@@ -6,13 +6,11 @@ page marks is exactly what would otherwise come back later as "needs information
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from normalizer import context_from_settings, normalize
-from pakn.db import utcnow
-from pakn.records import Channel, Severity, Submission, SubmissionFields
+from normalizer.batch import live_check
+from pakn.records import Channel, Severity, SubmissionFields
 from pakn.runtime import get_runtime
 
 # Fields of the form, in page order (the error summary follows it).
@@ -47,14 +45,8 @@ class Problems:
 
 def check_fields(fields: SubmissionFields) -> dict[str, Any]:
     """What the normalizer says about these fields now (nothing stored): findings, field, place."""
-    runtime = get_runtime()
-    context = context_from_settings(runtime.settings)
-    result = normalize(Submission(channel=Channel.WEB, received_at=utcnow(), fields=fields), context)
-    category = None
-    if result.case.category:
-        with contextlib.suppress(StopIteration):
-            found = context.categories.by_code(result.case.category)
-            category = {"code": found.code, "name": found.name}
+    check = live_check(Channel.WEB, fields, get_runtime().settings)
+    result, category = check.result, check.category
     place = result.case.location
     findings = [
         {
