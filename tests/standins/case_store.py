@@ -15,8 +15,9 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.standins.server import LocalServer, QuietHandler
 
 
 def verify_signature(secret: bytes, header: str, body: bytes, window_seconds: int = 300) -> bool:
@@ -42,7 +43,7 @@ class FailurePlan:
 
 
 @dataclass
-class CaseStoreStandIn:
+class CaseStoreStandIn(LocalServer):
     secret: bytes
     plan: FailurePlan = field(default_factory=FailurePlan)
     seed: int = 7
@@ -57,37 +58,19 @@ class CaseStoreStandIn:
         self.arrival_times: dict[str, float] = {}
         store = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                status = store.receive(self.headers, body)
+                status = store.receive(self.headers, self.body())
                 if status is None:  # hang: answer nothing until the client has given up
                     time.sleep(store.plan.hang_seconds)
                     status = 503
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                self.reply(status, content_type=None)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.serve(Handler)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/cases"
-
-    def start(self) -> CaseStoreStandIn:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        return f"{self.base_url}/cases"
 
     def receive(self, headers: Any, body: bytes) -> int | None:
         with self.lock:

@@ -4,11 +4,11 @@ records each request (form-encoded), answering with a service_request_id."""
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
+
+from tests.standins.server import LocalServer, QuietHandler
 
 # GeoReport v2 POST Service Request arguments (http://wiki.open311.org/GeoReport_v2/#post-service-request).
 GEOREPORT_FIELDS = {
@@ -31,44 +31,25 @@ GEOREPORT_FIELDS = {
 
 
 @dataclass
-class Open311StandIn:
+class Open311StandIn(LocalServer):
     api_key: str
     requests: list[dict[str, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         store = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+                raw = self.body().decode()
                 form = {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
                 status, body = store.receive(self.path, self.headers.get("Content-Type", ""), form)
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.reply(status, json.dumps(body).encode())
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.serve(Handler)
 
     @property
     def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/open311/v2"
-
-    def start(self) -> Open311StandIn:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        return f"{self.base_url}/open311/v2"
 
     def receive(self, path: str, content_type: str, form: dict[str, str]) -> tuple[int, Any]:
         if not path.endswith("/requests.json") or "application/x-www-form-urlencoded" not in content_type:

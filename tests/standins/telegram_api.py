@@ -14,13 +14,14 @@ import threading
 import time
 import urllib.parse
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.standins.server import LocalServer, QuietHandler
 
 BOT_ID = 7000000001
 
 
-class TelegramApiStandIn:
+class TelegramApiStandIn(LocalServer):
     def __init__(self, token: str) -> None:
         self.token = token
         self.sent: list[dict[str, Any]] = []  # every sendMessage, in order
@@ -35,12 +36,7 @@ class TelegramApiStandIn:
         self._lock = threading.Condition()
         stand_in = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 self._dispatch()
 
@@ -48,27 +44,20 @@ class TelegramApiStandIn:
                 self._dispatch()
 
             def _dispatch(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
+                body = self.body()
                 path = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)
                 if path.startswith("/file/bot"):
                     status, data, kind = stand_in._file(path.removeprefix("/file/bot"))
                 else:
                     status, data, kind = stand_in._method(path.removeprefix("/bot"), self.headers, body)
-                self.send_response(status)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.reply(status, data, kind)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.serve(Handler)
 
     # --- the test's side --------------------------------------------------------------------------------
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return self.base_url
 
     @property
     def api_base_url(self) -> str:
@@ -78,15 +67,10 @@ class TelegramApiStandIn:
     def file_base_url(self) -> str:
         return f"{self.url}/file/bot"
 
-    def start(self) -> TelegramApiStandIn:
-        self.thread.start()
-        return self
-
     def stop(self) -> None:
         with self._lock:
-            self._lock.notify_all()
-        self.server.shutdown()
-        self.server.server_close()
+            self._lock.notify_all()  # wake long polls so the server can shut down
+        super().stop()
 
     def push_update(self, update: dict[str, Any]) -> None:
         """Queue an update for getUpdates (polling mode), as Telegram does when a citizen writes."""

@@ -16,9 +16,10 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
+
+from tests.standins.server import LocalServer, QuietHandler
 
 _MESSAGES = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC[0-9a-fA-F]{32})/Messages\.json$")
 
@@ -32,7 +33,7 @@ class SentSms:
 
 
 @dataclass
-class TwilioApiStandIn:
+class TwilioApiStandIn(LocalServer):
     account_sid: str
     auth_token: str
     fail_first: int = 0
@@ -44,37 +45,16 @@ class TwilioApiStandIn:
         self.unauthorized = 0
         stand_in = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                status, document = stand_in.handle(self.path, self.headers.get("Authorization", ""), body)
-                payload = json.dumps(document).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                status, document = stand_in.handle(self.path, self.headers.get("Authorization", ""), self.body())
+                self.reply(status, json.dumps(document).encode())
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.serve(Handler)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def start(self) -> TwilioApiStandIn:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        return self.base_url
 
     def handle(self, path: str, authorization: str, body: bytes) -> tuple[int, dict[str, Any]]:
         match = _MESSAGES.match(path.split("?", 1)[0])

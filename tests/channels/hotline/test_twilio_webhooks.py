@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -22,6 +20,7 @@ from tests.channels.hotline.conftest import (
     sign,
 )
 from tests.conftest import Gateway, wait_until
+from tests.standins.server import LocalServer, QuietHandler
 from tests.standins.twilio_api import TwilioApiStandIn
 
 CALL = "CA5f1e2d3c4b5a69788796a5b4c3d2e1f0"  # the CallSid in the fixtures
@@ -157,39 +156,27 @@ def test_sms_becomes_one_submission_and_the_answer_sms_carries_the_code_or_what_
     assert twilio_api.requests >= 3, "the stand-in's first answer was a 500: the outbox retried"
 
 
-class ReverseProxy:
+class ReverseProxy(LocalServer):
     """A plain reverse proxy in front of the gateway, as nginx would be: public https on a non-default
     port, forwarded over http with X-Forwarded-Proto/Host(/Port); the body is passed on byte for byte."""
 
     def __init__(self, upstream: str, headers: dict[str, str]) -> None:
         proxy = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                body = self.body()
                 passed = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
                 answer = httpx.post(upstream + self.path, content=body, headers={**passed, **proxy.headers}, timeout=10)
-                self.send_response(answer.status_code)
-                self.send_header("Content-Length", str(len(answer.content)))
-                self.end_headers()
-                self.wfile.write(answer.content)
+                self.reply(answer.status_code, answer.content, content_type=None)
 
         self.headers = headers
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.serve(Handler)
+        self.start()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        return self.base_url
 
 
 @pytest.fixture
@@ -203,7 +190,7 @@ def proxies(hotline: Gateway) -> Iterator[list[ReverseProxy]]:
     ]
     yield made
     for proxy in made:
-        proxy.close()
+        proxy.stop()
 
 
 def test_signatures_check_out_behind_a_reverse_proxy_on_a_non_default_port(
