@@ -10,6 +10,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -192,6 +193,24 @@ class Gateway:
             except subprocess.TimeoutExpired:
                 process.kill()
         self.processes.clear()
+
+    def journal(self, sql: str, *params: object) -> list[tuple[Any, ...]]:
+        """Run SQL on the gateway's SQLite journal (committed, so a test may move the clock of a row)."""
+        with sqlite3.connect(self.data_dir / "journal.db") as conn:
+            rows = conn.execute(sql, params).fetchall()
+            conn.commit()
+        return rows
+
+    def cases(self) -> list[tuple[str, str]]:
+        """(idempotency key, tracking code) of each case in the embedded `sql` case store."""
+        path = self.data_dir / "casestore.db"
+        if not path.exists():
+            return []
+        with sqlite3.connect(path) as conn:
+            try:
+                return conn.execute("select idempotency_key, tracking_code from cases").fetchall()
+            except sqlite3.OperationalError:  # the case store's table is not made yet
+                return []
 
     def log(self, name: str) -> str:
         return (self.data_dir / f"{name}.log").read_text(errors="replace")

@@ -39,17 +39,6 @@ def post_all(url: str, bodies: list[dict[str, Any]]) -> list[httpx.Response]:
     return asyncio.run(_post_all(url, bodies))
 
 
-def sqlite_cases(gateway: Gateway) -> list[tuple[str, str]]:
-    path = gateway.data_dir / "casestore.db"
-    if not path.exists():
-        return []
-    with sqlite3.connect(path) as conn:
-        try:
-            return conn.execute("select idempotency_key, tracking_code from cases").fetchall()
-        except sqlite3.OperationalError:
-            return []
-
-
 def status(gateway: Gateway, code: str) -> dict[str, Any]:
     response = httpx.get(f"{gateway.url}/api/v1/submissions/{code}", timeout=10)
     assert response.status_code == 200, response.text
@@ -74,9 +63,9 @@ def test_every_submission_reaches_the_case_store_once(
     assert responses[-1].json()["duplicate"] != responses[-2].json()["duplicate"]
     assert len(set(codes)) == 61
 
-    cases = wait_until(lambda: len(sqlite_cases(gateway)) >= 61 and sqlite_cases(gateway), 60, "61 cases")
+    cases = wait_until(lambda: len(gateway.cases()) >= 61 and gateway.cases(), 60, "61 cases")
     time.sleep(1.0)  # anything more would be a duplicate
-    cases = sqlite_cases(gateway)
+    cases = gateway.cases()
     assert len(cases) == 61
     assert {code for _, code in cases} == set(codes)
     wait_until(lambda: status(gateway, codes[0])["status"] == "forwarded", 10, "status forwarded")
@@ -134,7 +123,7 @@ def test_needs_information_then_completion_updates_the_same_submission(
     assert completion.status_code == 202, completion.text
     assert completion.json()["tracking_code"] == code
     wait_until(lambda: status(gateway, code)["status"] == "forwarded", 30, "forwarded after completion")
-    ((key, stored_code),) = sqlite_cases(gateway)
+    ((key, stored_code),) = gateway.cases()
     assert (key, stored_code) == (f"pakn-{code}", code)
     again = httpx.post(f"{gateway.url}/api/v1/submissions/{code}/completion", json={"name": "X"}, timeout=10)
     assert again.status_code == 409
@@ -278,13 +267,6 @@ def _cases_in(path: Path) -> list[str]:
             return []
 
 
-def _journal(gateway: Gateway, sql: str, *params: object) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(gateway.data_dir / "journal.db") as conn:
-        rows = conn.execute(sql, params).fetchall()
-        conn.commit()
-    return rows
-
-
 def test_a_resend_is_linked_to_the_first_case_and_a_copy_by_someone_else_is_related(
     make_gateway: Callable[..., Gateway],
 ) -> None:
@@ -299,7 +281,7 @@ def test_a_resend_is_linked_to_the_first_case_and_a_copy_by_someone_else_is_rela
     assert [r["code"] for r in resend["reasons"]] == ["repeat"]
     assert first in resend["reasons"][0]["message"]
     wait_until(lambda: status(gateway, copy_code)["status"] == "forwarded", 30, "copy forwarded")
-    cases = dict(sqlite_cases(gateway))
+    cases = dict(gateway.cases())
     assert set(cases.values()) == {first, copy_code}, "the resend made no second case"
     with sqlite3.connect(gateway.data_dir / "casestore.db") as conn:
         (payload,) = conn.execute("select payload from cases where tracking_code = ?", (copy_code,)).fetchone()
@@ -312,9 +294,7 @@ def test_every_verdict_reaches_the_outbox_and_is_sent(make_gateway: Callable[...
     incomplete = submission(11)
     del incomplete["location"]
     codes = [r.json()["tracking_code"] for r in post_all(gateway.url, [submission(10), incomplete])]
-    wait_until(
-        lambda: len(_journal(gateway, "select id from notifications where sent_at is not null")) == 2, 30, "sent"
-    )
+    wait_until(lambda: len(gateway.journal("select id from notifications where sent_at is not null")) == 2, 30, "sent")
     messages = {code: status(gateway, code)["messages"] for code in codes}
     assert [m["kind"] for m in messages[codes[0]]] == ["accepted"]
     assert [m["kind"] for m in messages[codes[1]]] == ["needs_information"]
@@ -329,14 +309,12 @@ def test_an_unanswered_request_gets_one_reminder_then_closes(make_gateway: Calla
     code = post_all(gateway.url, [incomplete])[0].json()["tracking_code"]
     wait_until(lambda: status(gateway, code)["status"] == "needs_information", 30, "needs_information")
     # Only the clock is moved: the request was sent three weeks ago.
-    _journal(
-        gateway, "update submissions set waiting_since = datetime('now', '-21 days') where tracking_code = ?", code
-    )
+    gateway.journal("update submissions set waiting_since = datetime('now', '-21 days') where tracking_code = ?", code)
     wait_until(lambda: [m["kind"] for m in status(gateway, code)["messages"]][-1] == "reminder", 30, "reminder")
     assert status(gateway, code)["status"] == "needs_information"
     time.sleep(1.5)
     assert [m["kind"] for m in status(gateway, code)["messages"]].count("reminder") == 1, "one reminder only"
-    _journal(gateway, "update submissions set reminded_at = datetime('now', '-21 days') where tracking_code = ?", code)
+    gateway.journal("update submissions set reminded_at = datetime('now', '-21 days') where tracking_code = ?", code)
     closed = wait_until(lambda: (s := status(gateway, code))["status"] == "rejected" and s, 30, "closed")
     assert closed["reasons"][-1]["code"] == "unanswered"
     assert closed["messages"][-1]["kind"] == "closed"

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
-from typing import Any
 
 from tests.channels.email.conftest import Dovecot, fixture
 from tests.conftest import SYSTEM_REDIS, Gateway, wait_until
 
 FOLDER = "PAKN"
 FLAG = b"$PaknJournaled"
-
-
-def rows(gateway: Gateway, sql: str) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(gateway.data_dir / "journal.db") as conn:
-        return conn.execute(sql).fetchall()
 
 
 def flagged(dovecot: Dovecot, user: str, password: str) -> tuple[int, int]:
@@ -70,7 +63,7 @@ def test_poller_is_exactly_once_across_a_crash_and_a_new_uidvalidity(
     crashing.pakn("db", "upgrade")
     crashing.start("imap", "imap")
     assert crashing.processes["imap"].wait(60) == 75
-    assert rows(crashing, "select count(*) from submissions") == [(1,)]
+    assert crashing.journal("select count(*) from submissions") == [(1,)]
     assert flagged(dovecot, user, password) == (4, 0)
 
     # Restarted (same data folder): the rest is journaled once, everything is flagged, nothing twice.
@@ -78,12 +71,12 @@ def test_poller_is_exactly_once_across_a_crash_and_a_new_uidvalidity(
     gateway.start("imap", "imap")
     try:
         wait_until(lambda: flagged(dovecot, user, password) == (4, 4), 60, "4 mails flagged")
-        assert rows(gateway, "select count(*) from submissions") == [(4,)]
+        assert gateway.journal("select count(*) from submissions") == [(4,)]
 
         # New mail while the poller waits in IDLE.
         append(dovecot, user, password, ["html_only.eml"])
         wait_until(lambda: flagged(dovecot, user, password) == (5, 5), 60, "the new mail flagged")
-        assert rows(gateway, "select count(*) from submissions") == [(5,)]
+        assert gateway.journal("select count(*) from submissions") == [(5,)]
 
         # The folder is re-created (new UIDVALIDITY) with the same mails and one more: one new case only.
         gateway.kill("imap")
@@ -91,14 +84,14 @@ def test_poller_is_exactly_once_across_a_crash_and_a_new_uidvalidity(
         assert new_validity != old_validity
         gateway.start("imap", "imap")
         wait_until(lambda: flagged(dovecot, user, password) == (6, 6), 60, "6 mails flagged in the new folder")
-        assert rows(gateway, "select count(*) from submissions") == [(6,)]
-        sources = {r[0] for r in rows(gateway, "select source_id from submissions")}
+        assert gateway.journal("select count(*) from submissions") == [(6,)]
+        sources = {r[0] for r in gateway.journal("select source_id from submissions")}
         assert "mid:b64-1@example.vn" in sources
         assert sum(1 for s in sources if s.startswith("sha256:")) == 1  # the mail without a Message-ID, once
         # One checkpoint per UIDVALIDITY (the old one may lag by the mail flagged just before the kill).
         query = f"select last_uid from email_checkpoints where uidvalidity = {new_validity}"
-        wait_until(lambda: rows(gateway, query) == [(6,)], 30, "the new folder's checkpoint")
-        (old_last,) = rows(gateway, f"select last_uid from email_checkpoints where uidvalidity = {old_validity}")
+        wait_until(lambda: gateway.journal(query) == [(6,)], 30, "the new folder's checkpoint")
+        (old_last,) = gateway.journal(f"select last_uid from email_checkpoints where uidvalidity = {old_validity}")
         assert old_last[0] in (4, 5)
     finally:
         gateway.stop()
@@ -114,4 +107,4 @@ def test_backfill_imports_a_mailbox_once_with_a_summary(make_gateway: Callable[.
     assert flagged(dovecot, user, password) == (3, 3)
     again = gateway.pakn("mail", "backfill", "--since", "2024-01-01")
     assert "3 mails since 2024-01-01: 0 new, 3 already journaled" in again.stdout.decode()
-    assert rows(gateway, "select count(*) from submissions") == [(3,)]
+    assert gateway.journal("select count(*) from submissions") == [(3,)]

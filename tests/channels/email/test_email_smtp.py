@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import smtplib
 import socket
-import sqlite3
 import uuid
 from collections.abc import Callable
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from typing import Any
 
 import psycopg
 import pytest
@@ -46,22 +44,6 @@ def send(port: int, raw: bytes, sender: str = "an.nguyen@example.vn", to: str = 
         if code != 250:
             return code, message
         return client.data(raw)
-
-
-def rows(gateway: Gateway, sql: str) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(gateway.data_dir / "journal.db") as conn:
-        return conn.execute(sql).fetchall()
-
-
-def cases(gateway: Gateway) -> list[tuple[str, str]]:
-    path = gateway.data_dir / "casestore.db"
-    if not path.exists():
-        return []
-    with sqlite3.connect(path) as conn:
-        try:
-            return conn.execute("select idempotency_key, tracking_code from cases").fetchall()
-        except sqlite3.OperationalError:
-            return []
 
 
 def answers_to(relay: SmtpRelayStandIn, message_id: str) -> list[EmailMessage]:
@@ -101,20 +83,20 @@ def test_mail_in_by_smtp_becomes_one_case_and_gets_threaded_answers(
     tracking = answer.decode().split()[-1]
     assert tracking.startswith("PAKN-")
     assert send(port, fixture("plain_utf8.eml"))[0] == 250  # the same Message-ID again (a retry)
-    wait_until(lambda: len(cases(gateway)) == 1, 40, "the case at the case store")
+    wait_until(lambda: len(gateway.cases()) == 1, 40, "the case at the case store")
     (ack,) = wait_until(lambda: answers_to(relay, "plain-1@example.vn"), 30, "the acknowledgement")
     assert ack["Auto-Submitted"] == "auto-replied"
     assert ack["To"] == "an.nguyen@example.vn"
     assert tracking in ack["Subject"] and "Đã tiếp nhận" in ack["Subject"]
     assert "<plain-1@example.vn>" in ack["References"]
     assert f"mã {tracking} đã được tiếp nhận" in ack.get_content()
-    assert cases(gateway) == [(f"pakn-{tracking}", tracking)]
+    assert gateway.cases() == [(f"pakn-{tracking}", tracking)]
 
     # Mail that must never be answered is journaled all the same.
     for name in ("bounce_dsn.eml", "auto_reply.eml", "mailing_list.eml"):
         assert send(port, fixture(name), sender="" if name == "bounce_dsn.eml" else "x@example.vn")[0] == 250
     suppressed = wait_until(
-        lambda: len(r := rows(gateway, "select reason from email_outbound where status='suppressed'")) == 3 and r,
+        lambda: len(r := gateway.journal("select reason from email_outbound where status='suppressed'")) == 3 and r,
         40,
         "three answers withheld",
     )
@@ -123,7 +105,7 @@ def test_mail_in_by_smtp_becomes_one_case_and_gets_threaded_answers(
     # Attachments: kept by SHA-256, or refused with the reason, which the answer tells the citizen.
     assert send(port, fixture("multipart_photo.eml"))[0] == 250
     assert send(port, fixture("exe_attachment.eml"))[0] == 250
-    kept = rows(gateway, "select filename, sha256, refused from email_attachments order by id")
+    kept = gateway.journal("select filename, sha256, refused from email_attachments order by id")
     assert [(f, r) for f, _, r in kept] == [
         ("den-duong.jpg", None),
         ("đơn.pdf", None),
@@ -155,19 +137,19 @@ def test_mail_in_by_smtp_becomes_one_case_and_gets_threaded_answers(
     code, answer = send(port, reply.as_bytes())
     assert (code, answer.decode().split()[-1]) == (250, incomplete)
     # plain, exe, the completed one (the photo mail repeats the plain one's content: merged into it)
-    wait_until(lambda: len(cases(gateway)) == 3, 40, "the completed case")
-    assert incomplete in {code for _, code in cases(gateway)}
-    assert rows(gateway, "select count(*) from amendments") == [(1,)]
-    assert rows(gateway, "select count(*) from submissions") == [(7,)]  # the reply opened no new case
+    wait_until(lambda: len(gateway.cases()) == 3, 40, "the completed case")
+    assert incomplete in {code for _, code in gateway.cases()}
+    assert gateway.journal("select count(*) from amendments") == [(1,)]
+    assert gateway.journal("select count(*) from submissions") == [(7,)]  # the reply opened no new case
 
     # At most N answers per sender per day: the 5th to the same address (the completed case's
     # acknowledgement, after plain, photo, exe and the request for information) is withheld.
     wait_until(
-        lambda: rows(gateway, "select count(*) from email_outbound where reason='daily-limit'") == [(1,)],
+        lambda: gateway.journal("select count(*) from email_outbound where reason='daily-limit'") == [(1,)],
         30,
         "the 5th answer withheld",
     )
-    assert rows(gateway, "select count(*) from email_outbound where status='sent'") == [(4,)]
+    assert gateway.journal("select count(*) from email_outbound where status='sent'") == [(4,)]
     raw = [BytesParser(policy=policy.default).parsebytes(r) for _, _, r in relay.received]
     assert all(m["Auto-Submitted"] == "auto-replied" for m in raw)
 
