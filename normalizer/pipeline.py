@@ -8,7 +8,7 @@ about every problem at once instead of one per round trip.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from types import MappingProxyType
 from typing import Any, Protocol
@@ -73,17 +73,13 @@ class Draft:
     submission: Submission
     texts: Mapping[str, str | None]
     case: NormalizedCase
-    facts: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     def text(self, name: str) -> str:
         return self.texts.get(name) or ""
 
     def with_case(self, case: NormalizedCase) -> Draft:
         """The same draft with a new case (cheaper than ``dataclasses.replace``, on the hot path)."""
-        return Draft(self.submission, self.texts, case, self.facts)
-
-    def with_facts(self, **facts: Any) -> Draft:
-        return Draft(self.submission, self.texts, self.case, MappingProxyType({**self.facts, **facts}))
+        return Draft(self.submission, self.texts, case)
 
 
 @dataclass(frozen=True, slots=True)

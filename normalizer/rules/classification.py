@@ -25,4 +25,4 @@ class Classification:
         received = draft.submission.received_at.astimezone(context.timezone)
         due = add_working_days(received, days, context.holidays)
         case = evolve(draft.case, category=category, urgency="urgent" if result.urgent else "normal", due_at=due)
-        return Outcome(draft.with_case(case).with_facts(category_words=result.matched))
+        return Outcome(draft.with_case(case))

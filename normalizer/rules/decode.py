@@ -54,4 +54,4 @@ class DecodeText:
             incident_time_text=texts["incident_time"],
             location=PlaceMatch(text=location) if location else None,
         )
-        return Outcome(Draft(draft.submission, MappingProxyType(texts), case, draft.facts), tuple(findings))
+        return Outcome(Draft(draft.submission, MappingProxyType(texts), case), tuple(findings))

@@ -54,5 +54,4 @@ class ExtractFromContent:
             incident_time_text=found.get("incident_time", draft.case.incident_time_text),
             location=place or draft.case.location,
         )
-        extracted = tuple(sorted(found))
-        return Outcome(Draft(draft.submission, texts, case, draft.facts).with_facts(extracted=extracted))
+        return Outcome(Draft(draft.submission, texts, case))
