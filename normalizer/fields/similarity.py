@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from functools import lru_cache
 
 
 def _words(text: str) -> list[str]:
@@ -21,8 +22,13 @@ def _words(text: str) -> list[str]:
 _SPACES = bytes(c if chr(c).isascii() and chr(c).isalnum() and not chr(c).isupper() else 32 for c in range(256))
 
 
+@lru_cache(maxsize=1024)
 def content_key(text: str) -> str | None:
-    """A short digest of the content's words, or None when there are too few words to compare."""
+    """A short digest of the content's words, or None when there are too few words to compare.
+
+    Cached: the worker asks for the same content's key in the batch prefetch, the repeat rule and
+    when it records the verdict.
+    """
     words = _words(text)
     if len(words) < 5:
         return None
