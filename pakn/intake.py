@@ -89,8 +89,12 @@ class GroupCommitWriter:
             for _, loop, future in batch:
                 loop.call_soon_threadsafe(_fail, future, error)
             return
+        # One wake-up per event loop for the whole batch, not one per sender.
+        answers: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Receipt], Receipt]]] = {}
         for (_, loop, future), receipt in zip(batch, receipts, strict=True):
-            loop.call_soon_threadsafe(_resolve, future, receipt)
+            answers.setdefault(loop, []).append((future, receipt))
+        for loop, pairs in answers.items():
+            loop.call_soon_threadsafe(_resolve_all, pairs)
         if not self._pending:
             self._flush_at = time.monotonic() + self.enqueue_delay
         self._pending.extend(r.submission_id for r in receipts if not r.duplicate)
@@ -106,9 +110,10 @@ class GroupCommitWriter:
             log.warning("enqueue after commit failed; the sweeper will pick these up", exc_info=True)
 
 
-def _resolve(future: asyncio.Future[Receipt], receipt: Receipt) -> None:
-    if not future.done():
-        future.set_result(receipt)
+def _resolve_all(pairs: list[tuple[asyncio.Future[Receipt], Receipt]]) -> None:
+    for future, receipt in pairs:
+        if not future.done():
+            future.set_result(receipt)
 
 
 def _fail(future: asyncio.Future[Receipt], error: BaseException) -> None:

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
 from pakn import tracking
-from pakn.db import amendments, case_updates, forwards, notifications, submissions, utcnow, writer
+from pakn.db import DriverSql, amendments, case_updates, forwards, notifications, submissions, utcnow, writer
 from pakn.notify import Notification
 from pakn.records import Channel, EarlierCase, NormalizationResult, Status, Verdict
 
@@ -149,6 +149,23 @@ class ForwardState:
     FAILED = "failed"
 
 
+# What the intake writes for a new submission (in this order); the rest waits for the normalizer.
+_INTAKE_COLUMNS = (
+    "tracking_code",
+    "channel",
+    "source_id",
+    "content_type",
+    "raw",
+    "raw_sha256",
+    "received_at",
+    "status",
+    "confidential",
+    "attempts",
+    "due_at",
+    "updated_at",
+)
+
+
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -158,6 +175,9 @@ class Journal:
         self.engine = engine
         self._writer = writer(engine)
         self.stale_after = stale_after
+        self._sql = DriverSql(engine)
+        self._insert_submission = self._sql.insert(submissions, _INTAKE_COLUMNS)
+        self._integrity_errors: tuple[type[Exception], ...] = (IntegrityError, *self._sql.integrity_errors)
 
     # --- intake ----------------------------------------------------------------------------------------
     def record(self, raws: Sequence[RawSubmission]) -> list[Receipt]:
@@ -168,7 +188,7 @@ class Journal:
         for _attempt in range(5):
             try:
                 return self._record_once(raws)
-            except IntegrityError:
+            except self._integrity_errors:
                 # Another process stored the same source identity in between (or, astronomically
                 # rarely, a tracking code collided): read again and retry.
                 continue
@@ -177,7 +197,9 @@ class Journal:
     def _record_once(self, raws: Sequence[RawSubmission]) -> list[Receipt]:
         now = utcnow()
         keys = list(dict.fromkeys((raw.channel.value, raw.source_id) for raw in raws))
+        mark = self._sql.mark
         with self._writer.begin() as conn:
+            cursor = conn.connection.cursor()  # plain SQL on the driver: see DriverSql
             known: dict[tuple[str, str], tuple[int, str]] = {}
             by_channel: dict[str, list[str]] = {}
             for channel, source_id in keys:
@@ -186,50 +208,50 @@ class Journal:
             # where a row-value IN over both columns made SQLite scan it whole.
             for channel, source_ids in by_channel.items():
                 for chunk in _chunks(source_ids, 400):
-                    rows = conn.execute(
-                        select(submissions.c.source_id, submissions.c.id, submissions.c.tracking_code).where(
-                            submissions.c.channel == channel, submissions.c.source_id.in_(chunk)
-                        )
+                    cursor.execute(
+                        "SELECT source_id, id, tracking_code FROM submissions"
+                        f" WHERE channel = {mark} AND source_id IN ({self._sql.marks(len(chunk))})",
+                        (channel, *chunk),
                     )
-                    for row in rows:
-                        known[(channel, row.source_id)] = (row.id, row.tracking_code)
-            new_rows: list[dict[str, Any]] = []
+                    for source_id, submission_id, code in cursor.fetchall():
+                        known[(channel, source_id)] = (submission_id, code)
+            new_rows: list[tuple[Any, ...]] = []
             new_keys: list[tuple[str, str]] = []
+            due_at = now + self.stale_after
             for raw in raws:
                 key = (raw.channel.value, raw.source_id)
                 if key in known or key in new_keys:
                     continue
                 new_keys.append(key)
                 new_rows.append(
-                    {
-                        "tracking_code": tracking.new_code(),
-                        "channel": raw.channel.value,
-                        "source_id": raw.source_id,
-                        "content_type": raw.content_type,
-                        "raw": raw.payload,
-                        "raw_sha256": sha256(raw.payload),
-                        "received_at": raw.received_at,
-                        "status": Status.RECEIVED.value,
-                        "confidential": False,
-                        "attempts": 0,
-                        "due_at": now + self.stale_after,
-                        "updated_at": now,
-                    }
+                    (
+                        tracking.new_code(),
+                        raw.channel.value,
+                        raw.source_id,
+                        raw.content_type,
+                        raw.payload,
+                        sha256(raw.payload),
+                        raw.received_at,
+                        Status.RECEIVED.value,
+                        False,
+                        0,
+                        due_at,
+                        now,
+                    )
                 )
             fresh: set[tuple[str, str]] = set()
             if new_rows:
                 # executemany, then the ids by tracking code: RETURNING in parameter order would run one
                 # INSERT per row on SQLite.
-                conn.execute(insert(submissions), new_rows)
-                by_code = {row["tracking_code"]: key for row, key in zip(new_rows, new_keys, strict=True)}
+                self._insert_submission.execute(cursor, new_rows)
+                by_code = {row[0]: key for row, key in zip(new_rows, new_keys, strict=True)}
                 for chunk in _chunks(list(by_code), 400):
-                    for found in conn.execute(
-                        select(submissions.c.id, submissions.c.tracking_code).where(
-                            submissions.c.tracking_code.in_(chunk)
-                        )
-                    ):
-                        known[by_code[found.tracking_code]] = (found.id, found.tracking_code)
-                        fresh.add(by_code[found.tracking_code])
+                    codes = self._sql.marks(len(chunk))
+                    cursor.execute(f"SELECT id, tracking_code FROM submissions WHERE tracking_code IN ({codes})", chunk)
+                    for submission_id, code in cursor.fetchall():
+                        known[by_code[code]] = (submission_id, code)
+                        fresh.add(by_code[code])
+            cursor.close()
         receipts: list[Receipt] = []
         first_seen: set[tuple[str, str]] = set()
         for raw in raws:
