@@ -100,10 +100,13 @@ def _parse(candidate: str) -> tuple[str | None, bool, PhoneKind]:
     except phonenumbers.NumberParseException:
         return None, False, "unknown"
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    if not phonenumbers.is_valid_number(number):
+    # A number is valid exactly when its type is known (is_valid_number computes the type too): one
+    # look at the metadata instead of two.
+    number_type = phonenumbers.number_type(number)
+    if number_type == PhoneNumberType.UNKNOWN:
         possible = phonenumbers.is_possible_number(number)
         return (e164 if possible else None), False, "unknown"
-    return e164, True, _TYPE_TO_KIND.get(phonenumbers.number_type(number), "unknown")
+    return e164, True, _TYPE_TO_KIND.get(number_type, "unknown")
 
 
 def normalize_phone(text: str) -> PhoneResult:

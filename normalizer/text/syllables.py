@@ -200,8 +200,13 @@ def syllable_stats(text: str) -> SyllableStats:
     (repair, then language), and a clean text comes back from repair as the very same string.
     """
     get = SYLLABLE_CLASS.get
-    tokens = [t.strip(_EDGE) for t in text.lower().split()]
+    tokens = text.lower().split()
     classes = list(map(get, tokens))
+    if None in classes:  # only the misses can have edge punctuation to strip ("đêm," "(số")
+        for index in [i for i, cls in enumerate(classes) if cls is None]:
+            token = tokens[index].strip(_EDGE)
+            tokens[index] = token
+            classes[index] = get(token)
     marked = classes.count(MARKED)
     plain = classes.count(PLAIN)
     needs = classes.count(NEEDS_MARKS)
