@@ -227,18 +227,22 @@ class DriverSql:
     def marks(self, count: int) -> str:
         return ", ".join([self.mark] * count)
 
-    def insert(self, table: Table, columns: Sequence[str]) -> BulkInsert:
-        return BulkInsert(self, table, columns)
+    def insert(self, table: Table, columns: Sequence[str], *, on_conflict_do_nothing: bool = False) -> BulkInsert:
+        return BulkInsert(self, table, columns, on_conflict_do_nothing=on_conflict_do_nothing)
 
 
 class BulkInsert:
     """One INSERT of the given columns, run as a single driver ``executemany``."""
 
-    def __init__(self, sql: DriverSql, table: Table, columns: Sequence[str]) -> None:
+    def __init__(
+        self, sql: DriverSql, table: Table, columns: Sequence[str], *, on_conflict_do_nothing: bool = False
+    ) -> None:
         missing = [c.name for c in table.columns if c.default is not None and c.name not in columns]
         if missing:  # SQLAlchemy fills these in; a plain INSERT would leave them NULL
             raise ValueError(f"BulkInsert on {table.name} must also name {missing}")
         self.sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({sql.marks(len(columns))})"
+        if on_conflict_do_nothing:  # a row breaking a unique constraint is skipped (SQLite and PostgreSQL)
+            self.sql += " ON CONFLICT DO NOTHING"
         self._processors = [table.c[name].type.bind_processor(sql.dialect) for name in columns]
 
     def bind(self, values: Sequence[Any]) -> tuple[Any, ...]:

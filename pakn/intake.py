@@ -15,6 +15,8 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
+from sqlalchemy.engine import Connection
+
 from pakn.journal import Journal, RawSubmission, Receipt
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,7 @@ class GroupCommitWriter:
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._pending: list[int] = []
         self._flush_at = 0.0
+        self._connection: Connection | None = None  # kept between batches, owned by the writer thread
         self._thread = threading.Thread(target=self._run, name="journal-writer", daemon=True)
         self._thread.start()
 
@@ -63,6 +66,7 @@ class GroupCommitWriter:
                 continue
             if item is _STOP:
                 self._flush()
+                self._drop_connection()
                 return
             batch = [item]
             stop = False
@@ -79,13 +83,17 @@ class GroupCommitWriter:
             if stop or len(self._pending) >= self.max_batch or time.monotonic() >= self._flush_at:
                 self._flush()
             if stop:
+                self._drop_connection()
                 return
 
     def _commit(self, batch: list[tuple[RawSubmission, asyncio.AbstractEventLoop, asyncio.Future[Receipt]]]) -> None:
         try:
-            receipts = self.journal.record([raw for raw, _, _ in batch])
+            if self._connection is None:
+                self._connection = self.journal.writer_connection()
+            receipts = self.journal.record([raw for raw, _, _ in batch], self._connection)
         except Exception as error:
             log.exception("journal write failed for %d submissions", len(batch))
+            self._drop_connection()  # the next batch starts on a fresh connection
             for _, loop, future in batch:
                 loop.call_soon_threadsafe(_fail, future, error)
             return
@@ -98,6 +106,14 @@ class GroupCommitWriter:
         if not self._pending:
             self._flush_at = time.monotonic() + self.enqueue_delay
         self._pending.extend(r.submission_id for r in receipts if not r.duplicate)
+
+    def _drop_connection(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                connection.close()
+            except Exception:
+                log.debug("closing the journal connection failed", exc_info=True)
 
     def _flush(self) -> None:
         pending, self._pending = self._pending, []

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -166,6 +167,10 @@ _INTAKE_COLUMNS = (
 )
 
 
+class _CodeCollision(Exception):
+    """A new submission drew a tracking code already in use; the batch is rolled back and retried."""
+
+
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -176,88 +181,101 @@ class Journal:
         self._writer = writer(engine)
         self.stale_after = stale_after
         self._sql = DriverSql(engine)
-        self._insert_submission = self._sql.insert(submissions, _INTAKE_COLUMNS)
-        self._integrity_errors: tuple[type[Exception], ...] = (IntegrityError, *self._sql.integrity_errors)
+        self._insert_submission = self._sql.insert(submissions, _INTAKE_COLUMNS, on_conflict_do_nothing=True)
+        self._integrity_errors: tuple[type[Exception], ...] = (
+            IntegrityError,
+            _CodeCollision,
+            *self._sql.integrity_errors,
+        )
 
     # --- intake ----------------------------------------------------------------------------------------
-    def record(self, raws: Sequence[RawSubmission]) -> list[Receipt]:
+    def writer_connection(self) -> Connection:
+        """A connection for a thread that stores batch after batch (the group-commit writer).
+
+        Checking a connection out of the pool for every batch was a third of that thread's time.
+        """
+        return self._writer.connect()
+
+    def record(self, raws: Sequence[RawSubmission], connection: Connection | None = None) -> list[Receipt]:
         """Store a batch in one transaction; a source identity seen before returns its first receipt.
 
         Committed before it returns: a channel may acknowledge the sender only after this call.
+        ``connection`` (from ``writer_connection``) is used instead of one from the pool.
         """
         for _attempt in range(5):
             try:
-                return self._record_once(raws)
+                return self._record_once(raws, connection)
             except self._integrity_errors:
-                # Another process stored the same source identity in between (or, astronomically
-                # rarely, a tracking code collided): read again and retry.
+                # Astronomically rarely a tracking code collided (or, on an older path, another
+                # process stored the same source identity in between): nothing was stored, retry.
                 continue
-        return self._record_once(raws)
+        return self._record_once(raws, connection)
 
-    def _record_once(self, raws: Sequence[RawSubmission]) -> list[Receipt]:
+    @contextmanager
+    def _transaction(self, connection: Connection | None) -> Iterator[Connection]:
+        if connection is None:
+            with self._writer.begin() as conn:
+                yield conn
+        else:
+            with connection.begin():
+                yield connection
+
+    def _record_once(self, raws: Sequence[RawSubmission], connection: Connection | None) -> list[Receipt]:
         now = utcnow()
-        keys = list(dict.fromkeys((raw.channel.value, raw.source_id) for raw in raws))
-        mark = self._sql.mark
-        with self._writer.begin() as conn:
+        due_at = now + self.stale_after
+        code_of: dict[tuple[str, str], str] = {}  # source identity -> the tracking code it gets if new
+        rows: list[tuple[Any, ...]] = []
+        for raw in raws:
+            key = (raw.channel.value, raw.source_id)
+            if key in code_of:
+                continue
+            code_of[key] = code = tracking.new_code()
+            rows.append(
+                (
+                    code,
+                    raw.channel.value,
+                    raw.source_id,
+                    raw.content_type,
+                    raw.payload,
+                    sha256(raw.payload),
+                    raw.received_at,
+                    Status.RECEIVED.value,
+                    False,
+                    0,
+                    due_at,
+                    now,
+                )
+            )
+        by_channel: dict[str, list[str]] = {}
+        for channel, source_id in code_of:
+            by_channel.setdefault(channel, []).append(source_id)
+        known: dict[tuple[str, str], tuple[int, str]] = {}
+        with self._transaction(connection) as conn:
             cursor = conn.connection.cursor()  # plain SQL on the driver: see DriverSql
-            known: dict[tuple[str, str], tuple[int, str]] = {}
-            by_channel: dict[str, list[str]] = {}
-            for channel, source_id in keys:
-                by_channel.setdefault(channel, []).append(source_id)
+            # A source identity stored before is left as it is (ON CONFLICT DO NOTHING); reading every
+            # identity back then gives each one's id and code, and tells new (our code) from repeated.
+            self._insert_submission.execute(cursor, rows)
             # One channel at a time: `channel = ? AND source_id IN (...)` searches the unique index,
             # where a row-value IN over both columns made SQLite scan it whole.
             for channel, source_ids in by_channel.items():
                 for chunk in _chunks(source_ids, 400):
                     cursor.execute(
                         "SELECT source_id, id, tracking_code FROM submissions"
-                        f" WHERE channel = {mark} AND source_id IN ({self._sql.marks(len(chunk))})",
+                        f" WHERE channel = {self._sql.mark} AND source_id IN ({self._sql.marks(len(chunk))})",
                         (channel, *chunk),
                     )
                     for source_id, submission_id, code in cursor.fetchall():
                         known[(channel, source_id)] = (submission_id, code)
-            new_rows: list[tuple[Any, ...]] = []
-            new_keys: list[tuple[str, str]] = []
-            due_at = now + self.stale_after
-            for raw in raws:
-                key = (raw.channel.value, raw.source_id)
-                if key in known or key in new_keys:
-                    continue
-                new_keys.append(key)
-                new_rows.append(
-                    (
-                        tracking.new_code(),
-                        raw.channel.value,
-                        raw.source_id,
-                        raw.content_type,
-                        raw.payload,
-                        sha256(raw.payload),
-                        raw.received_at,
-                        Status.RECEIVED.value,
-                        False,
-                        0,
-                        due_at,
-                        now,
-                    )
-                )
-            fresh: set[tuple[str, str]] = set()
-            if new_rows:
-                # executemany, then the ids by tracking code: RETURNING in parameter order would run one
-                # INSERT per row on SQLite.
-                self._insert_submission.execute(cursor, new_rows)
-                by_code = {row[0]: key for row, key in zip(new_rows, new_keys, strict=True)}
-                for chunk in _chunks(list(by_code), 400):
-                    codes = self._sql.marks(len(chunk))
-                    cursor.execute(f"SELECT id, tracking_code FROM submissions WHERE tracking_code IN ({codes})", chunk)
-                    for submission_id, code in cursor.fetchall():
-                        known[by_code[code]] = (submission_id, code)
-                        fresh.add(by_code[code])
             cursor.close()
+            if len(known) < len(code_of):
+                # Only a colliding tracking code keeps a new row out: roll back and draw new codes.
+                raise _CodeCollision
         receipts: list[Receipt] = []
         first_seen: set[tuple[str, str]] = set()
         for raw in raws:
             key = (raw.channel.value, raw.source_id)
             submission_id, code = known[key]
-            duplicate = key not in fresh or key in first_seen
+            duplicate = code != code_of[key] or key in first_seen
             first_seen.add(key)
             receipts.append(Receipt(submission_id, code, duplicate))
         return receipts

@@ -5,6 +5,9 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from pakn import tracking
 from pakn.db import make_engine
 from pakn.journal import Journal, RawSubmission, Verdicted
 from pakn.migrate import upgrade
@@ -46,6 +49,32 @@ def test_the_same_identity_from_many_threads_makes_one_submission(journal_url: s
         thread.join()
     assert len(codes) == 8 and len(set(codes)) == 1
     assert journal.stats()["total"] == 1
+
+
+def test_a_colliding_tracking_code_is_drawn_again_without_losing_the_batch(
+    journal_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    journal = journal_for(journal_url)
+    (taken,) = journal.record([raw("first")])
+    # The first draw collides with a stored code: the whole batch is rolled back and drawn again.
+    drawn = iter([taken.tracking_code, "PAKN-0000-0001", "PAKN-0000-0002", "PAKN-0000-0003"])
+    monkeypatch.setattr(tracking, "new_code", lambda: next(drawn))
+    receipts = journal.record([raw("second"), raw("third")])
+    assert [r.duplicate for r in receipts] == [False, False], "a code collision is not a repeat"
+    assert [r.tracking_code for r in receipts] == ["PAKN-0000-0002", "PAKN-0000-0003"]
+    assert journal.stats()["total"] == 3
+
+
+def test_a_kept_writer_connection_stores_batch_after_batch_like_the_pool(journal_url: str) -> None:
+    journal = journal_for(journal_url)
+    with journal.writer_connection() as connection:
+        first = journal.record([raw("k1"), raw("k2")], connection)
+        second = journal.record([raw("k2"), raw("k3")], connection)
+    assert [r.duplicate for r in first + second] == [False, False, True, False]
+    assert second[0].tracking_code == first[1].tracking_code
+    stored = journal.get(second[1].submission_id)
+    assert stored is not None and stored.status is Status.RECEIVED and stored.received_at.tzinfo is not None
+    assert abs(stored.received_at - datetime.now(UTC)) < timedelta(minutes=1), "times come back as written (UTC)"
 
 
 def test_only_one_worker_holds_a_submission_and_a_lease_expires(journal_url: str) -> None:
