@@ -53,8 +53,14 @@ class _Look:
     multipart: bool
 
 
+def _header_block(original: bytes) -> bytes:
+    """The header section only: the parser would otherwise still walk every line of the body."""
+    ends = [end for end in (original.find(b"\r\n\r\n"), original.find(b"\n\n")) if end >= 0]
+    return original[: min(ends) + 2] if ends else original
+
+
 def _look(original: bytes) -> _Look:
-    message = BytesParser(policy=compat32).parsebytes(original, headersonly=True)
+    message = BytesParser(policy=compat32).parsebytes(_header_block(original), headersonly=True)
     thread = " ".join(str(message.get(name, "")) for name in ("in-reply-to", "references"))
     may_be_reply = (
         any(OUR_MSGID_RE.match(i) for i in message_ids(thread)) or "PAKN" in str(message.get("subject", "")).upper()
