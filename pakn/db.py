@@ -243,7 +243,11 @@ class BulkInsert:
         self.sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({sql.marks(len(columns))})"
         if on_conflict_do_nothing:  # a row breaking a unique constraint is skipped (SQLite and PostgreSQL)
             self.sql += " ON CONFLICT DO NOTHING"
-        self._processors = [table.c[name].type.bind_processor(sql.dialect) for name in columns]
+        # The dialect's own implementation: a generic DateTime would hand SQLite a datetime object,
+        # which the driver writes in another text form than SQLAlchemy does.
+        self._processors = [
+            table.c[name].type.dialect_impl(sql.dialect).bind_processor(sql.dialect) for name in columns
+        ]
 
     def bind(self, values: Sequence[Any]) -> tuple[Any, ...]:
         """One row, values in column order, as the driver takes it."""

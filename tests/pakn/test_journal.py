@@ -6,9 +6,10 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import insert
 
 from pakn import tracking
-from pakn.db import make_engine
+from pakn.db import make_engine, submissions
 from pakn.journal import Journal, RawSubmission, Verdicted
 from pakn.migrate import upgrade
 from pakn.records import Channel, NormalizationResult, NormalizedCase, Status, Verdict
@@ -75,6 +76,30 @@ def test_a_kept_writer_connection_stores_batch_after_batch_like_the_pool(journal
     stored = journal.get(second[1].submission_id)
     assert stored is not None and stored.status is Status.RECEIVED and stored.received_at.tzinfo is not None
     assert abs(stored.received_at - datetime.now(UTC)) < timedelta(minutes=1), "times come back as written (UTC)"
+
+
+def test_the_intake_writes_values_exactly_as_sqlalchemy_does(journal_url: str) -> None:
+    """The intake binds values itself (plain SQL): its rows must read like those SQLAlchemy writes."""
+    journal = journal_for(journal_url)
+    at = datetime(2024, 9, 16, 2, 0, 0, tzinfo=UTC)  # no microseconds: the text form differed there
+    (ours,) = journal.record([RawSubmission(Channel.API, "ours", b"{}", "application/json", at)])
+    with journal.engine.begin() as conn:
+        conn.execute(
+            insert(submissions).values(
+                tracking_code="PAKN-0000-0000",
+                channel="api",
+                source_id="core",
+                content_type="application/json",
+                raw=b"{}",
+                raw_sha256="-",
+                received_at=at,
+                status="received",
+                updated_at=at,
+            )
+        )
+        stored = dict(conn.exec_driver_sql("SELECT source_id, received_at FROM submissions").all())
+    assert stored["ours"] == stored["core"]
+    assert journal.get(ours.submission_id).received_at == at  # type: ignore[union-attr]
 
 
 def test_only_one_worker_holds_a_submission_and_a_lease_expires(journal_url: str) -> None:
