@@ -86,15 +86,24 @@ def _plain(words: Sequence[str]) -> list[str]:
     return [w if w.isascii() else fold(w) for w in words]
 
 
-_Entry = tuple[tuple[str, ...], str]  # (words of the phrase, phrase as configured)
+# Phrases starting with one word: (number of words, {words of the phrase: phrase as configured}), longest
+# first.  One dict lookup per length instead of one comparison per phrase.
+_Lengths = tuple[tuple[int, Mapping[tuple[str, ...], str]], ...]
+
+
+def _by_length(entries: list[tuple[tuple[str, ...], str]]) -> _Lengths:
+    by_n: dict[int, dict[tuple[str, ...], str]] = {}
+    for seq, phrase in entries:
+        by_n.setdefault(len(seq), {}).setdefault(seq, phrase)  # two phrases, one plain form: the first wins
+    return tuple((n, MappingProxyType(by_n[n])) for n in sorted(by_n, reverse=True))
 
 
 @dataclass(frozen=True, slots=True)
 class _PhraseIndex:
     """Phrases by first word, for both spellings (with and without diacritics)."""
 
-    marked: Mapping[str, tuple[tuple[tuple[str, ...], str], ...]]
-    plain: Mapping[str, tuple[tuple[tuple[str, ...], str], ...]]
+    marked: Mapping[str, _Lengths]
+    plain: Mapping[str, _Lengths]
 
     @staticmethod
     def build(phrases: Iterable[str]) -> _PhraseIndex:
@@ -108,8 +117,8 @@ class _PhraseIndex:
             marked.setdefault(m[0], []).append((m, phrase))
             plain.setdefault(p[0], []).append((p, phrase))
 
-        def freeze(d: dict[str, list[_Entry]]) -> Mapping[str, tuple[_Entry, ...]]:
-            return MappingProxyType({k: tuple(sorted(v, key=lambda x: -len(x[0]))) for k, v in d.items()})
+        def freeze(d: dict[str, list[tuple[tuple[str, ...], str]]]) -> Mapping[str, _Lengths]:
+            return MappingProxyType({k: _by_length(v) for k, v in d.items()})
 
         return _PhraseIndex(freeze(marked), freeze(plain))
 
@@ -121,7 +130,7 @@ class _PhraseIndex:
         # Typed with diacritics (mostly): compare with them.  A few stray marks do not make it so.
         n_marked = len(marked_words) - sum(map(str.isascii, marked_words))
         has_marks = n_marked > 0 and n_marked >= 0.2 * len(marked_words)
-        words = marked_words if has_marks else _plain(marked_words)
+        words = tuple(marked_words) if has_marks else tuple(_plain(marked_words))
         index = self.marked if has_marks else self.plain
         if index.keys().isdisjoint(words):  # no phrase can start anywhere: a set check in C
             return []
@@ -130,10 +139,11 @@ class _PhraseIndex:
         for i in [i for i, word in enumerate(words) if word in index]:
             if i < after:
                 continue
-            for seq, phrase in index[words[i]]:
-                if tuple(words[i : i + len(seq)]) == seq:
+            for n, phrases in index[words[i]]:
+                phrase = phrases.get(words[i : i + n])
+                if phrase is not None:
                     out.append((i, phrase))
-                    after = i + len(seq)
+                    after = i + n
                     break
         return out
 
