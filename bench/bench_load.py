@@ -6,9 +6,10 @@ sustained end-to-end delivery (POST → case store) at a fixed offered rate with
 Accept rate: wrk (one thread, 16 connections, a distinct submission per request) against (a) a bare
 FastAPI/uvicorn endpoint that only appends the JSON to a list (request.json(), and the gateway's body
 model) and (b) the gateway's web process with its SQLite journal, in alternating rounds (medians
-reported); then once with one and two workers and the sweeper running (Redis at 127.0.0.1:6379).  End to end: an open-loop client posts at
-``--rate`` per second for ``--sustain`` seconds; printed are delivered/s and receipt→delivery p50/p99
-from the journal.  Everything shares the machine's 2 cores, the load generator included.
+reported); then once with one and two workers and the sweeper running (Redis at 127.0.0.1:6379).
+End to end: an open-loop client posts at ``--rate`` per second for ``--sustain`` seconds; printed are
+delivered/s and receipt→delivery p50/p99 from the journal.  Everything shares the machine's 2 cores,
+the load generator included.
 """
 
 from __future__ import annotations
