@@ -7,11 +7,11 @@ Records are frozen dataclasses: a stage that wants to change one makes a new one
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from enum import StrEnum
-from types import MappingProxyType
+from types import MappingProxyType, MemberDescriptorType
 from typing import Any, TypeVar
 
 
@@ -55,25 +55,49 @@ class Severity(StrEnum):
 
 
 R = TypeVar("R")
-_FIELDS_OF: dict[type, frozenset[str] | tuple[str, ...]] = {}
+_KEEP: Any = object()  # "not given" for a copier's parameters: None is a value a field may take
+_COPIERS: dict[type, Callable[..., Any]] = {}
 
 
 def evolve(record: R, **changes: Any) -> R:
     """``dataclasses.replace`` for our frozen records, without running ``__init__`` again.
 
-    The normalizer copies its case once per rule, so this sits on the hot path (it is ~40% cheaper).
+    The normalizer copies its case once per rule, so this sits on the hot path: each class gets a
+    copier generated once, the way ``dataclasses`` generates ``__init__`` (see ``_make_copier``).
+    An unknown field is a ``TypeError``, as with ``replace``.
     """
     cls = type(record)
-    names = _FIELDS_OF.get(cls)
-    if names is None:
-        names = _FIELDS_OF[cls] = tuple(f.name for f in fields(record))  # type: ignore[arg-type]
-    unknown = changes.keys() - set(names)
-    if unknown:
-        raise TypeError(f"{cls.__name__} has no field(s) {sorted(unknown)}")
-    new = object.__new__(cls)
+    copier = _COPIERS.get(cls)
+    if copier is None:
+        copier = _COPIERS[cls] = _make_copier(cls)
+    return copier(record, **changes)
+
+
+def _make_copier(cls: type) -> Callable[..., Any]:
+    """``copy(record, *, field=_KEEP, ...)``: a new instance with every field set straight into its slot.
+
+    One keyword parameter per field (Python rejects unknown ones) and one line per field, no loop: about
+    four times faster than a loop of ``getattr``/``object.__setattr__``.  Frozen slots classes are set
+    through their slot descriptors, which ``__setattr__`` (the frozen check) does not guard.
+    """
+    names = [f.name for f in fields(cls)]
+    namespace: dict[str, Any] = {"_KEEP": _KEEP, "cls": cls, "new_object": object.__new__}
     for name in names:
-        object.__setattr__(new, name, changes[name] if name in changes else getattr(record, name))
-    return new
+        namespace[f"set_{name}"] = _setter(cls, name)
+    params = ", ".join(f"{name}=_KEEP" for name in names)
+    lines = [f"    set_{name}(new, record.{name} if {name} is _KEEP else {name})" for name in names]
+    source = f"def copy(record, *, {params}):\n    new = new_object(cls)\n" + "\n".join(lines) + "\n    return new\n"
+    exec(source, namespace)  # generated from the class's own field names only, as dataclasses does
+    copier: Callable[..., Any] = namespace["copy"]
+    copier.__qualname__ = f"evolve[{cls.__name__}]"
+    return copier
+
+
+def _setter(cls: type, name: str) -> Callable[[Any, Any], None]:
+    slot = cls.__dict__.get(name)
+    if isinstance(slot, MemberDescriptorType):
+        return slot.__set__
+    return lambda record, value: object.__setattr__(record, name, value)  # a class without slots
 
 
 FIELD_NAMES = ("content", "incident_time", "location", "name", "phone", "email", "address")
