@@ -134,11 +134,13 @@ def worker(burst: bool) -> None:
     from redis.exceptions import TimeoutError as RedisTimeoutError
     from rq import SimpleWorker
 
-    from pakn.runtime import get_runtime
+    from pakn.runtime import freeze_startup_heap, get_runtime
 
     _logging()
     runtime = get_runtime()
     queues = runtime.queues
+    _ = runtime.context, runtime.journal  # built now, then kept out of the collector's full passes
+    freeze_startup_heap()
     log.info("worker listening on %s", ", ".join(q.name for q in queues.all))
     # SimpleWorker: no fork per job (a fork costs ~22 ms here); our jobs are short and idempotent.
     # Redis going away is survived, not fatal: under `pakn run` one process exiting stops them all.

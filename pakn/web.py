@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from pakn.intake import GroupCommitWriter
 from pakn.responses import JSONResponse
-from pakn.runtime import get_runtime
+from pakn.runtime import freeze_startup_heap, get_runtime
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +22,8 @@ def create_app() -> FastAPI:
         app.state.intake = GroupCommitWriter(
             runtime.journal, runtime.queues.enqueue_normalize, enqueue_delay=runtime.settings.batch_window_seconds
         )
+        _ = runtime.catalog
+        freeze_startup_heap()
         try:
             yield
         finally:

@@ -29,7 +29,7 @@ from pakn.db import utcnow
 from pakn.intake import GroupCommitWriter
 from pakn.journal import RawSubmission
 from pakn.records import Channel
-from pakn.runtime import Runtime
+from pakn.runtime import Runtime, freeze_startup_heap
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +138,7 @@ async def serve(runtime: Runtime) -> None:
     settings = runtime.settings
     handler = Handler(runtime)
     context = tls_context(settings)
+    freeze_startup_heap()
     loop = asyncio.get_running_loop()
 
     def factory() -> SMTP:
