@@ -13,14 +13,16 @@ Matching is done on a folded copy of the text (diacritics stripped, lower case, 
 
 from __future__ import annotations
 
-import itertools
 import json
 import re
 import unicodedata
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from itertools import accumulate
 from pathlib import Path
+from typing import NamedTuple
 
 from normalizer.fields.folding import fold
 from pakn.records import PlaceMatch
@@ -84,6 +86,9 @@ class _Gazetteer:
     district_idx: dict[str, tuple[_Unit, ...]]
     commune_idx: dict[str, tuple[_Unit, ...]]
     new_code_of_legacy: dict[str, str]
+    # Every leading part of a province key ("k", "kh", … "khanhhoa"): a word that is none of them cannot
+    # start a province name, which settles most words of a text at once.  (Small for provinces only.)
+    province_prefixes: frozenset[str]
 
 
 # Spellings citizens use that the upstream data lacks (keys are folded, spaces removed).
@@ -150,6 +155,7 @@ def _gazetteer() -> _Gazetteer:
         {k: tuple(v) for k, v in dist.items()},
         {k: tuple(v) for k, v in comm.items()},
         new_code_of_legacy,
+        frozenset(k[:n] for k in prov for n in range(1, len(k) + 1)),
     )
 
 
@@ -173,20 +179,29 @@ _MARKERS: dict[tuple[str, ...], tuple[frozenset[str], str]] = {
     ("tp",): (frozenset({_DISTRICT, _PROVINCE}), "Thành phố"),
     ("tinh",): (frozenset({_PROVINCE}), "Tỉnh"),
 }
+_MARKER_FIRST_WORDS = frozenset(seq[0] for seq in _MARKERS)
 _LEVEL_RANK = {_COMMUNE: 0, _DISTRICT: 1, _PROVINCE: 2}
+_ALL_LEVELS = frozenset(_LEVEL_RANK)
+# The levels a name chained after a mention of level rank r may have (r = -1: no mention before).
+_LEVELS_ABOVE = {r: frozenset(lvl for lvl, rank in _LEVEL_RANK.items() if rank > r) for r in (-1, 0, 1, 2)}
+_DISTRICT_OR_PROVINCE = frozenset({_DISTRICT, _PROVINCE})
+_PROVINCE_ONLY = frozenset({_PROVINCE})
 _KIND_LEVEL = {P: _PROVINCE, LP: _PROVINCE, LD: _DISTRICT, C: _COMMUNE, LW: _COMMUNE}
 _LOCATIVES = frozenset({"o", "tai", "thuoc"})
 _LOCATIVE_PAIRS = frozenset({("khu", "vuc"), ("dia", "ban")})
 _MAX_NAME_TOKENS = 5
+_SEGMENT_END = re.compile(r"[,;\n]")
 _NAME_GAP = re.compile(r"[\s\-–]*")  # what may sit between the syllables of one name
 _CHAIN_GAP = re.compile(r"[\s,\-–.()]*(?:thuoc\s*|cua\s*)?[\s,\-–.()]*")
 
 
-@dataclass(frozen=True, slots=True)
-class _Tok:
+class _Tok(NamedTuple):
+    """A folded token (a tuple: made once per token of every address, so it must be cheap to make)."""
+
     text: str  # folded, digits as written
     start: int
     end: int
+    key: str  # its part of a name key: digits without leading zeros (see ``_key``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +215,11 @@ class _Mention:
 
 
 def _tokens(folded: str) -> list[_Tok]:
-    return [_Tok(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(folded)]
+    out = []
+    for m in _TOKEN.finditer(folded):
+        text = m.group()
+        out.append(_Tok(text, m.start(), m.end(), str(int(text)) if text.isdigit() else text))
+    return out
 
 
 def _lookup(g: _Gazetteer, levels: frozenset[str], key: str) -> tuple[_Unit, ...]:
@@ -226,6 +245,8 @@ def _match_name(
     whole_segment_end: int | None = None,
 ) -> _Mention | None:
     """Longest known name starting at token ``i``; names do not cross commas or other punctuation."""
+    if levels == _PROVINCE_ONLY and toks[i].key not in g.province_prefixes:
+        return None
     n_max = 1
     while (
         n_max < _MAX_NAME_TOKENS
@@ -233,11 +254,12 @@ def _match_name(
         and _NAME_GAP.fullmatch(folded, toks[i + n_max - 1].end, toks[i + n_max].start)
     ):
         n_max += 1
+    keys = list(accumulate(t.key for t in toks[i : i + n_max]))  # the keys of the first 1, 2, … tokens
     for n in range(n_max, 0, -1):
         end = toks[i + n - 1].end
         if whole_segment_end is not None and end != whole_segment_end:
             continue
-        cands = _lookup(g, levels, _key(t.text for t in toks[i : i + n]))
+        cands = _lookup(g, levels, keys[n - 1])
         if not cands:
             continue
         written = text[toks[i].start : end]
@@ -252,6 +274,8 @@ def _match_name(
 
 def _marker_at(text: str, folded: str, toks: list[_Tok], i: int) -> tuple[int, frozenset[str], str] | None:
     """(number of tokens, levels, type) when a unit-type word starts at token ``i``."""
+    if toks[i].text not in _MARKER_FIRST_WORDS:  # most tokens: no marker can start here
+        return None
     for n in (2, 1):
         seq = tuple(t.text for t in toks[i : i + n])
         if len(seq) != n or seq not in _MARKERS:
@@ -293,12 +317,13 @@ def _mentions(text: str, folded: str, segments: bool) -> list[_Mention]:
     toks = _tokens(folded)
     out: list[_Mention] = []
     seg_starts: dict[int, int] = {}
-    if segments:
-        bounds = [-1, *(m.start() for m in re.finditer(r"[,;\n]", folded)), len(folded)]
-        for a, b in itertools.pairwise(bounds):
-            inner = [t for t in toks if a < t.start < b]
-            if inner:
-                seg_starts[toks.index(inner[0])] = inner[-1].end
+    if segments:  # index of the first token of each comma-separated part -> where its last token ends
+        separators = [m.start() for m in _SEGMENT_END.finditer(folded)]
+        first, part = 0, -1
+        for index, t in enumerate(toks):
+            if (t_part := bisect_left(separators, t.start)) != part:  # how many separators come before it
+                first, part = index, t_part
+            seg_starts[first] = t.end
     i = 0
     prev_end = -1
     prev_level = -1
@@ -311,19 +336,19 @@ def _mentions(text: str, folded: str, segments: bool) -> list[_Mention]:
             mention = _match_name(g, text, folded, toks, i + n, levels, mtype, tok.start)
         if mention is None:
             chained = prev_end >= 0 and _CHAIN_GAP.fullmatch(folded, prev_end, tok.start) is not None
-            all_levels = frozenset(lvl for lvl, r in _LEVEL_RANK.items() if r > prev_level)
+            all_levels = _LEVELS_ABOVE[prev_level]
             if chained and all_levels:
                 mention = _match_name(g, text, folded, toks, i, all_levels, None, tok.start)
             elif i in seg_starts:
                 mention = _match_name(
-                    g, text, folded, toks, i, frozenset(_LEVEL_RANK), None, tok.start, whole_segment_end=seg_starts[i]
+                    g, text, folded, toks, i, _ALL_LEVELS, None, tok.start, whole_segment_end=seg_starts[i]
                 )
             elif (i > 0 and toks[i - 1].text in _LOCATIVES) or (
                 i > 1 and (toks[i - 2].text, toks[i - 1].text) in _LOCATIVE_PAIRS
             ):
-                mention = _match_name(g, text, folded, toks, i, frozenset({_DISTRICT, _PROVINCE}), None, tok.start)
+                mention = _match_name(g, text, folded, toks, i, _DISTRICT_OR_PROVINCE, None, tok.start)
             else:
-                m = _match_name(g, text, folded, toks, i, frozenset({_PROVINCE}), None, tok.start)
+                m = _match_name(g, text, folded, toks, i, _PROVINCE_ONLY, None, tok.start)
                 if m is not None and _is_capitalised(text, [t for t in toks if m.start <= t.start < m.end]):
                     mention = m
         if mention is None:
