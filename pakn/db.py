@@ -6,7 +6,7 @@ under ``pakn/migrations`` create these tables; ``metadata`` here is their single
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -227,37 +227,67 @@ class DriverSql:
     def marks(self, count: int) -> str:
         return ", ".join([self.mark] * count)
 
-    def insert(self, table: Table, columns: Sequence[str], *, on_conflict_do_nothing: bool = False) -> BulkInsert:
-        return BulkInsert(self, table, columns, on_conflict_do_nothing=on_conflict_do_nothing)
+    def insert(
+        self,
+        table: Table,
+        columns: Sequence[str],
+        *,
+        on_conflict_do_nothing: bool = False,
+        returning: Sequence[str] = (),
+    ) -> BulkInsert:
+        return BulkInsert(self, table, columns, on_conflict_do_nothing=on_conflict_do_nothing, returning=returning)
 
 
 class BulkInsert:
-    """One INSERT of the given columns, run as a single driver ``executemany``."""
+    """Rows stored by one multi-row ``INSERT ... VALUES (..), (..)`` per chunk, optionally ``RETURNING``.
+
+    One statement rather than ``executemany``: the driver lets go of the GIL at every step, and in the
+    web process each time it wants it back it waits for the event loop to pause.
+    """
 
     def __init__(
-        self, sql: DriverSql, table: Table, columns: Sequence[str], *, on_conflict_do_nothing: bool = False
+        self,
+        sql: DriverSql,
+        table: Table,
+        columns: Sequence[str],
+        *,
+        on_conflict_do_nothing: bool = False,
+        returning: Sequence[str] = (),
     ) -> None:
         missing = [c.name for c in table.columns if c.default is not None and c.name not in columns]
         if missing:  # SQLAlchemy fills these in; a plain INSERT would leave them NULL
             raise ValueError(f"BulkInsert on {table.name} must also name {missing}")
-        self.sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({sql.marks(len(columns))})"
-        if on_conflict_do_nothing:  # a row breaking a unique constraint is skipped (SQLite and PostgreSQL)
-            self.sql += " ON CONFLICT DO NOTHING"
+        self._head = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "
+        self._row = f"({sql.marks(len(columns))})"
+        # A row breaking a unique constraint is skipped (SQLite and PostgreSQL); RETURNING then leaves
+        # it out, so what comes back is exactly the rows stored.
+        self._tail = " ON CONFLICT DO NOTHING" if on_conflict_do_nothing else ""
+        self._tail += f" RETURNING {', '.join(returning)}" if returning else ""
+        self._returning = bool(returning)
+        self._per_statement = max(1, 30_000 // len(columns))  # SQLite takes at most 32,766 parameters
         # The dialect's own implementation: a generic DateTime would hand SQLite a datetime object,
         # which the driver writes in another text form than SQLAlchemy does.
         self._processors = [
             table.c[name].type.dialect_impl(sql.dialect).bind_processor(sql.dialect) for name in columns
         ]
 
-    def bind(self, values: Sequence[Any]) -> tuple[Any, ...]:
-        """One row, values in column order, as the driver takes it."""
-        return tuple(
+    def bind(self, values: Sequence[Any]) -> list[Any]:
+        """One row, values in column order, as the driver takes them."""
+        return [
             value if process is None else process(value)
             for value, process in zip(values, self._processors, strict=True)
-        )
+        ]
 
-    def execute(self, cursor: Any, rows: Iterable[Sequence[Any]]) -> None:
-        cursor.executemany(self.sql, [self.bind(row) for row in rows])
+    def execute(self, cursor: Any, rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
+        """Store ``rows``; the ``returning`` columns of each row stored (none when not asked for)."""
+        returned: list[tuple[Any, ...]] = []
+        for start in range(0, len(rows), self._per_statement):
+            chunk = rows[start : start + self._per_statement]
+            values = [value for row in chunk for value in self.bind(row)]
+            cursor.execute(self._head + ", ".join([self._row] * len(chunk)) + self._tail, values)
+            if self._returning:
+                returned.extend(tuple(row) for row in cursor.fetchall())
+        return returned
 
 
 def writer(engine: Engine) -> Engine:

@@ -181,7 +181,9 @@ class Journal:
         self._writer = writer(engine)
         self.stale_after = stale_after
         self._sql = DriverSql(engine)
-        self._insert_submission = self._sql.insert(submissions, _INTAKE_COLUMNS, on_conflict_do_nothing=True)
+        self._insert_submission = self._sql.insert(
+            submissions, _INTAKE_COLUMNS, on_conflict_do_nothing=True, returning=("id", "tracking_code")
+        )
         self._integrity_errors: tuple[type[Exception], ...] = (
             IntegrityError,
             _CodeCollision,
@@ -246,17 +248,20 @@ class Journal:
                     now,
                 )
             )
-        by_channel: dict[str, list[str]] = {}
-        for channel, source_id in code_of:
-            by_channel.setdefault(channel, []).append(source_id)
         known: dict[tuple[str, str], tuple[int, str]] = {}
         with self._transaction(connection) as conn:
             cursor = conn.connection.cursor()  # plain SQL on the driver: see DriverSql
-            # A source identity stored before is left as it is (ON CONFLICT DO NOTHING); reading every
-            # identity back then gives each one's id and code, and tells new (our code) from repeated.
-            self._insert_submission.execute(cursor, rows)
-            # One channel at a time: `channel = ? AND source_id IN (...)` searches the unique index,
-            # where a row-value IN over both columns made SQLite scan it whole.
+            # A source identity stored before is left as it is (ON CONFLICT DO NOTHING), so what comes
+            # back is exactly the new rows, known by the codes we drew.
+            stored = {code: submission_id for submission_id, code in self._insert_submission.execute(cursor, rows)}
+            by_channel: dict[str, list[str]] = {}
+            for key, code in code_of.items():
+                if code in stored:
+                    known[key] = (stored[code], code)
+                else:
+                    by_channel.setdefault(key[0], []).append(key[1])
+            # The others were sent before: their first id and code.  One channel at a time: `channel = ?
+            # AND source_id IN (...)` searches the unique index, where a row-value IN scanned it whole.
             for channel, source_ids in by_channel.items():
                 for chunk in _chunks(source_ids, 400):
                     cursor.execute(
