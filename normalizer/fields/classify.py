@@ -22,6 +22,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from normalizer.fields.places import fold
+from normalizer.text.tokens import lowered
 
 __all__ = [
     "Category",
@@ -63,13 +64,12 @@ def _words(text: str) -> tuple[str, ...]:
     """
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
-    text = text.lower()
-    if _OLD_TONE_HINT.search(text):
-        text = _OLD_TONE.sub(_retone, text)
+    low = lowered(text)  # the encoding check has split the same content already
+    tokens = _OLD_TONE.sub(_retone, low.text).split() if _OLD_TONE_HINT.search(low.text) else low.tokens
     # Most whitespace tokens are a bare word: only the others go through the regex (half the time of a
     # findall over the whole text, which is slow on non-ASCII text).
     words: list[str] = []
-    for token in text.split():
+    for token in tokens:
         if token.isalnum():  # the same characters as \w, less "_"
             words.append(token)
         else:

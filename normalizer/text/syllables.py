@@ -22,6 +22,8 @@ from itertools import compress
 from operator import not_
 from typing import Final
 
+from normalizer.text.tokens import lowered
+
 OTHER: Final = 0
 MARKED: Final = 1
 PLAIN: Final = 2
@@ -200,10 +202,10 @@ def syllable_stats(text: str) -> SyllableStats:
     (repair, then language), and a clean text comes back from repair as the very same string.
     """
     get = SYLLABLE_CLASS.get
-    tokens = text.lower().split()
+    tokens = list(lowered(text).tokens)
     classes = list(map(get, tokens))
     if None in classes:  # only the misses can have edge punctuation to strip ("đêm," "(số")
-        for index in [i for i, cls in enumerate(classes) if cls is None]:
+        for index in list(compress(range(len(classes)), map(not_, classes))):  # classes are 1..3 or None
             token = tokens[index].strip(_EDGE)
             tokens[index] = token
             classes[index] = get(token)
