@@ -167,6 +167,7 @@ class CategoryTable:
     urgent_due_working_days: int
     _index: _PhraseIndex
     _owner: Mapping[str, tuple[str, bool, int]]  # phrase as configured -> (code, urgent, n words)
+    # Phrases at the end of a word; that they also start one is checked by ``_has_phrase``.
     urgent_objects: re.Pattern[str] | None = None
     urgent_failures: re.Pattern[str] | None = None
 
@@ -175,10 +176,10 @@ class CategoryTable:
         if self.urgent_objects is None or self.urgent_failures is None:
             return False
         folded = text.casefold()
-        if not self.urgent_objects.search(folded):  # most texts: no infrastructure object at all
+        if not _has_phrase(self.urgent_objects, folded):  # most texts: no infrastructure object at all
             return False
         for sentence in _SENTENCES.split(folded):
-            if self.urgent_objects.search(sentence) and self.urgent_failures.search(sentence):
+            if _has_phrase(self.urgent_objects, sentence) and _has_phrase(self.urgent_failures, sentence):
                 return True
         return False
 
@@ -237,10 +238,26 @@ _SENTENCES = re.compile(r"[.!?;\n]+")
 
 
 def _any_phrase(phrases: Iterable[str]) -> re.Pattern[str] | None:
+    """Any of the phrases, ending a word (for ``_has_phrase``, which checks that it starts one)."""
     words = sorted({unicodedata.normalize("NFC", p).casefold() for p in phrases}, key=len, reverse=True)
     if not words:
         return None
-    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)")
+    return re.compile(r"(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)")
+
+
+def _has_phrase(pattern: re.Pattern[str], text: str) -> bool:
+    """Whether ``pattern`` matches ``text`` where no word character precedes, as ``(?<!\\w)`` would say.
+
+    The lookbehind is checked here because at the head of the pattern it keeps the regex engine from
+    skipping ahead to the phrases' first letters, which makes the search twice as slow.
+    """
+    pos = 0
+    while (match := pattern.search(text, pos)) is not None:
+        start = match.start()
+        if start == 0 or not (text[start - 1].isalnum() or text[start - 1] == "_"):  # re's \w
+            return True
+        pos = start + 1
+    return False
 
 
 def classify(text: str, categories: CategoryTable) -> Classification:
