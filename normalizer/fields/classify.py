@@ -95,12 +95,16 @@ def _by_length(entries: list[tuple[tuple[str, ...], str]]) -> _Lengths:
     by_n: dict[int, dict[tuple[str, ...], str]] = {}
     for seq, phrase in entries:
         by_n.setdefault(len(seq), {}).setdefault(seq, phrase)  # two phrases, one plain form: the first wins
-    return tuple((n, MappingProxyType(by_n[n])) for n in sorted(by_n, reverse=True))
+    return tuple((n, by_n[n]) for n in sorted(by_n, reverse=True))
 
 
 @dataclass(frozen=True, slots=True)
 class _PhraseIndex:
-    """Phrases by first word, for both spellings (with and without diacritics)."""
+    """Phrases by first word, for both spellings (with and without diacritics).
+
+    Plain dicts, never changed after ``build``: a ``MappingProxyType`` would add a call to each of the
+    hundreds of lookups per text.
+    """
 
     marked: Mapping[str, _Lengths]
     plain: Mapping[str, _Lengths]
@@ -118,7 +122,7 @@ class _PhraseIndex:
             plain.setdefault(p[0], []).append((p, phrase))
 
         def freeze(d: dict[str, list[tuple[tuple[str, ...], str]]]) -> Mapping[str, _Lengths]:
-            return MappingProxyType({k: _by_length(v) for k, v in d.items()})
+            return {k: _by_length(v) for k, v in d.items()}
 
         return _PhraseIndex(freeze(marked), freeze(plain))
 
