@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import tomllib
 from bisect import bisect_right
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 
 _WEEK = 5  # working days in a week without holidays
@@ -32,7 +33,7 @@ def _weekdays_after(a: date, b: date) -> int:
     return count
 
 
-def _working_after(a: date, b: date, sorted_holidays: list[date]) -> int:
+def _working_after(a: date, b: date, sorted_holidays: Sequence[date]) -> int:
     """Working days d with a < d <= b (a <= b)."""
     lo, hi = bisect_right(sorted_holidays, a), bisect_right(sorted_holidays, b)
     on_weekdays = sum(1 for h in sorted_holidays[lo:hi] if h.weekday() < 5)
@@ -44,7 +45,7 @@ def working_days_between(a: datetime, b: datetime, holidays: Collection[date]) -
 
     ``working_days_between(s, add_working_days(s, n, h), h) == n`` for every n.
     """
-    sorted_holidays = sorted(set(holidays))
+    sorted_holidays = _sorted(frozenset(holidays))
     da, db = a.date(), b.date()
     if da <= db:
         return _working_after(da, db, sorted_holidays)
@@ -60,7 +61,7 @@ def add_working_days(start: datetime, days: int, holidays: Collection[date]) -> 
     if days == 0:
         return start
     holiday_set = frozenset(holidays)
-    sorted_holidays = sorted(holiday_set)
+    sorted_holidays = _sorted(holiday_set)
     origin = start.date()
     one = timedelta(days=1)
     # Jump whole weeks first (5 working days = 7 calendar days, fewer with holidays: never too far),
@@ -79,6 +80,12 @@ def add_working_days(start: datetime, days: int, holidays: Collection[date]) -> 
         if _is_working(day, holiday_set):
             remaining -= 1
     return datetime.combine(day, start.timetz())
+
+
+@lru_cache(maxsize=8)
+def _sorted(holidays: frozenset[date]) -> tuple[date, ...]:
+    """Sorted once per holiday list (the context's list is the same frozenset for every deadline)."""
+    return tuple(sorted(holidays))
 
 
 def load_holidays(path: str | Path) -> frozenset[date]:
