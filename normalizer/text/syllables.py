@@ -19,7 +19,6 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import compress
-from operator import not_
 from typing import Final
 
 from normalizer.text.tokens import lowered
@@ -202,38 +201,46 @@ def syllable_stats(text: str) -> SyllableStats:
     (repair, then language), and a clean text comes back from repair as the very same string.
     """
     get = SYLLABLE_CLASS.get
-    tokens = list(lowered(text).tokens)
+    tokens = lowered(text).tokens
     classes = list(map(get, tokens))
-    if None in classes:  # only the misses can have edge punctuation to strip ("đêm," "(số")
-        for index in list(compress(range(len(classes)), map(not_, classes))):  # classes are 1..3 or None
-            token = tokens[index].strip(_EDGE)
-            tokens[index] = token
-            classes[index] = get(token)
+    # Only the misses can have edge punctuation to strip ("đêm," "(số"): list.index finds them without a
+    # pass over every token.  Those still missing are kept for the letter-run pass below.
+    misses: list[str] = []
+    trimmed = 0  # edge characters stripped from tokens that then matched: not letters
+    index = -1
+    for _ in range(classes.count(None)):  # classes are 1..3 or None
+        index = classes.index(None, index + 1)
+        token = tokens[index].strip(_EDGE)
+        cls = get(token)
+        if cls is None:
+            misses.append(token)
+        else:
+            classes[index] = cls
+            trimmed += len(tokens[index]) - len(token)
     marked = classes.count(MARKED)
     plain = classes.count(PLAIN)
     needs = classes.count(NEEDS_MARKS)
     words = marked + plain + needs
     foreign = 0
-    letters = sum(map(len, compress(tokens, classes)))
-    if words < len(tokens):
-        for token in compress(tokens, map(not_, classes)):
-            if not token or _URLISH.search(token):
+    letters = sum(map(len, compress(tokens, classes))) - trimmed
+    for token in misses:
+        if not token or _URLISH.search(token):
+            continue
+        for run in _LETTER_RUN.findall(token):
+            letters += len(run)
+            cls = get(run)
+            if cls is None:
+                if not run.isascii():
+                    foreign += 1
+                    words += 1
+                elif len(run) > 1:
+                    words += 1
                 continue
-            for run in _LETTER_RUN.findall(token):
-                letters += len(run)
-                cls = get(run)
-                if cls is None:
-                    if not run.isascii():
-                        foreign += 1
-                        words += 1
-                    elif len(run) > 1:
-                        words += 1
-                    continue
-                words += 1
-                if cls == MARKED:
-                    marked += 1
-                elif cls == PLAIN:
-                    plain += 1
-                else:
-                    needs += 1
+            words += 1
+            if cls == MARKED:
+                marked += 1
+            elif cls == PLAIN:
+                plain += 1
+            else:
+                needs += 1
     return SyllableStats(words, marked, plain, needs, letters, foreign)
