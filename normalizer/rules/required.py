@@ -42,7 +42,8 @@ def substantive(content: str, greetings: tuple[str, ...], min_letters: int) -> b
         return True
     text = _courtesy(greetings).sub(" ", content.casefold())
     letters = 0
-    for word in _WORDS.findall(text):
+    for match in _WORDS.finditer(text):  # lazily: a few words usually reach the minimum
+        word = match.group()
         if not word.isdigit():
             letters += len(word)
             if letters >= min_letters:
