@@ -22,7 +22,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from normalizer.fields.places import fold
-from normalizer.text.tokens import lowered
+from normalizer.text.tokens import is_nfc, lowered
 
 __all__ = [
     "Category",
@@ -62,7 +62,7 @@ def _words(text: str) -> tuple[str, ...]:
 
     Cached: the classification and the kind of a submission read the same content.
     """
-    if not unicodedata.is_normalized("NFC", text):
+    if not is_nfc(text):
         text = unicodedata.normalize("NFC", text)
     low = lowered(text)  # the encoding check has split the same content already
     tokens = _OLD_TONE.sub(_retone, low.text).split() if _OLD_TONE_HINT.search(low.text) else low.tokens

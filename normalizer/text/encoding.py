@@ -17,6 +17,7 @@ from typing import Final
 
 from normalizer.text import legacy
 from normalizer.text.syllables import MARKED, NEEDS_MARKS, PLAIN, SYLLABLE_CLASS, syllable_stats
+from normalizer.text.tokens import is_nfc
 
 UTF8: Final = "utf-8"
 UTF8_SIG: Final = "utf-8-sig"
@@ -141,7 +142,7 @@ def _looks_clean(text: str) -> bool:
 
 
 def _nfc(text: str) -> str:
-    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+    return text if is_nfc(text) else unicodedata.normalize("NFC", text)
 
 
 def _ftfy_fix(text: str) -> str | None:

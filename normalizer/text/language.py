@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from normalizer.text.syllables import syllable_stats
+from normalizer.text.tokens import is_nfc
 
 Kind = Literal["vi", "vi_no_diacritics", "other", "undecided"]
 
@@ -78,7 +79,7 @@ def _name_language(text: str) -> str | None:
 
 def decide_language(text: str) -> LanguageDecision:
     """Decide the language of a citizen's text (NFC or not; repair mojibake first).  Never raises."""
-    if not unicodedata.is_normalized("NFC", text):
+    if not is_nfc(text):
         text = unicodedata.normalize("NFC", text)
     stats = syllable_stats(text)
     marked, coverage = stats.marked_ratio, stats.coverage

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -20,3 +21,13 @@ def lowered(text: str) -> Lowered:
     """
     low = text.lower()
     return Lowered(low, tuple(low.split()))
+
+
+@lru_cache(maxsize=64)
+def is_nfc(text: str) -> bool:
+    """``unicodedata.is_normalized("NFC", text)``, cached.
+
+    The repair, the language decision and the classifier each make sure the content is NFC before
+    they read it, and each check scans the whole text; the string's hash is computed (and kept) anyway.
+    """
+    return unicodedata.is_normalized("NFC", text)
