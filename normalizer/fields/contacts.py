@@ -171,5 +171,10 @@ def normalize_name(text: str) -> str:
     return " ".join(_capitalize(word) for word in words)
 
 
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
 def _capitalize(word: str) -> str:
-    return re.sub(r"[^\W\d_]+", lambda m: m.group()[:1].upper() + m.group()[1:].lower(), word)
+    if word.isalpha():  # most words: one run of letters, the whole word (no regex, no callback)
+        return word[:1].upper() + word[1:].lower()
+    return _LETTERS.sub(lambda m: m.group()[:1].upper() + m.group()[1:].lower(), word)
