@@ -18,6 +18,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import compress, count
 from pathlib import Path
 from types import MappingProxyType
 
@@ -140,7 +141,8 @@ class _PhraseIndex:
             return []
         out: list[tuple[int, str]] = []
         after = 0  # matches do not overlap: the next may start only after the last one ends
-        for i in [i for i, word in enumerate(words) if word in index]:
+        # The positions where a phrase may start, selected in C (``compress``), not a comprehension.
+        for i in compress(count(), map(index.__contains__, words)):
             if i < after:
                 continue
             for n, phrases in index[words[i]]:

@@ -29,7 +29,8 @@ class ExtractFromContent:
             return Outcome(draft)
         found: dict[str, str] = {}
         if not draft.text("phone"):
-            phones = [p for p in find_phones(content) if p.valid] or list(find_phones(content))
+            candidates = find_phones(content)
+            phones = [p for p in candidates if p.valid] or list(candidates)
             if phones:
                 found["phone"] = phones[0].text
         if not draft.text("email") and (emails := find_emails(content)):
