@@ -17,9 +17,9 @@ import json
 import re
 import unicodedata
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 from itertools import accumulate
 from pathlib import Path
 from typing import NamedTuple
@@ -214,11 +214,16 @@ class _Mention:
     exact: frozenset[tuple[str, str]]  # candidates whose diacritics match what was written
 
 
+# ``_Tok(...)`` runs the Python ``__new__`` that NamedTuple generates; ``tuple.__new__`` through a partial
+# builds the same _Tok in C, without a Python frame per token.
+_new_tok: Callable[[tuple[str, int, int, str]], _Tok] = partial(tuple.__new__, _Tok)
+
+
 def _tokens(folded: str) -> list[_Tok]:
     out = []
     for m in _TOKEN.finditer(folded):
         text = m.group()
-        out.append(_Tok(text, m.start(), m.end(), str(int(text)) if text.isdigit() else text))
+        out.append(_new_tok((text, m.start(), m.end(), str(int(text)) if text.isdigit() else text)))
     return out
 
 
