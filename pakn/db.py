@@ -222,7 +222,6 @@ class DriverSql:
             raise ValueError(f"no plain-SQL path for the {style!r} parameter style")
         self.dialect = engine.dialect
         self.mark = "?" if style == "qmark" else "%s"
-        self.integrity_errors: tuple[type[Exception], ...] = (engine.dialect.loaded_dbapi.IntegrityError,)
 
     def marks(self, count: int) -> str:
         return ", ".join([self.mark] * count)

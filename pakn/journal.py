@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import Table, and_, func, insert, or_, select, true, update
 from sqlalchemy.engine import Connection, Engine, Row
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
 from pakn import tracking
@@ -176,18 +175,20 @@ def sha256(data: bytes) -> str:
 
 
 class Journal:
-    def __init__(self, engine: Engine, stale_after: timedelta = timedelta(seconds=30)) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        stale_after: timedelta = timedelta(seconds=30),
+        new_code: Callable[[], str] = tracking.new_code,
+    ) -> None:
+        """``new_code`` draws tracking codes (random); a test passes a fixed sequence to force a collision."""
         self.engine = engine
         self._writer = writer(engine)
         self.stale_after = stale_after
+        self._new_code = new_code
         self._sql = DriverSql(engine)
         self._insert_submission = self._sql.insert(
             submissions, _INTAKE_COLUMNS, on_conflict_do_nothing=True, returning=("id", "tracking_code")
-        )
-        self._integrity_errors: tuple[type[Exception], ...] = (
-            IntegrityError,
-            _CodeCollision,
-            *self._sql.integrity_errors,
         )
 
     # --- intake ----------------------------------------------------------------------------------------
@@ -207,9 +208,10 @@ class Journal:
         for _attempt in range(5):
             try:
                 return self._record_once(raws, connection)
-            except self._integrity_errors:
-                # Astronomically rarely a tracking code collided (or, on an older path, another
-                # process stored the same source identity in between): nothing was stored, retry.
+            except _CodeCollision:
+                # Astronomically rarely a tracking code collided: nothing was stored, draw again.  (A
+                # source identity stored in between by another process is no error: the insert skips
+                # it and the read-back finds it.)
                 continue
         return self._record_once(raws, connection)
 
@@ -231,7 +233,7 @@ class Journal:
             key = (raw.channel.value, raw.source_id)
             if key in code_of:
                 continue
-            code_of[key] = code = tracking.new_code()
+            code_of[key] = code = self._new_code()
             rows.append(
                 (
                     code,
@@ -249,8 +251,8 @@ class Journal:
                 )
             )
         known: dict[tuple[str, str], tuple[int, str]] = {}
-        with self._transaction(connection) as conn:
-            cursor = conn.connection.cursor()  # plain SQL on the driver: see DriverSql
+        # Plain SQL on the driver's cursor: see DriverSql.
+        with self._transaction(connection) as conn, closing(conn.connection.cursor()) as cursor:
             # A source identity stored before is left as it is (ON CONFLICT DO NOTHING), so what comes
             # back is exactly the new rows, known by the codes we drew.
             stored = {code: submission_id for submission_id, code in self._insert_submission.execute(cursor, rows)}
@@ -271,7 +273,6 @@ class Journal:
                     )
                     for source_id, submission_id, code in cursor.fetchall():
                         known[(channel, source_id)] = (submission_id, code)
-            cursor.close()
             if len(known) < len(code_of):
                 # Only a colliding tracking code keeps a new row out: roll back and draw new codes.
                 raise _CodeCollision

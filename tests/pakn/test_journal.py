@@ -5,10 +5,8 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import insert
 
-from pakn import tracking
 from pakn.db import make_engine, submissions
 from pakn.journal import Journal, RawSubmission, Verdicted
 from pakn.migrate import upgrade
@@ -52,14 +50,11 @@ def test_the_same_identity_from_many_threads_makes_one_submission(journal_url: s
     assert journal.stats()["total"] == 1
 
 
-def test_a_colliding_tracking_code_is_drawn_again_without_losing_the_batch(
-    journal_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    journal = journal_for(journal_url)
-    (taken,) = journal.record([raw("first")])
-    # The first draw collides with a stored code: the whole batch is rolled back and drawn again.
+def test_a_colliding_tracking_code_is_drawn_again_without_losing_the_batch(journal_url: str) -> None:
+    (taken,) = journal_for(journal_url).record([raw("first")])
+    # The first draw collides with the stored code: the whole batch is rolled back and drawn again.
     drawn = iter([taken.tracking_code, "PAKN-0000-0001", "PAKN-0000-0002", "PAKN-0000-0003"])
-    monkeypatch.setattr(tracking, "new_code", lambda: next(drawn))
+    journal = Journal(make_engine(journal_url), new_code=lambda: next(drawn))
     receipts = journal.record([raw("second"), raw("third")])
     assert [r.duplicate for r in receipts] == [False, False], "a code collision is not a repeat"
     assert [r.tracking_code for r in receipts] == ["PAKN-0000-0002", "PAKN-0000-0003"]
