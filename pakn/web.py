@@ -22,7 +22,7 @@ def create_app() -> FastAPI:
         app.state.intake = GroupCommitWriter(
             runtime.journal, runtime.queues.enqueue_normalize, enqueue_delay=runtime.settings.batch_window_seconds
         )
-        _ = runtime.catalog
+        _ = runtime.catalog  # built now, then kept out of the collector's full passes
         freeze_startup_heap()
         try:
             yield
