@@ -104,7 +104,7 @@ def web() -> None:
     log.info("HTTP API listening on http://%s:%d (docs at /docs)", settings.host, settings.port)
     if settings.web_processes > 1:
         # Several processes on one port, each with its own journal writer: one Python process is bound
-        # by one core (its event loop and its writer thread share the GIL).
+        # by one core (its event loop; its journal writer is a process of its own).
         uvicorn.run(
             "pakn.web:create_app",
             factory=True,

@@ -1,30 +1,132 @@
-"""Group commit for the channels: many acknowledgements wait on one journal transaction.
+"""Group commit for the channels, in a journal writer process of its own.
 
 One commit (one fsync) per request caps an HTTP endpoint near a third of what the bare framework does
-here (shared/notes/building-blocks-speed.md).  A dedicated writer thread takes whatever submissions
-queued up while the previous transaction ran and stores them together; each sender is answered only
-after the transaction holding its submission has committed.
+here (shared/notes/building-blocks-speed.md), so many acknowledgements wait on one transaction: the
+writer takes whatever submissions arrived while its previous transaction ran and stores them together;
+each sender is answered only after the transaction holding its submission has committed.
+
+The writer is a child process, not a thread of the channel's process.  As a thread it shared the GIL
+with the event loop: the two took turns instead of running on the machine's two cores, and handing the
+GIL back and forth cost more than SQLite's own work (web process ~365 µs of CPU per accepted request
+against ~175 µs without a journal; see docs/architecture.md).  Across a socket pair the channel's loop
+only writes a frame and reads an answer, and the journal's Python and SQLite work runs on the other core.
+
+Wire (both ways, big-endian): a channel sends one frame per submission, ``_SUBMISSION`` followed by the
+payload, source id, channel and content type; the writer answers each with ``_ANSWER`` followed by the
+tracking code, or by an error text.  Answers carry the channel's sequence number.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-import queue
-import threading
+import os
+import select
+import signal
+import socket
+import struct
+import subprocess
+import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import cast
 
 from sqlalchemy.engine import Connection
 
 from pakn.journal import Journal, RawSubmission, Receipt
+from pakn.records import Channel
 
 log = logging.getLogger(__name__)
 
-_STOP = object()
+# seq, len(payload), len(source id), len(channel), len(content type), received_at (µs since the epoch, UTC)
+_SUBMISSION = struct.Struct("!IIHHHq")
+# seq, kind, submission id, len(text that follows: the tracking code or an error)
+_ANSWER = struct.Struct("!IBqH")
+_STORED, _REPEAT, _FAILED, _READY = 0, 1, 2, 3
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 
-class GroupCommitWriter:
+class WriterUnavailable(ConnectionError):
+    """The journal writer process is gone (or not back yet): nothing was acknowledged."""
+
+
+class JournalWriteFailed(RuntimeError):
+    """The writer could not store the submission (its transaction failed)."""
+
+
+def encode_submission(seq: int, raw: RawSubmission) -> bytes:
+    source, channel, content_type = raw.source_id.encode(), raw.channel.value.encode(), raw.content_type.encode()
+    header = _SUBMISSION.pack(
+        seq,
+        len(raw.payload),
+        len(source),
+        len(channel),
+        len(content_type),
+        (raw.received_at - _EPOCH) // _MICROSECOND,
+    )
+    return b"".join((header, raw.payload, source, channel, content_type))
+
+
+def decode_submissions(buffer: bytes | bytearray) -> tuple[list[tuple[int, RawSubmission]], int]:
+    """The complete frames at the start of ``buffer``, and how many bytes they took."""
+    found: list[tuple[int, RawSubmission]] = []
+    view = memoryview(buffer)
+    position = 0
+    while len(buffer) - position >= _SUBMISSION.size:
+        seq, payload, source, channel, content_type, micros = _SUBMISSION.unpack_from(buffer, position)
+        start = position + _SUBMISSION.size
+        end = start + payload + source + channel + content_type
+        if end > len(buffer):
+            break
+        fields = []
+        for length in (payload, source, channel, content_type):
+            fields.append(view[start : start + length])
+            start += length
+        found.append(
+            (
+                seq,
+                RawSubmission(
+                    Channel(bytes(fields[2]).decode()),
+                    bytes(fields[1]).decode(),
+                    bytes(fields[0]),
+                    bytes(fields[3]).decode(),
+                    _EPOCH + micros * _MICROSECOND,
+                ),
+            )
+        )
+        position = end
+    view.release()
+    return found, position
+
+
+def encode_answer(seq: int, kind: int, submission_id: int = 0, text: str = "") -> bytes:
+    data = text.encode()[:65535]
+    return _ANSWER.pack(seq, kind, submission_id, len(data)) + data
+
+
+def decode_answers(buffer: bytes | bytearray) -> tuple[list[tuple[int, int, int, str]], int]:
+    """The complete answers (seq, kind, submission id, text) at the start of ``buffer``, and their length."""
+    found: list[tuple[int, int, int, str]] = []
+    position = 0
+    while len(buffer) - position >= _ANSWER.size:
+        seq, kind, submission_id, length = _ANSWER.unpack_from(buffer, position)
+        end = position + _ANSWER.size + length
+        if end > len(buffer):
+            break
+        found.append((seq, kind, submission_id, buffer[end - length : end].decode()))
+        position = end
+    return found, position
+
+
+# --- the writer process ------------------------------------------------------------------------------
+
+
+class JournalWriter:
+    """The writer process's loop: read what the channel sent, store it in one transaction, answer."""
+
     def __init__(
         self,
         journal: Journal,
@@ -38,74 +140,58 @@ class GroupCommitWriter:
         self.after_commit = after_commit
         self.max_batch = max_batch
         self.enqueue_delay = enqueue_delay
-        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._pending: list[int] = []
         self._flush_at = 0.0
-        self._connection: Connection | None = None  # kept between batches, owned by the writer thread
-        self._thread = threading.Thread(target=self._run, name="journal-writer", daemon=True)
-        self._thread.start()
+        self._connection: Connection | None = None  # kept between batches
 
-    async def submit(self, raw: RawSubmission) -> Receipt:
-        """Resolves once ``raw`` is durably in the journal (raises if it could not be stored)."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[Receipt] = loop.create_future()
-        self._queue.put((raw, loop, future))
-        return await future
+    def serve(self, channel: socket.socket) -> None:
+        """Until the channel's process closes its end (or dies): the socket pair's EOF ends the writer."""
+        channel.sendall(encode_answer(0, _READY))
+        ready = select.poll()
+        ready.register(channel, select.POLLIN)
+        buffer = bytearray()
+        try:
+            while True:
+                # The socket stays blocking (a Python socket timeout would also make MSG_DONTWAIT wait).
+                if self._pending and not ready.poll(max(0.0, self._flush_at - time.monotonic()) * 1000):
+                    self._flush()
+                    continue
+                data = channel.recv(1 << 20)
+                if not data:
+                    return
+                buffer += data
+                with contextlib.suppress(BlockingIOError):  # take everything already sent: one bigger batch
+                    while more := channel.recv(1 << 20, socket.MSG_DONTWAIT):
+                        buffer += more
+                submissions, used = decode_submissions(buffer)
+                del buffer[:used]
+                for start in range(0, len(submissions), self.max_batch):
+                    channel.sendall(self._commit(submissions[start : start + self.max_batch]))
+                if len(self._pending) >= self.max_batch or time.monotonic() >= self._flush_at:
+                    self._flush()
+        except (BrokenPipeError, ConnectionResetError):
+            log.info("the channel process went away; the journal writer stops")
+        finally:
+            self._flush()
+            self._drop_connection()
 
-    def close(self) -> None:
-        self._queue.put(_STOP)
-        self._thread.join(timeout=30)
-
-    def _run(self) -> None:
-        while True:
-            timeout = max(0.0, self._flush_at - time.monotonic()) if self._pending else None
-            try:
-                item = self._queue.get(timeout=timeout)
-            except queue.Empty:
-                self._flush()
-                continue
-            if item is _STOP:
-                self._flush()
-                self._drop_connection()
-                return
-            batch = [item]
-            stop = False
-            while len(batch) < self.max_batch:
-                try:
-                    more = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if more is _STOP:
-                    stop = True
-                    break
-                batch.append(more)
-            self._commit(batch)  # type: ignore[arg-type]
-            if stop or len(self._pending) >= self.max_batch or time.monotonic() >= self._flush_at:
-                self._flush()
-            if stop:
-                self._drop_connection()
-                return
-
-    def _commit(self, batch: list[tuple[RawSubmission, asyncio.AbstractEventLoop, asyncio.Future[Receipt]]]) -> None:
+    def _commit(self, batch: list[tuple[int, RawSubmission]]) -> bytes:
         try:
             if self._connection is None:
                 self._connection = self.journal.writer_connection()
-            receipts = self.journal.record([raw for raw, _, _ in batch], self._connection)
+            receipts = self.journal.record([raw for _, raw in batch], self._connection)
         except Exception as error:
             log.exception("journal write failed for %d submissions", len(batch))
             self._drop_connection()  # the next batch starts on a fresh connection
-            for _, loop, future in batch:
-                loop.call_soon_threadsafe(_fail, future, error)
-            return
-        # One wake-up per event loop for the whole batch, not one per sender.
-        answers: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Receipt], Receipt]]] = {}
-        for (_, loop, future), receipt in zip(batch, receipts, strict=True):
-            answers.setdefault(loop, []).append((future, receipt))
-        for loop, pairs in answers.items():
-            loop.call_soon_threadsafe(_resolve_all, pairs)
+            reason = f"{type(error).__name__}: {error}"
+            return b"".join(encode_answer(seq, _FAILED, text=reason) for seq, _ in batch)
         if not self._pending:
             self._flush_at = time.monotonic() + self.enqueue_delay
         self._pending.extend(r.submission_id for r in receipts if not r.duplicate)
+        return b"".join(
+            encode_answer(seq, _REPEAT if r.duplicate else _STORED, r.submission_id, r.tracking_code)
+            for (seq, _), r in zip(batch, receipts, strict=True)
+        )
 
     def _drop_connection(self) -> None:
         connection, self._connection = self._connection, None
@@ -126,12 +212,174 @@ class GroupCommitWriter:
             log.warning("enqueue after commit failed; the sweeper will pick these up", exc_info=True)
 
 
-def _resolve_all(pairs: list[tuple[asyncio.Future[Receipt], Receipt]]) -> None:
-    for future, receipt in pairs:
-        if not future.done():
-            future.set_result(receipt)
+def main(argv: Sequence[str]) -> None:
+    """``python -m pakn.intake FD``: the writer process, on the socket its channel process handed down."""
+    from pakn.runtime import freeze_startup_heap, get_runtime
+
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # Ctrl-C reaches the whole process group: the channel process shuts down first (answering the
+    # senders still waiting on this writer), then closes the socket, which ends this process.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    channel = socket.socket(fileno=int(argv[0]))
+    runtime = get_runtime()
+    writer = JournalWriter(
+        runtime.journal, runtime.queues.enqueue_normalize, enqueue_delay=runtime.settings.batch_window_seconds
+    )
+    freeze_startup_heap()
+    writer.serve(channel)
 
 
-def _fail(future: asyncio.Future[Receipt], error: BaseException) -> None:
-    if not future.done():
-        future.set_exception(error)
+# --- the channel's side ------------------------------------------------------------------------------
+
+
+class _WriterLink(asyncio.Protocol):
+    """The channel's end of the socket pair: matches answers to the senders waiting on them."""
+
+    def __init__(self, lost: Callable[[_WriterLink], None]) -> None:
+        self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.waiting: dict[int, asyncio.Future[Receipt]] = {}
+        self.transport: asyncio.Transport | None = None
+        self._buffer = bytearray()
+        self._lost = lost
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's transports do not subclass asyncio's
+
+    def data_received(self, data: bytes) -> None:
+        self._buffer += data
+        answers, used = decode_answers(self._buffer)
+        del self._buffer[:used]
+        for seq, kind, submission_id, text in answers:
+            if kind == _READY:
+                if not self.ready.done():
+                    self.ready.set_result(None)
+                continue
+            future = self.waiting.pop(seq, None)
+            if future is None or future.done():
+                continue
+            if kind == _FAILED:
+                future.set_exception(JournalWriteFailed(text))
+            else:
+                future.set_result(Receipt(submission_id, text, kind == _REPEAT))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.transport = None
+        error = WriterUnavailable("the journal writer process stopped")
+        if not self.ready.done():
+            self.ready.set_exception(error)
+        for future in self.waiting.values():
+            if not future.done():
+                future.set_exception(error)
+        self.waiting.clear()
+        self._lost(self)
+
+
+class IntakeWriter:
+    """What a channel process uses: ``submit`` resolves once the submission is durably in the journal.
+
+    Starts its writer process and starts it again if it dies; senders waiting on a writer that died get
+    ``WriterUnavailable`` (nothing was acknowledged: their client sends again, and the journal
+    recognises a repeat by its source identity).
+    """
+
+    def __init__(
+        self, redis_url: str | None = None, env: Mapping[str, str] | None = None, start_timeout: float = 60.0
+    ) -> None:
+        """The writer process gets ``env`` (default: this process's environment, so the same journal),
+        with ``redis_url`` (this process's Redis, which may be an embedded one) for the queue it feeds."""
+        self._env = dict(os.environ if env is None else env)
+        if redis_url:
+            self._env["REDIS_URL"] = redis_url
+        self._start_timeout = start_timeout
+        self._seq = 0
+        self._link: _WriterLink | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._starting: asyncio.Task[None] | None = None
+        self._closing = False
+
+    async def start(self) -> None:
+        await self._spawn()
+
+    @property
+    def pid(self) -> int | None:
+        """The writer process's id while one runs."""
+        return self._process.pid if self._process is not None and self._link is not None else None
+
+    async def submit(self, raw: RawSubmission) -> Receipt:
+        """Resolves once ``raw`` is durably in the journal (raises if it could not be stored)."""
+        link = self._link
+        if link is None or link.transport is None:
+            if self._closing:
+                raise WriterUnavailable("the intake is shutting down")
+            if self._starting is None or self._starting.done():
+                self._starting = asyncio.create_task(self._spawn())
+            await asyncio.shield(self._starting)
+            link = self._link
+            if link is None or link.transport is None:
+                raise WriterUnavailable("the journal writer process is not running")
+        self._seq = seq = (self._seq + 1) & 0xFFFFFFFF
+        future: asyncio.Future[Receipt] = asyncio.get_running_loop().create_future()
+        link.waiting[seq] = future
+        link.transport.write(encode_submission(seq, raw))
+        return await future
+
+    async def close(self) -> None:
+        """Let the writer finish what it has (it commits, answers and enqueues), then end it."""
+        self._closing = True
+        if self._starting is not None:
+            with contextlib.suppress(Exception):
+                await self._starting
+        waiting = [f for f in (self._link.waiting.values() if self._link else ()) if not f.done()]
+        if waiting:
+            await asyncio.wait(waiting, timeout=30)
+        if self._link is not None and self._link.transport is not None:
+            self._link.transport.close()
+        if self._process is not None:
+            await asyncio.get_running_loop().run_in_executor(None, _reap, self._process)
+
+    async def _spawn(self) -> None:
+        if self._process is not None:  # the previous writer died: make sure it is gone, and reaped
+            await asyncio.get_running_loop().run_in_executor(None, _reap, self._process)
+            self._process = None
+        ours, theirs = socket.socketpair()
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "pakn.intake", str(theirs.fileno())],
+                pass_fds=(theirs.fileno(),),
+                env=self._env,
+            )
+        finally:
+            theirs.close()
+        _, link = await asyncio.get_running_loop().create_unix_connection(lambda: _WriterLink(self._lost), sock=ours)
+        await asyncio.wait_for(asyncio.shield(link.ready), self._start_timeout)
+        self._link = link
+        log.info("journal writer process %d ready", self._process.pid)
+
+    def _lost(self, link: _WriterLink) -> None:
+        if link is self._link:
+            self._link = None
+            if not self._closing:
+                log.warning("the journal writer process stopped; starting it again")
+                self._starting = asyncio.get_running_loop().create_task(self._spawn())
+                self._starting.add_done_callback(_log_failure)
+
+
+def _log_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("the journal writer process did not start: %s", task.exception())
+
+
+def _reap(process: subprocess.Popen[bytes]) -> None:
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

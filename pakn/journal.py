@@ -193,7 +193,7 @@ class Journal:
 
     # --- intake ----------------------------------------------------------------------------------------
     def writer_connection(self) -> Connection:
-        """A connection for a thread that stores batch after batch (the group-commit writer).
+        """A connection for a writer that stores batch after batch (the group-commit writer, pakn/intake.py).
 
         Checking a connection out of the pool for every batch was a third of that thread's time.
         """

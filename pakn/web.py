@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from pakn.intake import GroupCommitWriter
+from pakn.intake import IntakeWriter
 from pakn.responses import JSONResponse
 from pakn.runtime import freeze_startup_heap, get_runtime
 
@@ -19,15 +19,14 @@ def create_app() -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = get_runtime()
-        app.state.intake = GroupCommitWriter(
-            runtime.journal, runtime.queues.enqueue_normalize, enqueue_delay=runtime.settings.batch_window_seconds
-        )
+        app.state.intake = IntakeWriter(runtime.redis_url)
+        await app.state.intake.start()
         _ = runtime.catalog  # built now, then kept out of the collector's full passes
         freeze_startup_heap()
         try:
             yield
         finally:
-            app.state.intake.close()
+            await app.state.intake.close()
 
     from channels.api import router as api_router
     from dispatcher.api import router as case_store_router

@@ -26,7 +26,7 @@ from channels.email.intake import MailIntake
 from channels.email.parse import CONTENT_TYPE, OUR_MSGID_RE, Mail, message_ids, parse_mail, source_id
 from config.settings import Settings
 from pakn.db import utcnow
-from pakn.intake import GroupCommitWriter
+from pakn.intake import IntakeWriter
 from pakn.journal import RawSubmission
 from pakn.records import Channel
 from pakn.runtime import Runtime, freeze_startup_heap
@@ -71,16 +71,11 @@ def _look(original: bytes) -> _Look:
 
 
 class Handler:
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, writer: IntakeWriter) -> None:
         self.runtime = runtime
         self.settings = runtime.settings
         self.intake = MailIntake(runtime)
-        self.writer = GroupCommitWriter(
-            runtime.journal, self._enqueue, enqueue_delay=runtime.settings.batch_window_seconds
-        )
-
-    def _enqueue(self, submission_ids: Any) -> None:
-        self.runtime.queues.enqueue_normalize(list(submission_ids))
+        self.writer = writer
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
@@ -136,7 +131,9 @@ def tls_context(settings: Settings) -> ssl.SSLContext | None:
 async def serve(runtime: Runtime) -> None:
     """Listen until SIGTERM/SIGINT; sessions in progress are cut, unacknowledged mail is retried by senders."""
     settings = runtime.settings
-    handler = Handler(runtime)
+    writer = IntakeWriter(runtime.redis_url)
+    await writer.start()
+    handler = Handler(runtime, writer)
     context = tls_context(settings)
     freeze_startup_heap()
     loop = asyncio.get_running_loop()
@@ -166,7 +163,7 @@ async def serve(runtime: Runtime) -> None:
     await stop.wait()
     server.close()
     await server.wait_closed()
-    await loop.run_in_executor(None, handler.writer.close)
+    await writer.close()
 
 
 def run(runtime: Runtime) -> None:

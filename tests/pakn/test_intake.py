@@ -1,0 +1,154 @@
+"""The journal writer process: group commit across a socket pair, each answer to its own sender, and a
+writer that dies is started again without anyone having been told "stored" for what was not."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from pakn.db import make_engine
+from pakn.intake import (
+    IntakeWriter,
+    JournalWriteFailed,
+    WriterUnavailable,
+    decode_answers,
+    decode_submissions,
+    encode_answer,
+    encode_submission,
+)
+from pakn.journal import Journal, RawSubmission, Receipt
+from pakn.migrate import upgrade
+from pakn.queue import Queues, connect
+from pakn.records import Channel
+from tests.conftest import SYSTEM_REDIS, gateway_env
+
+
+def raw(source_id: str, body: bytes = b'{"content": "x"}', channel: Channel = Channel.API) -> RawSubmission:
+    return RawSubmission(channel, source_id, body, "application/json", datetime.now(UTC))
+
+
+def test_submission_frames_come_back_whole_however_the_stream_is_cut() -> None:
+    sent = [
+        RawSubmission(
+            Channel.EMAIL,
+            "mid:<thư-phản-ánh@example.vn>",
+            b"\x00\xff\r\n" * 300,
+            "message/rfc822",
+            datetime(2026, 11, 23, 4, 5, 6, 789012, tzinfo=UTC),
+        ),
+        RawSubmission(Channel.API, "k", b"", "application/json", datetime(1999, 1, 1, tzinfo=UTC)),
+        raw("Nguyễn Văn An"),
+    ]
+    wire = b"".join(encode_submission(seq, submission) for seq, submission in enumerate(sent, 1))
+    for cut in range(len(wire) + 1):
+        first, used = decode_submissions(wire[:cut])
+        rest, rest_used = decode_submissions(wire[used:])
+        assert first + rest == list(enumerate(sent, 1)), f"cut at byte {cut}"
+        assert used + rest_used == len(wire)
+
+
+def test_answer_frames_carry_codes_and_error_texts() -> None:
+    wire = encode_answer(7, 0, 41, "PAKN-7K2M-Q9XD") + encode_answer(8, 2, text="lỗi: đĩa đầy")
+    half, used = decode_answers(wire[:30])
+    assert half == [(7, 0, 41, "PAKN-7K2M-Q9XD")]
+    assert decode_answers(wire[used:]) == ([(8, 2, 0, "lỗi: đĩa đầy")], len(wire) - used)
+
+
+@pytest.fixture
+def writer_env(tmp_path: Path) -> dict[str, str]:
+    return gateway_env(tmp_path, REDIS_URL=SYSTEM_REDIS, QUEUE_NAME=f"t{uuid.uuid4().hex[:8]}")
+
+
+def test_concurrent_senders_each_get_their_own_receipt_once_committed(
+    journal_url: str, writer_env: dict[str, str]
+) -> None:
+    upgrade(journal_url)
+    env = dict(writer_env, DATABASE_URL=journal_url)
+
+    async def scenario() -> list[Receipt]:
+        writer = IntakeWriter(env=env)
+        await writer.start()
+        try:
+            # 300 senders at once, every third one a repeat of an earlier source identity.
+            return await asyncio.gather(*(writer.submit(raw(f"key-{i - i % 3}", f"{i}".encode())) for i in range(300)))
+        finally:
+            await writer.close()
+
+    receipts = asyncio.run(scenario())
+    journal = Journal(make_engine(journal_url))
+    assert journal.stats()["total"] == 100
+    for i, receipt in enumerate(receipts):
+        stored = journal.get(receipt.submission_id)
+        assert stored is not None and stored.tracking_code == receipt.tracking_code
+        assert stored.source_id == f"key-{i - i % 3}"
+        assert stored.raw == f"{i - i % 3}".encode(), "the first payload of a source identity is kept"
+    assert sum(not r.duplicate for r in receipts) == 100
+    # Once committed, each new submission was handed to the normalizer's queue by the writer process.
+    queues = Queues(connect(SYSTEM_REDIS), env["QUEUE_NAME"])
+    inflight = queues.connection.hkeys(f"{env['QUEUE_NAME']}:inflight:normalize")
+    assert sorted(int(i) for i in inflight) == sorted({r.submission_id for r in receipts})
+    assert queues.normalize.count >= 1
+
+
+def test_a_killed_writer_fails_its_waiting_senders_and_a_new_one_takes_over(
+    tmp_path: Path, writer_env: dict[str, str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'journal.db'}"
+    upgrade(url)
+    env = dict(writer_env, DATABASE_URL=url)
+
+    async def scenario() -> tuple[list[Receipt | BaseException], Receipt, int, int]:
+        writer = IntakeWriter(env=env)
+        await writer.start()
+        try:
+            first_pid = writer.pid
+            assert first_pid is not None
+            await writer.submit(raw("before"))
+            os.kill(first_pid, signal.SIGSTOP)  # it reads nothing more: these five wait on it
+            waiting = [asyncio.ensure_future(writer.submit(raw(f"lost-{i}"))) for i in range(5)]
+            await asyncio.sleep(0.2)
+            assert not any(f.done() for f in waiting)
+            os.kill(first_pid, signal.SIGKILL)
+            outcomes = await asyncio.gather(*waiting, return_exceptions=True)
+            after = await writer.submit(raw("after"))
+            assert writer.pid is not None
+            return outcomes, after, first_pid, writer.pid
+        finally:
+            await writer.close()
+
+    outcomes, after, first_pid, second_pid = asyncio.run(scenario())
+    assert all(isinstance(o, WriterUnavailable) for o in outcomes), outcomes
+    assert second_pid != first_pid
+    journal = Journal(make_engine(url))
+    assert journal.stats()["total"] == 2, "only what was acknowledged is stored"
+    assert journal.get(after.submission_id) is not None
+
+
+def test_a_failed_transaction_is_an_error_for_its_senders_and_the_writer_carries_on(
+    tmp_path: Path, writer_env: dict[str, str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'journal.db'}"  # no tables yet: the insert fails
+    env = dict(writer_env, DATABASE_URL=url)
+
+    async def scenario() -> tuple[Receipt | BaseException, Receipt, bool]:
+        writer = IntakeWriter(env=env)
+        await writer.start()
+        try:
+            pid = writer.pid
+            (failed,) = await asyncio.gather(writer.submit(raw("early")), return_exceptions=True)
+            upgrade(url)
+            stored = await writer.submit(raw("later"))
+            return failed, stored, writer.pid == pid
+        finally:
+            await writer.close()
+
+    failed, stored, same_writer = asyncio.run(scenario())
+    assert isinstance(failed, JournalWriteFailed) and "no such table" in str(failed)
+    assert same_writer, "a failed transaction does not end the writer"
+    assert Journal(make_engine(url)).get(stored.submission_id) is not None
