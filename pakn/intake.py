@@ -221,9 +221,11 @@ def main(argv: Sequence[str]) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    # Ctrl-C reaches the whole process group: the channel process shuts down first (answering the
-    # senders still waiting on this writer), then closes the socket, which ends this process.
+    # Ctrl-C, and `pakn run` stopping (SIGTERM to the process group), reach this process too: the
+    # channel process shuts down first, answering the senders still waiting on this writer, then closes
+    # its end of the socket, which ends this process.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     channel = socket.socket(fileno=int(argv[0]))
     runtime = get_runtime()
     writer = JournalWriter(
@@ -339,11 +341,11 @@ class IntakeWriter:
         if self._link is not None and self._link.transport is not None:
             self._link.transport.close()
         if self._process is not None:
-            await asyncio.get_running_loop().run_in_executor(None, _reap, self._process)
+            await asyncio.get_running_loop().run_in_executor(None, _reap, self._process, 30.0)
 
     async def _spawn(self) -> None:
-        if self._process is not None:  # the previous writer died: make sure it is gone, and reaped
-            await asyncio.get_running_loop().run_in_executor(None, _reap, self._process)
+        if self._process is not None:  # the previous writer's socket closed: make sure it is gone, and reaped
+            await asyncio.get_running_loop().run_in_executor(None, _reap, self._process, 1.0)
             self._process = None
         ours, theirs = socket.socketpair()
         try:
@@ -373,9 +375,10 @@ def _log_failure(task: asyncio.Task[None]) -> None:
         log.error("the journal writer process did not start: %s", task.exception())
 
 
-def _reap(process: subprocess.Popen[bytes]) -> None:
+def _reap(process: subprocess.Popen[bytes], grace: float) -> None:
+    """Wait for the writer to end by itself (it finishes its batch and enqueues), then kill it."""
     try:
-        process.wait(timeout=30)
+        process.wait(timeout=grace)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()

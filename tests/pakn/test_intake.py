@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import subprocess
+import sys
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +28,7 @@ from pakn.journal import Journal, RawSubmission, Receipt
 from pakn.migrate import upgrade
 from pakn.queue import Queues, connect
 from pakn.records import Channel
-from tests.conftest import SYSTEM_REDIS, gateway_env
+from tests.conftest import SYSTEM_REDIS, gateway_env, wait_until
 
 
 def raw(source_id: str, body: bytes = b'{"content": "x"}', channel: Channel = Channel.API) -> RawSubmission:
@@ -152,3 +154,54 @@ def test_a_failed_transaction_is_an_error_for_its_senders_and_the_writer_carries
     assert isinstance(failed, JournalWriteFailed) and "no such table" in str(failed)
     assert same_writer, "a failed transaction does not end the writer"
     assert Journal(make_engine(url)).get(stored.submission_id) is not None
+
+
+def test_the_writer_outlives_sigterm_but_not_its_channel_process(tmp_path: Path, writer_env: dict[str, str]) -> None:
+    """`pakn run` stops with SIGTERM to the whole process group: the writer must still answer the senders
+    the channel process is finishing.  It ends when the channel process closes its end, or dies."""
+    url = f"sqlite:///{tmp_path / 'journal.db'}"
+    upgrade(url)
+    env = dict(writer_env, DATABASE_URL=url)
+    channel = subprocess.Popen(
+        [sys.executable, "-c", _CHANNEL_PROCESS], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert channel.stdin is not None and channel.stdout is not None
+    writer_pid = int(channel.stdout.readline())
+    os.kill(writer_pid, signal.SIGTERM)
+    channel.stdin.write("after-sigterm\n")
+    channel.stdin.flush()
+    code, pid = channel.stdout.readline().split()
+    assert code.startswith("PAKN-") and int(pid) == writer_pid, "stored after SIGTERM, by the same writer"
+    channel.kill()
+    channel.wait()
+    wait_until(lambda: not _alive(writer_pid), 10, "the orphaned writer to end")
+
+
+_CHANNEL_PROCESS = """
+import asyncio, sys
+from datetime import UTC, datetime
+from pakn.intake import IntakeWriter
+from pakn.journal import RawSubmission
+from pakn.records import Channel
+
+async def main():
+    writer = IntakeWriter()
+    await writer.start()
+    print(writer.pid, flush=True)
+    loop = asyncio.get_running_loop()
+    while line := await loop.run_in_executor(None, sys.stdin.readline):
+        raw = RawSubmission(Channel.API, line.strip(), b"{}", "application/json", datetime.now(UTC))
+        print((await writer.submit(raw)).tracking_code, writer.pid, flush=True)
+
+asyncio.run(main())
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie (dead, not yet reaped by an init that is slow to) counts as ended.
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().split(") ")[-1][0] != "Z"
