@@ -242,6 +242,8 @@ def test_pakn_run_starts_everything_on_embedded_defaults(tmp_path: Path) -> None
                 return False
 
         wait_until(up, 60, "pakn run to serve HTTP")
+        writers = [pid for pid in _descendants(process.pid) if "pakn.intake" in _command_line(pid)]
+        assert writers, "the web process runs its journal writer"
         codes = [r.json()["tracking_code"] for r in post_all(url, [submission(i) for i in range(20)])]
         wait_until(lambda: len(_cases_in(tmp_path / "var" / "casestore.db")) == 20, 60, "20 cases")
         assert set(_cases_in(tmp_path / "var" / "casestore.db")) == set(codes)
@@ -255,6 +257,38 @@ def test_pakn_run_starts_everything_on_embedded_defaults(tmp_path: Path) -> None
     assert process.returncode is not None
     running = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
     assert str(tmp_path) not in running, "every process of `pakn run` stops with it"
+    # The web process's journal writer too (its command line does not name the data folder).
+    wait_until(lambda: not any(_running(pid) for pid in writers), 10, "the journal writer to stop with pakn run")
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        found.extend(kids := children.get(todo.pop(), []))
+        todo.extend(kids)
+    return found
+
+
+def _command_line(pid: int) -> str:
+    try:
+        return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie waiting to be reaped."""
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def _cases_in(path: Path) -> list[str]:
