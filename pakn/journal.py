@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, and_, func, insert, or_, select, true, update
+from sqlalchemy import Table, and_, bindparam, func, insert, or_, select, true, update
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -403,68 +403,101 @@ class Journal:
         A verdict for a submission that is no longer ``received`` (another run got there first) changes
         nothing.  Returns the forwards to dispatch (new, or existing and still pending) and the new
         messages to send.
+
+        A few statements for the whole batch, each with many rows, and the values made before the
+        transaction begins: it holds the journal's write lock, which every channel's intake waits for
+        (one statement per verdict held it ~1.6 ms per verdict, ~180 ms per job under load).
         """
         now = utcnow()
+        batch: dict[int, Verdicted] = {}
+        for verdict in verdicts:
+            batch.setdefault(verdict.submission_id, verdict)  # a second verdict for one row would find it done
+        changes = {submission_id: self._verdict_values(v, now) for submission_id, v in batch.items()}
+        wanted = [v for v in batch.values() if v.forward_payload is not None and v.idempotency_key is not None]
         recorded = Recorded([], [])
         with self._writer.begin() as conn:
-            for verdict in verdicts:
-                self._finish_one(conn, verdict, now, recorded)
+            received: set[int] = set()
+            for chunk in _chunks(list(batch), 500):
+                received.update(
+                    conn.execute(
+                        select(submissions.c.id)
+                        .where(submissions.c.id.in_(chunk), submissions.c.status == Status.RECEIVED.value)
+                        .with_for_update()  # PostgreSQL: no other transaction changes them before ours ends
+                    ).scalars()
+                )
+            if received:
+                conn.execute(
+                    update(submissions).where(submissions.c.id == bindparam("target_id")),
+                    [changes[submission_id] for submission_id in received],
+                )
+            messages = [
+                {
+                    "submission_id": v.submission_id,
+                    "kind": v.notification[0],
+                    "message": v.notification[1],
+                    "created_at": now,
+                    "due_at": now + self.stale_after,
+                }
+                for v in batch.values()
+                if v.notification is not None and v.submission_id in received
+            ]
+            if messages:
+                recorded.notification_ids.extend(
+                    conn.execute(
+                        insert(notifications).returning(notifications.c.id, sort_by_parameter_order=True), messages
+                    ).scalars()
+                )
+            existing: dict[int, Any] = {}  # submission id -> (submission_id, id, state)
+            for chunk in _chunks([v.submission_id for v in wanted], 500):
+                existing.update(
+                    (row.submission_id, row)
+                    for row in conn.execute(
+                        select(forwards.c.submission_id, forwards.c.id, forwards.c.state).where(
+                            forwards.c.submission_id.in_(chunk)
+                        )
+                    )
+                )
+            recorded.forward_ids.extend(int(row.id) for row in existing.values() if row.state == ForwardState.PENDING)
+            new = [
+                {
+                    "submission_id": v.submission_id,
+                    "idempotency_key": v.idempotency_key,
+                    "payload": v.forward_payload,
+                    "state": ForwardState.PENDING,
+                    "attempts": 0,
+                    "due_at": now + self.stale_after,
+                    "created_at": now,
+                }
+                for v in wanted
+                if v.submission_id not in existing and v.submission_id in received
+            ]
+            if new:
+                recorded.forward_ids.extend(
+                    conn.execute(insert(forwards).returning(forwards.c.id, sort_by_parameter_order=True), new).scalars()
+                )
         return recorded
 
-    def _finish_one(self, conn: Connection, verdict: Verdicted, now: datetime, recorded: Recorded) -> None:
+    @staticmethod
+    def _verdict_values(verdict: Verdicted, now: datetime) -> dict[str, Any]:
         result = verdict.result
         status = _STATUS_OF_VERDICT[result.verdict]
-        done = conn.execute(
-            update(submissions)
-            .where(submissions.c.id == verdict.submission_id, submissions.c.status == Status.RECEIVED.value)
-            .values(
-                status=status.value,
-                verdict=result.verdict.value,
-                findings=json.dumps([f.as_json() for f in result.findings], ensure_ascii=False),
-                normalized=json.dumps(result.case.as_json(), ensure_ascii=False),
-                category=result.case.category,
-                confidential=result.case.confidential,
-                lease_until=None,
-                due_at=None,
-                updated_at=now,
-                waiting_since=now if status is Status.NEEDS_INFORMATION else None,
-                reminded_at=None,
-                contact_key=verdict.contact_key,
-                content_key=verdict.content_key,
-                repeat_of=result.case.repeat_of,
-            )
-        ).rowcount
-        if verdict.notification is not None and done:
-            kind, message = verdict.notification
-            recorded.notification_ids.append(
-                self._notify(conn, verdict.submission_id, kind, message, now, now + self.stale_after)
-            )
-        if verdict.forward_payload is None or verdict.idempotency_key is None:
-            return
-        existing = conn.execute(
-            select(forwards.c.id, forwards.c.state).where(forwards.c.submission_id == verdict.submission_id)
-        ).first()
-        if existing is not None:
-            if existing.state == ForwardState.PENDING:
-                recorded.forward_ids.append(int(existing.id))
-            return
-        if not done:
-            return
-        recorded.forward_ids.append(
-            conn.execute(
-                insert(forwards)
-                .values(
-                    submission_id=verdict.submission_id,
-                    idempotency_key=verdict.idempotency_key,
-                    payload=verdict.forward_payload,
-                    state=ForwardState.PENDING,
-                    attempts=0,
-                    due_at=now + self.stale_after,
-                    created_at=now,
-                )
-                .returning(forwards.c.id)
-            ).scalar_one()
-        )
+        return {
+            "target_id": verdict.submission_id,
+            "status": status.value,
+            "verdict": result.verdict.value,
+            "findings": json.dumps([f.as_json() for f in result.findings], ensure_ascii=False),
+            "normalized": json.dumps(result.case.as_json(), ensure_ascii=False),
+            "category": result.case.category,
+            "confidential": result.case.confidential,
+            "lease_until": None,
+            "due_at": None,
+            "updated_at": now,
+            "waiting_since": now if status is Status.NEEDS_INFORMATION else None,
+            "reminded_at": None,
+            "contact_key": verdict.contact_key,
+            "content_key": verdict.content_key,
+            "repeat_of": result.case.repeat_of,
+        }
 
     @staticmethod
     def _notify(conn: Connection, submission_id: int, kind: str, message: str, now: datetime, due: datetime) -> int:

@@ -127,6 +127,40 @@ def test_an_accepted_verdict_creates_exactly_one_forward(journal_url: str) -> No
     assert journal.stats()["forwards"] == {"delivered": 1}
 
 
+def test_a_batch_of_verdicts_records_each_submission_once(journal_url: str) -> None:
+    journal = journal_for(journal_url)
+    ids = [r.submission_id for r in journal.record([raw(f"batch-{i}") for i in range(4)])]
+    journal.claim_submissions(ids, timedelta(seconds=30))
+    accepted = NormalizationResult(Verdict.ACCEPTED, (), NormalizedCase(content="x"))
+    needs = NormalizationResult(Verdict.NEEDS_INFORMATION, (), NormalizedCase())
+    first = journal.finish_normalizations(
+        [
+            Verdicted(ids[0], accepted, "{}", "key-0"),
+            Verdicted(ids[1], needs, notification=("needs_information", "Thiếu địa điểm.")),
+            Verdicted(ids[2], accepted, "{}", "key-2", notification=("accepted", "Đã tiếp nhận.")),
+            # A second verdict for a row of the same batch finds it done: nothing more.
+            Verdicted(ids[0], needs, notification=("needs_information", "Thiếu thời gian.")),
+        ]
+    )
+    assert len(first.forward_ids) == 2 and len(set(first.forward_ids)) == 2
+    assert len(first.notification_ids) == 2
+    statuses = [journal.get(i).status for i in ids]  # type: ignore[union-attr]
+    assert statuses == [Status.ACCEPTED, Status.NEEDS_INFORMATION, Status.ACCEPTED, Status.RECEIVED]
+    assert [m["message"] for m in journal.notifications_of(ids[1])] == ["Thiếu địa điểm."]
+    assert journal.notifications_of(ids[0]) == []
+    # The same job run again (its worker killed after the commit), now with the row left over.
+    again = journal.finish_normalizations(
+        [
+            Verdicted(ids[0], accepted, "{}", "key-0"),
+            Verdicted(ids[2], accepted, "{}", "key-2", notification=("accepted", "Đã tiếp nhận.")),
+            Verdicted(ids[3], accepted, "{}", "key-3"),
+        ]
+    )
+    assert set(first.forward_ids) < set(again.forward_ids) and len(again.forward_ids) == 3
+    assert again.notification_ids == [], "a citizen is told once"
+    assert journal.stats()["forwards"] == {"pending": 3}
+
+
 def test_amendments_only_for_a_submission_waiting_for_information(journal_url: str) -> None:
     journal = journal_for(journal_url)
     (receipt,) = journal.record([raw("amend")])
