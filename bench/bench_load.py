@@ -56,7 +56,7 @@ def wrk(url: str, seconds: float, prefix: str = "") -> tuple[float, str]:
         check=True,
     ).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p99 = re.search(r"99%\s+(\S+)", out)
+    p99 = re.search(r"^\s+99%\s+(\S+)", out, re.MULTILINE)  # the distribution's line, not a "71.99%" stdev
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     note = f"p99 {p99.group(1) if p99 else '?'}" + (f", {non2xx.group(1)} non-2xx" if non2xx else "")
     return rate, note
