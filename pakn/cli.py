@@ -16,6 +16,7 @@ from typing import Any, TextIO
 import click
 
 from config.settings import Settings, get_settings
+from pakn.logs import configure_logging
 
 log = logging.getLogger("pakn")
 
@@ -40,14 +41,6 @@ PROCESSES: dict[str, Process] = {
 }
 
 
-def _logging(level: str = "INFO") -> None:
-    logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", level),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-
-
 @click.group()
 def main() -> None:
     """PAKN Gateway: intake of citizens' feedback from every channel."""
@@ -61,7 +54,7 @@ def run(workers: int | None) -> None:
 
     from pakn.migrate import create_case_store, upgrade
 
-    _logging()
+    configure_logging()
     settings = get_settings()
     settings.pakn_data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.journal_url)
@@ -99,7 +92,7 @@ def web() -> None:
 
     from pakn.web import create_app
 
-    _logging()
+    configure_logging()
     settings = get_settings()
     log.info("HTTP API listening on http://%s:%d (docs at /docs)", settings.host, settings.port)
     if settings.web_processes > 1:
@@ -136,7 +129,7 @@ def worker(burst: bool) -> None:
 
     from pakn.runtime import freeze_startup_heap, get_runtime
 
-    _logging()
+    configure_logging()
     runtime = get_runtime()
     queues = runtime.queues
     _ = runtime.context, runtime.journal  # built now, then kept out of the collector's full passes
@@ -161,7 +154,7 @@ def sweeper() -> None:
     from pakn.runtime import get_runtime
     from pakn.sweeper import run_forever
 
-    _logging()
+    configure_logging()
     log.info("sweeper running every %.1fs", get_settings().sweep_interval_seconds)
     run_forever(get_runtime())
 
@@ -172,7 +165,7 @@ def telegram() -> None:
     import asyncio
     import signal
 
-    _logging()
+    configure_logging()
     settings = get_settings()
     if settings.telegram_bot_token is None or settings.telegram_webhook_url:
         # Idle rather than exit: under `honcho start` one process exiting stops them all.
@@ -194,7 +187,7 @@ def smtp() -> None:
     from channels.email.smtp import run as run_smtp
     from pakn.runtime import get_runtime
 
-    _logging()
+    configure_logging()
     run_smtp(get_runtime())
 
 
@@ -204,7 +197,7 @@ def imap() -> None:
     from channels.email.imap import run as run_imap
     from pakn.runtime import get_runtime
 
-    _logging()
+    configure_logging()
     run_imap(get_runtime())
 
 
@@ -220,7 +213,7 @@ def mail_backfill(since: datetime) -> None:
     from channels.email.imap import backfill
     from pakn.runtime import get_runtime
 
-    _logging("WARNING")
+    configure_logging("WARNING")
     with click.progressbar(length=0, label="mails", file=sys.stderr) as bar:
 
         def progress(chunks: Any) -> Any:

@@ -73,32 +73,25 @@ def encode_submission(seq: int, raw: RawSubmission) -> bytes:
 def decode_submissions(buffer: bytes | bytearray) -> tuple[list[tuple[int, RawSubmission]], int]:
     """The complete frames at the start of ``buffer``, and how many bytes they took."""
     found: list[tuple[int, RawSubmission]] = []
-    view = memoryview(buffer)
     position = 0
     while len(buffer) - position >= _SUBMISSION.size:
         seq, payload, source, channel, content_type, micros = _SUBMISSION.unpack_from(buffer, position)
-        start = position + _SUBMISSION.size
-        end = start + payload + source + channel + content_type
+        payload_at = position + _SUBMISSION.size
+        source_at = payload_at + payload
+        channel_at = source_at + source
+        content_type_at = channel_at + channel
+        end = content_type_at + content_type
         if end > len(buffer):
             break
-        fields = []
-        for length in (payload, source, channel, content_type):
-            fields.append(view[start : start + length])
-            start += length
-        found.append(
-            (
-                seq,
-                RawSubmission(
-                    Channel(bytes(fields[2]).decode()),
-                    bytes(fields[1]).decode(),
-                    bytes(fields[0]),
-                    bytes(fields[3]).decode(),
-                    _EPOCH + micros * _MICROSECOND,
-                ),
-            )
+        raw = RawSubmission(
+            Channel(buffer[channel_at:content_type_at].decode()),
+            buffer[source_at:channel_at].decode(),
+            bytes(buffer[payload_at:source_at]),
+            buffer[content_type_at:end].decode(),
+            _EPOCH + micros * _MICROSECOND,
         )
+        found.append((seq, raw))
         position = end
-    view.release()
     return found, position
 
 
@@ -214,13 +207,10 @@ class JournalWriter:
 
 def main(argv: Sequence[str]) -> None:
     """``python -m pakn.intake FD``: the writer process, on the socket its channel process handed down."""
+    from pakn.logs import configure_logging
     from pakn.runtime import freeze_startup_heap, get_runtime
 
-    logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    configure_logging()
     # Ctrl-C, and `pakn run` stopping (SIGTERM to the process group), reach this process too: the
     # channel process shuts down first, answering the senders still waiting on this writer, then closes
     # its end of the socket, which ends this process.
@@ -317,9 +307,8 @@ class IntakeWriter:
         if link is None or link.transport is None:
             if self._closing:
                 raise WriterUnavailable("the intake is shutting down")
-            if self._starting is None or self._starting.done():
-                self._starting = asyncio.create_task(self._spawn())
-            await asyncio.shield(self._starting)
+            starting = self._starting if self._starting is not None and not self._starting.done() else self._restart()
+            await asyncio.shield(starting)
             link = self._link
             if link is None or link.transport is None:
                 raise WriterUnavailable("the journal writer process is not running")
@@ -366,8 +355,12 @@ class IntakeWriter:
             self._link = None
             if not self._closing:
                 log.warning("the journal writer process stopped; starting it again")
-                self._starting = asyncio.get_running_loop().create_task(self._spawn())
-                self._starting.add_done_callback(_log_failure)
+                self._restart()
+
+    def _restart(self) -> asyncio.Task[None]:
+        self._starting = asyncio.get_running_loop().create_task(self._spawn())
+        self._starting.add_done_callback(_log_failure)
+        return self._starting
 
 
 def _log_failure(task: asyncio.Task[None]) -> None:
