@@ -96,7 +96,8 @@ def decode_submissions(buffer: bytes | bytearray) -> tuple[list[tuple[int, RawSu
 
 
 def encode_answer(seq: int, kind: int, submission_id: int = 0, text: str = "") -> bytes:
-    data = text.encode()[:65535]
+    # At most 65,535 bytes, cut between characters: the other side decodes the text strictly.
+    data = text.encode()[:65535].decode(errors="ignore").encode()
     return _ANSWER.pack(seq, kind, submission_id, len(data)) + data
 
 

@@ -60,6 +60,9 @@ def test_answer_frames_carry_codes_and_error_texts() -> None:
     half, used = decode_answers(wire[:30])
     assert half == [(7, 0, 41, "PAKN-7K2M-Q9XD")]
     assert decode_answers(wire[used:]) == ([(8, 2, 0, "lỗi: đĩa đầy")], len(wire) - used)
+    # A long error text is cut to the frame's limit between characters, never inside one.
+    (answer,), _ = decode_answers(encode_answer(9, 2, text="đ" * 40_000))
+    assert answer[3] == "đ" * 32_767
 
 
 @pytest.fixture
