@@ -47,6 +47,14 @@ def wait_until(condition: Callable[[], Any], timeout: float, message: str, inter
         time.sleep(interval)
 
 
+def process_running(pid: int) -> bool:
+    """Whether a process is alive: a zombie (ended, not yet reaped by its parent) counts as ended."""
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 class RedisServer:
     """A redis-server of the test's own, so a test may restart it and lose its data."""
 

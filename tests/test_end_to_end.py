@@ -17,7 +17,17 @@ import httpx
 import jsonschema
 import pytest
 
-from tests.conftest import PAKN, REPO, SYSTEM_REDIS, Gateway, RedisServer, free_port, gateway_env, wait_until
+from tests.conftest import (
+    PAKN,
+    REPO,
+    SYSTEM_REDIS,
+    Gateway,
+    RedisServer,
+    free_port,
+    gateway_env,
+    process_running,
+    wait_until,
+)
 from tests.samples import submission
 from tests.standins.case_store import CaseStoreStandIn, FailurePlan
 
@@ -258,7 +268,7 @@ def test_pakn_run_starts_everything_on_embedded_defaults(tmp_path: Path) -> None
     running = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
     assert str(tmp_path) not in running, "every process of `pakn run` stops with it"
     # The web process's journal writer too (its command line does not name the data folder).
-    wait_until(lambda: not any(_running(pid) for pid in writers), 10, "the journal writer to stop with pakn run")
+    wait_until(lambda: not any(process_running(pid) for pid in writers), 10, "the journal writer to stop with pakn run")
 
 
 def _descendants(pid: int) -> list[int]:
@@ -281,14 +291,6 @@ def _command_line(pid: int) -> str:
         return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
     except OSError:
         return ""
-
-
-def _running(pid: int) -> bool:
-    """Alive and not a zombie waiting to be reaped."""
-    try:
-        return (Path("/proc") / str(pid) / "stat").read_text().rpartition(")")[2].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def _cases_in(path: Path) -> list[str]:

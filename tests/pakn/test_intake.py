@@ -28,7 +28,7 @@ from pakn.journal import Journal, RawSubmission, Receipt
 from pakn.migrate import upgrade
 from pakn.queue import Queues, connect
 from pakn.records import Channel
-from tests.conftest import SYSTEM_REDIS, gateway_env, wait_until
+from tests.conftest import SYSTEM_REDIS, gateway_env, process_running, wait_until
 
 
 def raw(source_id: str, body: bytes = b'{"content": "x"}', channel: Channel = Channel.API) -> RawSubmission:
@@ -177,7 +177,7 @@ def test_the_writer_outlives_sigterm_but_not_its_channel_process(tmp_path: Path,
     assert code.startswith("PAKN-") and int(pid) == writer_pid, "stored after SIGTERM, by the same writer"
     channel.kill()
     channel.wait()
-    wait_until(lambda: not _alive(writer_pid), 10, "the orphaned writer to end")
+    wait_until(lambda: not process_running(writer_pid), 10, "the orphaned writer to end")
 
 
 _CHANNEL_PROCESS = """
@@ -198,13 +198,3 @@ async def main():
 
 asyncio.run(main())
 """
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A zombie (dead, not yet reaped by an init that is slow to) counts as ended.
-    with open(f"/proc/{pid}/stat") as stat:
-        return stat.read().split(") ")[-1][0] != "Z"
