@@ -210,10 +210,10 @@ class DriverSql:
 
     Every channel makes its sender wait on one transaction that stores a batch of submissions.  Going
     through SQLAlchemy's statement machinery there cost more than SQLite's own work (each execute
-    ~0.2 ms of Python), and in the web process that time is taken from the event loop (one GIL).  The
-    statements are few and fixed, so they are written out here once per engine, with the driver's
-    placeholder, and values go through each column's type (UTC datetimes become SQLite's text form)
-    so that the rows are exactly those ``insert(table)`` would write.
+    ~0.2 ms of Python), all of it while the journal's write lock is held.  The statements are few and
+    fixed, so they are written out here once per engine, with the driver's placeholder, and values go
+    through each column's type (UTC datetimes become SQLite's text form) so that the rows are exactly
+    those ``insert(table)`` would write.
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -240,8 +240,8 @@ class DriverSql:
 class BulkInsert:
     """Rows stored by one multi-row ``INSERT ... VALUES (..), (..)`` per chunk, optionally ``RETURNING``.
 
-    One statement rather than ``executemany``: the driver lets go of the GIL at every step, and in the
-    web process each time it wants it back it waits for the event loop to pause.
+    One statement rather than ``executemany``: one step into SQLite for the whole chunk, where
+    ``executemany`` steps (and lets go of the GIL and takes it back) once per row.
     """
 
     def __init__(

@@ -195,7 +195,7 @@ class Journal:
     def writer_connection(self) -> Connection:
         """A connection for a writer that stores batch after batch (the group-commit writer, pakn/intake.py).
 
-        Checking a connection out of the pool for every batch was a third of that thread's time.
+        Checking a connection out of the pool for every batch was a third of the writer's time.
         """
         return self._writer.connect()
 
@@ -431,22 +431,11 @@ class Journal:
                     [changes[submission_id] for submission_id in received],
                 )
             messages = [
-                {
-                    "submission_id": v.submission_id,
-                    "kind": v.notification[0],
-                    "message": v.notification[1],
-                    "created_at": now,
-                    "due_at": now + self.stale_after,
-                }
+                (v.submission_id, *v.notification)
                 for v in batch.values()
                 if v.notification is not None and v.submission_id in received
             ]
-            if messages:
-                recorded.notification_ids.extend(
-                    conn.execute(
-                        insert(notifications).returning(notifications.c.id, sort_by_parameter_order=True), messages
-                    ).scalars()
-                )
+            recorded.notification_ids.extend(self._notify_many(conn, messages, now, now + self.stale_after))
             existing: dict[int, Any] = {}  # submission id -> (submission_id, id, state)
             for chunk in _chunks([v.submission_id for v in wanted], 500):
                 existing.update(
@@ -501,13 +490,26 @@ class Journal:
 
     @staticmethod
     def _notify(conn: Connection, submission_id: int, kind: str, message: str, now: datetime, due: datetime) -> int:
-        return int(
-            conn.execute(
-                insert(notifications)
-                .values(submission_id=submission_id, kind=kind, message=message, created_at=now, due_at=due)
-                .returning(notifications.c.id)
-            ).scalar_one()
-        )
+        (notification_id,) = Journal._notify_many(conn, [(submission_id, kind, message)], now, due)
+        return notification_id
+
+    @staticmethod
+    def _notify_many(
+        conn: Connection, messages: Sequence[tuple[int, str, str]], now: datetime, due: datetime
+    ) -> list[int]:
+        """Store messages (submission id, kind, text) to send; their ids, in the same order."""
+        if not messages:
+            return []
+        rows = [
+            {"submission_id": submission_id, "kind": kind, "message": message, "created_at": now, "due_at": due}
+            for submission_id, kind, message in messages
+        ]
+        return [
+            int(i)
+            for i in conn.execute(
+                insert(notifications).returning(notifications.c.id, sort_by_parameter_order=True), rows
+            ).scalars()
+        ]
 
     # --- forwarding ------------------------------------------------------------------------------------
     def claim_forwards(self, forward_ids: Sequence[int], lease: timedelta) -> list[Forward]:
