@@ -127,7 +127,7 @@ def test_needs_information_then_completion_updates_the_same_submission(
 
     completion = httpx.post(
         f"{gateway.url}/api/v1/submissions/{code}/completion",
-        json={"location": "số 4 đường Yersin, phường Nha Trang, tỉnh Khánh Hòa", "incident_time": "sáng nay"},
+        json={"location": "số 4 đường Yersin, phường Nha Trang, tỉnh Khánh Hòa", "incident_time": "sáng hôm qua"},
         timeout=10,
     )
     assert completion.status_code == 202, completion.text

@@ -94,7 +94,7 @@ def test_an_operator_logs_a_call_with_the_keyboard_only(browser: Browser, hotlin
     keyboard.press("Control+A")
     keyboard.type("số 4 đường Yersin, phường Nha Trang, tỉnh Khánh Hòa")
     keyboard.press("Tab")
-    keyboard.type("sáng nay")
+    keyboard.type("sáng hôm qua")
     wait_for_findings(page, set(), {"outside-jurisdiction", "missing-location", "no-diacritics"})
     expect(page.locator("#verdict")).to_have_attribute("data-verdict", "accepted")
     keyboard.press("Tab")  # field: keep the suggestion

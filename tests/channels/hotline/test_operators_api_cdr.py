@@ -92,7 +92,7 @@ def test_call_centre_software_logs_calls_through_the_operator_api(
         "name": "Phạm Văn Cường",
         "content": "Cây xanh trước trường học bị gãy đổ chắn ngang đường.",
         "location": "đường Lê Thánh Tôn, phường Nha Trang, tỉnh Khánh Hòa",
-        "incident_time": "7h sáng nay",
+        "incident_time": "7h sáng hôm qua",
         "outcome": "case",
     }
     assert httpx.post(f"{api}/calls", json=call, timeout=10).status_code == 401
