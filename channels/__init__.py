@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from sqlalchemy import Engine
+
 from channels.hotline import payloads as hotline_payloads
+from config.settings import Settings
 from pakn.journal import StoredAmendment, StoredSubmission
 from pakn.records import Channel, Submission, SubmissionFields
 
@@ -60,6 +63,32 @@ def fields_of(payload: bytes, content_type: str) -> SubmissionFields:
     if parser is None:
         raise ValueError(f"no parser for journaled content type {content_type!r}")
     return parser(payload, content_type)
+
+
+def _email_parts(engine: Engine, settings: Settings, submission_id: int, source_id: str, raw: bytes) -> None:
+    from channels.email.intake import store_parts
+
+    store_parts(engine, settings, submission_id, source_id, raw)
+
+
+# content type of a journaled raw payload → what its channel does with it in the worker, before the
+# normalizer (work kept off the channel's answer: a mail's attachments are stored here, after the 250)
+AFTER_JOURNAL: dict[str, Callable[[Engine, Settings, int, str, bytes], None]] = {
+    "message/rfc822": _email_parts,
+}
+
+
+def after_journal(
+    engine: Engine, settings: Settings, stored: StoredSubmission, amendments: Sequence[StoredAmendment]
+) -> None:
+    """Run the channels' worker-side steps for a submission and its completions (each safe to repeat)."""
+    for source_id, raw, content_type in (
+        (stored.source_id, stored.raw, stored.content_type),
+        *((a.source_id, a.raw, a.content_type) for a in amendments),
+    ):
+        step = AFTER_JOURNAL.get(content_type.split(";")[0].strip().lower())
+        if step is not None:
+            step(engine, settings, stored.id, source_id, raw)
 
 
 def submission_from_journal(stored: StoredSubmission, amendments: Sequence[StoredAmendment]) -> Submission:

@@ -16,7 +16,7 @@ from datetime import timedelta
 
 import orjson
 
-from channels import submission_from_journal
+from channels import after_journal, submission_from_journal
 from dispatcher.contract import AttachmentLinks, case_payload, encode, idempotency_key
 from dispatcher.sinks import Outcome
 from normalizer import Context
@@ -40,6 +40,8 @@ def normalize(submission_ids: Sequence[int]) -> dict[str, int]:
     lease = timedelta(seconds=runtime.settings.job_lease_seconds)
     claimed = journal.claim_submissions(submission_ids, lease)
     amendments = journal.amendments_of_many([s.id for s in claimed]) if claimed else {}
+    for stored in claimed:
+        after_journal(journal.engine, runtime.settings, stored, amendments.get(stored.id, []))
     earlier = EarlierCases(runtime)
     context = replace(runtime.context, earlier_cases=earlier.lookup)
     parsed = [(stored, parse(stored, amendments.get(stored.id, []))) for stored in claimed]

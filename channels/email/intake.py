@@ -4,8 +4,9 @@
 2. A reply to one of our answers (our Message-ID in In-Reply-To/References, or the tracking code in
    the subject from the same sender) completes that submission with ``journal.amend`` while it is
    ``needs_information``; otherwise the mail is journaled as a new submission (nothing is dropped).
-3. After the commit: attachments stored by SHA-256 (best effort: the raw mail keeps them anyway) and
-   the normalizer woken up (if Redis is down, the sweeper does it later).
+3. After the commit: the normalizer woken up (if Redis is down, the sweeper does it later).  The
+   attachments are stored by the worker (``store_parts``), from the journaled raw mail: nothing but the
+   journal's commit stands between a mail and its ``250``.
 
 Logs carry ids and counts only, never addresses or text.
 """
@@ -16,12 +17,13 @@ import contextlib
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from channels.email.attachments import AttachmentPolicy, store_attachments
 from channels.email.parse import COMPLETION_CONTENT_TYPE, CONTENT_TYPE, Mail, parse_mail, source_id
+from config.settings import Settings
 from pakn.db import amendments, email_outbound, utcnow
-from pakn.journal import RawSubmission, Receipt
+from pakn.journal import RawSubmission
 from pakn.records import Channel
 from pakn.runtime import Runtime
 
@@ -41,7 +43,6 @@ class MailIntake:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.journal = runtime.journal
-        self.policy = AttachmentPolicy.from_settings(runtime.settings)
 
     # --- completions -----------------------------------------------------------------------------------------
     def completion_target(self, mail: Mail) -> tuple[int, str] | None:
@@ -83,7 +84,6 @@ class MailIntake:
         raw_submission = RawSubmission(Channel.EMAIL, source, raw, COMPLETION_CONTENT_TYPE, utcnow())
         if not self.journal.amend(submission_id, raw_submission):
             return None  # not waiting for information (any more): a new submission then
-        self._after_commit(submission_id, source, mail)
         with contextlib.suppress(Exception):
             self.runtime.queues.enqueue_normalize([submission_id])
         log.info("email completion of submission %d", submission_id)
@@ -98,34 +98,27 @@ class MailIntake:
         if completed is not None:
             return completed
         (receipt,) = self.journal.record([RawSubmission(Channel.EMAIL, source, raw, CONTENT_TYPE, utcnow())])
-        self.recorded(receipt, mail, source, enqueue=True)
-        return Taken(receipt.submission_id, receipt.tracking_code, "duplicate" if receipt.duplicate else "new")
-
-    def recorded(self, receipt: Receipt, mail: Mail | None, source: str, enqueue: bool) -> None:
-        """After a new mail's commit: its attachments, and the normalizer (unless group commit does it)."""
-        if receipt.duplicate:
-            return
-        if mail is not None:
-            self._after_commit(receipt.submission_id, source, mail)
-        if enqueue:
+        if not receipt.duplicate:
             with contextlib.suppress(Exception):
                 self.runtime.queues.enqueue_normalize([receipt.submission_id])
+        return Taken(receipt.submission_id, receipt.tracking_code, "duplicate" if receipt.duplicate else "new")
 
-    def _after_commit(self, submission_id: int, source: str, mail: Mail) -> None:
+
+def store_parts(engine: Engine, settings: Settings, submission_id: int, source: str, raw: bytes) -> None:
+    """Keep a journaled mail's attachments by SHA-256 and record each part once (safe to repeat).
+
+    The worker runs this before the normalizer, from the journaled bytes: the listener has already
+    answered ``250``.  A failure is logged, never fatal: the raw mail in the journal still holds every part.
+    """
+    try:
+        mail = parse_mail(raw)
         if not mail.parts:
             return
-        try:
-            judged = store_attachments(
-                self.journal.engine,
-                self.runtime.settings.pakn_data_dir,
-                submission_id,
-                source,
-                mail.parts,
-                self.policy,
-            )
-        except Exception:
-            # The raw mail in the journal still holds every part: nothing is lost.
-            log.exception("attachments of submission %d not stored", submission_id)
-            return
-        refused = sum(1 for item in judged if not hasattr(item, "sha256"))
-        log.info("submission %d: %d attachments kept, %d refused", submission_id, len(judged) - refused, refused)
+        judged = store_attachments(
+            engine, settings.pakn_data_dir, submission_id, source, mail.parts, AttachmentPolicy.from_settings(settings)
+        )
+    except Exception:
+        log.exception("attachments of submission %d not stored", submission_id)
+        return
+    refused = sum(1 for item in judged if not hasattr(item, "sha256"))
+    log.info("submission %d: %d attachments kept, %d refused", submission_id, len(judged) - refused, refused)

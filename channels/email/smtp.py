@@ -3,7 +3,9 @@
 - RCPT for anything but the configured addresses/domains: 550 (never a relay).
 - Past EMAIL_MAX_MESSAGE_BYTES: 552 (aiosmtpd's data size limit, also for a declared SIZE).
 - ``250`` only after the raw message is committed to the journal (group commit: many sessions share
-  one transaction); a journal failure answers ``451`` so the sending server retries later.
+  one transaction); a journal failure answers ``451`` so the sending server retries later.  Nothing
+  else happens before the ``250``: the headers get a cheap first look (source identity, may it be a
+  reply?), and parsing the parts and storing attachments is the worker's job, from the journaled raw.
 - STARTTLS offered when EMAIL_TLS_CERT/KEY are set.
 The journaled bytes are the message as received, with a ``Return-Path:`` line in front (what a
 delivering MTA adds), so the null sender of a bounce is still known when the answer is decided.
@@ -18,12 +20,11 @@ import ssl
 from dataclasses import dataclass
 from email.parser import BytesParser
 from email.policy import compat32
-from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from channels.email.intake import MailIntake
-from channels.email.parse import CONTENT_TYPE, OUR_MSGID_RE, Mail, message_ids, parse_mail, source_id
+from channels.email.parse import CONTENT_TYPE, OUR_MSGID_RE, message_ids, parse_mail, source_id
 from config.settings import Settings
 from pakn.db import utcnow
 from pakn.intake import IntakeWriter
@@ -50,7 +51,6 @@ class _Look:
 
     source: str
     may_be_reply: bool
-    multipart: bool
 
 
 def _header_block(original: bytes) -> bytes:
@@ -67,7 +67,7 @@ def _look(original: bytes) -> _Look:
     )
     ids = message_ids(str(message.get("message-id", "")))
     source = f"mid:{ids[0]}" if ids and len(ids[0]) < 230 else source_id(original)
-    return _Look(source, may_be_reply, message.get_content_maintype() == "multipart")
+    return _Look(source, may_be_reply)
 
 
 class Handler:
@@ -102,22 +102,12 @@ class Handler:
         except Exception as error:
             log.warning("mail not journaled (%s): answered 451", type(error).__name__)
             return "451 4.3.0 Temporary failure storing the message, try again later"
-        if not receipt.duplicate and look.multipart:
-            await loop.run_in_executor(None, self._attachments, receipt, raw, look.source)
         return f"250 OK {receipt.tracking_code}"
 
     def _complete(self, raw: bytes, source: str) -> str | None:
         mail = parse_mail(raw)
         taken = self.intake.try_complete(raw, mail, source)
         return taken.tracking_code if taken else None
-
-    def _attachments(self, receipt: Any, raw: bytes, source: str) -> None:
-        mail: Mail | None
-        try:
-            mail = parse_mail(raw)
-        except Exception:
-            mail = None
-        self.intake.recorded(receipt, mail, source, enqueue=False)
 
 
 def tls_context(settings: Settings) -> ssl.SSLContext | None:
