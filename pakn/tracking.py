@@ -1,4 +1,4 @@
-"""Tracking codes a citizen can read over the phone: ``PAKN-7K2M-Q9XD``.
+"""Tracking codes a citizen can read over the phone: ``PAKN-7K2M-Q9XM``.
 
 Crockford's base32 alphabet (no I, L, O, U), seven random symbols (35 bits) and one Luhn check symbol, so a
 mistyped code is caught before it is looked up.  Lookups forgive case, spaces, missing hyphens and the

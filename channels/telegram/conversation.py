@@ -19,10 +19,15 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any, Literal
 
+import phonenumbers
+
 from channels import fields_of
 from channels.telegram.payload import CONTENT_TYPE, FIELDS, build_payload
 from channels.telegram.store import Commit, Conversation, ConversationStore, waiting_in_chat
 from normalizer import normalize
+from normalizer.fields.phones import normalize_phone
+from normalizer.fields.places import find_place
+from normalizer.fields.times import parse_incident_time
 from normalizer.text import syllable_stats
 from pakn import tracking
 from pakn.db import utcnow
@@ -36,6 +41,19 @@ Kind = Literal["command", "text", "location", "contact", "attachment", "callback
 Keyboard = Literal["none", "contact", "confirm", "remove"]
 CONFIRM = "confirm"
 _LETTERS = re.compile(r"[^\W\d_]")
+_WORD = re.compile(r"\w+")
+# The most common Vietnamese family names: an answer made only of capitalised words that starts with
+# one of them and names no place reads as a person's name ("Nguyễn Văn An"), not as an address.
+_SURNAMES = frozenset(
+    "nguyễn trần lê phạm hoàng huỳnh phan vũ võ đặng bùi đỗ hồ ngô dương lý đinh đào trương lâm mai "  # noqa: SIM905
+    "trịnh cao tô hà lưu tạ châu quách thái kiều la văn từ chu triệu lương".split()
+)
+# A content answer must say what happened: one that, once its place, time or phone is taken out, has
+# fewer words than this answers another question.
+_CONTENT_MIN_WORDS = 4
+# A place, time or name answer with this many words besides the place, time or phone it names is an
+# account of what happened, not the detail that was asked.
+_SENTENCE_WORDS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +167,9 @@ class Engine:
                 conv = replace(conv, step="location")
                 return _Turn(conv, [Reply(self._text("pin-outside")), *self._ask(conv)])
             text = self._text("location-pin", latitude=msg.latitude, longitude=msg.longitude)
-            return self._answer(conv, "location", text, pin={"latitude": msg.latitude, "longitude": msg.longitude})
+            turn = self._answer(conv, "location", text, pin={"latitude": msg.latitude, "longitude": msg.longitude})
+            turn.replies.insert(0, Reply(self._text("pin-received")))
+            return turn
         if msg.kind == "contact":
             if msg.contact_user_id is not None and msg.user_id is not None and msg.contact_user_id != msg.user_id:
                 conv = replace(conv, step="phone")
@@ -205,9 +225,13 @@ class Engine:
         return _Turn(conv, [received, *self._ask(conv)])
 
     def _answer(self, conv: Conversation, name: str, value: str, pin: dict[str, float] | None = None) -> _Turn:
-        """Check one answer; keep it and ask the next question, or explain and ask again."""
+        """Check one answer; keep it and ask the next question, or explain and ask again.
+
+        The answer is checked for the question that is open before anything is stored: a time given
+        where the place was asked is explained and the place asked again, never filed as the place.
+        """
         value = value.strip()
-        problems = [] if pin else self._precheck(name, value)
+        problems = [] if pin else self._misfit(name, value) or self._precheck(name, value)
         answers = {**conv.answers, name: value}
         result = self._check(answers)
         if not problems:
@@ -227,6 +251,26 @@ class Engine:
                 replies.insert(0, Reply(self._text("noted"), "remove"))
             return _Turn(conv, [*replies, *self._summary(conv, result)])
         return _Turn(conv, [*replies, *self._ask(conv)])
+
+    def _misfit(self, name: str, value: str) -> list[str]:
+        """Why an answer does not answer the question asked (it reads as another field), if it does not."""
+        looks = _reads_as(value)
+        rest = len(_WORD.findall(_without_fields(value)))
+        if name == "content":
+            if not looks or rest >= _CONTENT_MIN_WORDS:
+                return []
+        elif name == "phone":
+            return []  # the phone's own check (invalid-phone) explains a wrong number
+        elif rest >= _SENTENCE_WORDS:
+            looks = {"content"}  # a whole account of what happened, where one detail was asked
+        elif name in looks:
+            return []
+        others = [field for field in ("content", *FIELDS) if field in looks and field != name]
+        if not others:
+            return []
+        looks_like = self._text(f"field-{others[0]}")
+        asked = self._text(f"field-{name}")
+        return [self._text("answer-misfit", answer=value[:80], looks_like=looks_like, asked=asked)]
 
     def _precheck(self, name: str, value: str) -> list[str]:
         """What the normalizer lets pass but a conversation can ask again for at once."""
@@ -352,7 +396,7 @@ class Engine:
             location=case.location.text if case.location else none,
             incident_time=case.incident_time_text or conv.answers.get("incident_time") or none,
             name=case.name or none,
-            phone=case.phone or case.phone_text or none,
+            phone=_national(case.phone) if case.phone else case.phone_text or none,
             attachments=len(conv.attachments),
         )
         return [Reply(text, "confirm", conv.conversation_id)]
@@ -406,6 +450,46 @@ def _next_step(result: NormalizationResult) -> tuple[str, list[str]]:
         if name in problems:
             return name, problems[name]
     return CONFIRM, []
+
+
+def _reads_as(value: str) -> set[str]:
+    """Which fields an answer reads as: a place, a time, a phone number, a person's name (maybe several)."""
+    looks: set[str] = set()
+    if find_place(value) is not None:
+        looks.add("location")
+    if parse_incident_time(value, utcnow()) is not None:
+        looks.add("incident_time")
+    if normalize_phone(value).valid:
+        looks.add("phone")
+    words = _WORD.findall(value)
+    if (
+        "location" not in looks
+        and 2 <= len(words) <= 5
+        and all(w[0].isupper() and w.isalpha() for w in words)
+        and words[0].lower() in _SURNAMES
+    ):
+        looks.add("name")
+    return looks
+
+
+def _without_fields(value: str) -> str:
+    """The answer with the place, time and phone it names taken out: what is left says what happened."""
+    place = find_place(value)
+    if place is not None:
+        value = value.replace(place.text, " ")
+    when = parse_incident_time(value, utcnow())
+    if when is not None:
+        value = value.replace(when.matched, " ")
+    return " ".join(w for w in value.split() if not any(c.isdigit() for c in w))
+
+
+def _national(e164: str) -> str:
+    """A phone as people write it in Vietnam ("0912 345 678"), not in E.164."""
+    try:
+        number = phonenumbers.parse(e164, "VN")
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
 def _lacks_marks(text: str) -> bool:
