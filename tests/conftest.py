@@ -179,7 +179,7 @@ class Gateway:
         for index in range(workers):
             self.start(f"worker{index}", "worker")
         self.start("sweeper", "sweeper")
-        wait_until(self._healthy, 30, "the web process to answer /healthz")
+        wait_until(self._healthy, 90, "the web process to answer /healthz")
 
     def _healthy(self) -> bool:
         try:
