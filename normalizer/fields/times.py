@@ -110,6 +110,12 @@ _ATOMS = re.compile(
     re.VERBOSE,
 )
 
+# "ba đêm nay" is "these three nights" (since three nights ago), not "tonight": a count before a part of
+# the day with "nay" moves it back that many days; an unknown count ("mấy đêm nay") is no moment at all.
+_COUNTS = {"mot": 1, "hai": 2, "ba": 3, "bon": 4, "nam": 5, "sau": 6, "bay": 7, "tam": 8, "chin": 9, "muoi": 10}
+_VAGUE_COUNTS = frozenset({"may", "nhieu", "vai", "cac", "nhung", "bao"})
+_COUNT_BEFORE = re.compile(r"(\w+)[^\S\n]+$")
+
 _GAP = re.compile(r"[\s,;:()\-–]*(?:(?:vao|luc|khoang|tam|ngay|hom|cua|buoi|den)[\s,;:()\-–]+)*")
 _MAX_GAP = 24
 
@@ -403,9 +409,29 @@ def _candidates(text: str, received_at: datetime, relaxed: bool) -> Iterator[tup
             continue
         value, precision, period_start = resolved
         start, end = group[0].start, group[-1].end
+        counted = _counted(group[0], folded)
+        if counted is None:
+            continue
+        if counted[0]:
+            value, period_start, start = value - counted[0], period_start - counted[0], counted[1]
         reference = group[0].kind in ("datew", "daten", "iso") and _after_reference(folded, start)
         result = TimeResult(value, precision, text[start:end], period_start > received + FUTURE_TOLERANCE)
         yield result, reference
+
+
+def _counted(atom: _Atom, folded: str) -> tuple[timedelta, int] | None:
+    """How far a counted "N đêm nay" reaches back, and where its count starts (no count: zero days);
+    None for a vague count."""
+    if atom.kind != "part" or atom.m["ps"] is None or _squash(atom.m["ps"]) != "nay":
+        return timedelta(), atom.start
+    before = _COUNT_BEFORE.search(folded, max(0, atom.start - 12), atom.start)
+    if before is None:
+        return timedelta(), atom.start
+    word = before.group(1)
+    if word in _VAGUE_COUNTS:
+        return None
+    count = int(word) if word.isdigit() and len(word) <= 2 else _COUNTS.get(word)
+    return (timedelta(days=count), before.start(1)) if count else (timedelta(), atom.start)
 
 
 def _after_reference(folded: str, start: int) -> bool:

@@ -116,6 +116,26 @@ def test_future_is_returned_but_flagged(text: str, value: datetime, precision: s
     assert (result.value, result.precision, result.in_future) == (value, precision, True)
 
 
+@pytest.mark.parametrize(
+    ("text", "value", "matched"),
+    [
+        ("Đèn đường không sáng đã ba đêm nay rồi.", vn(2024, 9, 11, 23), "ba đêm nay"),
+        ("Đã 2 tối nay hàng xóm hát karaoke quá 23h.", vn(2024, 9, 12, 20), "2 tối nay"),
+        ("hai đêm nay", vn(2024, 9, 12, 23), "hai đêm nay"),
+    ],
+)
+def test_counted_nights_reach_back_and_are_not_tonight(text: str, value: datetime, matched: str) -> None:
+    """"Ba đêm nay" is "these three nights": it began three nights ago; it is not tonight, in the future."""
+    assert find_incident_time(text, RECEIVED) == TimeResult(value, "part_of_day", matched, False)
+
+
+def test_a_vague_count_of_nights_is_no_moment() -> None:
+    assert find_incident_time("Mấy đêm nay không ngủ được vì tiếng ồn.", RECEIVED) is None
+    assert find_incident_time("Tối nay sẽ có pháo hoa.", RECEIVED) == TimeResult(
+        vn(2024, 9, 14, 20), "part_of_day", "Tối nay", True
+    )
+
+
 def test_small_tolerance_is_not_future() -> None:
     result = parse_incident_time("10h10", RECEIVED)
     assert result is not None
