@@ -34,7 +34,7 @@ def _context(data_dir: str, province_code: str, timezone: str) -> Context:
         timezone=ZoneInfo(timezone),
         categories=load_categories(folder / "categories.toml"),
         kinds=load_kinds(folder / "kinds.toml"),
-        holidays=load_holidays(folder / "holidays.toml"),
+        calendar=load_holidays(folder / "holidays.toml"),
     )
 
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 from types import MappingProxyType
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from config.catalog import Catalog
 from normalizer.fields.classify import CategoryTable, KindTable
+from normalizer.fields.workdays import WorkCalendar
 from pakn.records import (
     EarlierCase,
     Finding,
@@ -36,7 +36,7 @@ class Context:
     timezone: ZoneInfo
     categories: CategoryTable
     kinds: KindTable
-    holidays: frozenset[date]
+    calendar: WorkCalendar
     # Recent cases by contact keys and content key (the worker asks the journal; no I/O in the rules).
     earlier_cases: Callable[[tuple[str, ...], str], Sequence[EarlierCase]] = lambda _contacts, _content: ()
 

@@ -12,11 +12,11 @@ log = logging.getLogger(__name__)
 
 
 def remind_and_close(runtime: Runtime, now: datetime) -> tuple[int, int]:
-    from normalizer.fields.workdays import add_working_days, load_holidays
+    from normalizer.fields.workdays import add_working_days
 
     settings = runtime.settings
     messages = runtime.catalog.messages
-    holidays = load_holidays(settings.data_dir / "holidays.toml")
+    holidays = runtime.context.calendar  # built once per process: the calendar spans forty years
     zone = ZoneInfo(settings.timezone)
     reminded = closed = 0
     # Working days are never fewer than calendar days: only rows this old can be due.

@@ -1,24 +1,56 @@
-"""Working days for legal deadlines: Monday to Friday, minus public holidays.
+"""Working days for legal deadlines: Monday to Friday, minus the days off, plus the make-up days.
 
-Deadlines for answering a phản ánh, kiến nghị are counted in working days.  The holidays are data
-(``config/data/holidays.toml``), loaded once and passed in, so a test or another province can use
-its own list.  Days are counted on the calendar of the datetime given: pass Vietnam-local times.
+Deadlines for answering a phản ánh, kiến nghị are counted in working days.  The calendar is the
+maintained ``holidays`` package's for Vietnam (lunar holidays, compensation days and swapped working
+Saturdays for any year), plus the government's yearly decisions it does not know yet, kept as editable
+data (``config/data/holidays.toml``).  It is loaded once and passed in, so a test or another province
+can use its own.  Days are counted on the calendar of the datetime given: pass Vietnam-local times.
 """
 
 from __future__ import annotations
 
 import tomllib
 from bisect import bisect_right
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 from pathlib import Path
+
+import holidays as holiday_calendars
 
 _WEEK = 5  # working days in a week without holidays
 
 
-def _is_working(day: date, holidays: Collection[date]) -> bool:
-    return day.weekday() < 5 and day not in holidays
+@dataclass(frozen=True)
+class WorkCalendar:
+    """Which days state agencies work: weekdays not in ``days_off``, and the weekend days in
+    ``working_days`` (a Saturday worked in exchange for a bridging day off, "ngày làm bù")."""
+
+    days_off: frozenset[date]
+    working_days: frozenset[date] = frozenset()
+    _off: tuple[date, ...] = field(init=False, repr=False, compare=False)
+    _worked: tuple[date, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Sorted once: every deadline counts over them by bisection.
+        object.__setattr__(self, "_off", tuple(sorted(d for d in self.days_off if d.weekday() < 5)))
+        worked = (d for d in self.working_days if d.weekday() >= 5 and d not in self.days_off)
+        object.__setattr__(self, "_worked", tuple(sorted(worked)))
+
+    def is_working(self, day: date) -> bool:
+        if day in self.days_off:
+            return False
+        return day.weekday() < 5 or day in self.working_days
+
+    def working_after(self, a: date, b: date) -> int:
+        """Working days d with a < d <= b (a <= b)."""
+        off = bisect_right(self._off, b) - bisect_right(self._off, a)
+        worked = bisect_right(self._worked, b) - bisect_right(self._worked, a)
+        return _weekdays_after(a, b) - off + worked
+
+
+def calendar_of(days_off: Iterable[date], working_days: Iterable[date] = ()) -> WorkCalendar:
+    return WorkCalendar(frozenset(days_off), frozenset(working_days))
 
 
 def _weekdays_after(a: date, b: date) -> int:
@@ -33,26 +65,18 @@ def _weekdays_after(a: date, b: date) -> int:
     return count
 
 
-def _working_after(a: date, b: date, sorted_holidays: Sequence[date]) -> int:
-    """Working days d with a < d <= b (a <= b)."""
-    lo, hi = bisect_right(sorted_holidays, a), bisect_right(sorted_holidays, b)
-    on_weekdays = sum(1 for h in sorted_holidays[lo:hi] if h.weekday() < 5)
-    return _weekdays_after(a, b) - on_weekdays
-
-
-def working_days_between(a: datetime, b: datetime, holidays: Collection[date]) -> int:
+def working_days_between(a: datetime, b: datetime, calendar: WorkCalendar) -> int:
     """Working days after a's day up to and including b's day; negative when b is before a.
 
-    ``working_days_between(s, add_working_days(s, n, h), h) == n`` for every n.
+    ``working_days_between(s, add_working_days(s, n, c), c) == n`` for every n.
     """
-    sorted_holidays = _sorted(frozenset(holidays))
     da, db = a.date(), b.date()
     if da <= db:
-        return _working_after(da, db, sorted_holidays)
-    return -_working_after(db, da, sorted_holidays)
+        return calendar.working_after(da, db)
+    return -calendar.working_after(db, da)
 
 
-def add_working_days(start: datetime, days: int, holidays: Collection[date]) -> datetime:
+def add_working_days(start: datetime, days: int, calendar: WorkCalendar) -> datetime:
     """``start`` moved by ``days`` working days, time of day kept; 0 returns ``start`` unchanged.
 
     Forward: the n-th working day after start's day.  Backward (negative ``days``): the n-th working
@@ -60,50 +84,64 @@ def add_working_days(start: datetime, days: int, holidays: Collection[date]) -> 
     """
     if days == 0:
         return start
-    holiday_set = frozenset(holidays)
-    sorted_holidays = _sorted(holiday_set)
     origin = start.date()
     one = timedelta(days=1)
-    # Jump whole weeks first (5 working days = 7 calendar days, fewer with holidays: never too far),
-    # then walk the remainder, which is small.
+    # Jump whole weeks first (5 working days = 7 calendar days, fewer with holidays: never too far
+    # unless make-up Saturdays add some, which the walk back below corrects), then walk the rest.
     jump = (abs(days) - 1) // _WEEK
     if days > 0:
         day = origin + timedelta(days=7 * jump)
-        remaining = days - _working_after(origin, day, sorted_holidays)
+        remaining = days - calendar.working_after(origin, day)
         step = one
     else:
         day = origin - timedelta(days=7 * jump)
-        remaining = -days - _working_after(day - one, origin - one, sorted_holidays) if jump else -days
+        remaining = -days - calendar.working_after(day - one, origin - one) if jump else -days
         step = -one
     while remaining > 0:
         day += step
-        if _is_working(day, holiday_set):
+        if calendar.is_working(day):
             remaining -= 1
+    while remaining < 0:  # jumped past the target (make-up days in the jump): walk back onto it
+        if calendar.is_working(day):
+            remaining += 1
+        day -= step
+    while not calendar.is_working(day):
+        day -= step
     return datetime.combine(day, start.timetz())
 
 
-@lru_cache(maxsize=8)
-def _sorted(holidays: frozenset[date]) -> tuple[date, ...]:
-    """Sorted once per holiday list (the context's list is the same frozenset for every deadline)."""
-    return tuple(sorted(holidays))
+# The calendar covers these years around today; a deadline beyond them falls on weekdays only.
+YEARS_BEFORE, YEARS_AFTER = 10, 30
 
 
-def load_holidays(path: str | Path) -> frozenset[date]:
-    """The holiday dates in a holidays TOML file (``[[holiday]] date = 2026-02-17``).
+def load_holidays(path: str | Path, years: Collection[int] | None = None) -> WorkCalendar:
+    """Vietnam's calendar for ``years`` (default: ten years back, thirty ahead), with the decisions
+    of a holidays TOML file on top: ``[[day_off]] date = 2026-02-23`` (an extra day off the
+    government grants) and ``[[working_day]] date = 2026-08-22`` (a Saturday worked in exchange).
 
-    Raises ValueError on a malformed file: a wrong holiday list must stop startup, not shift deadlines.
+    Raises ValueError on a malformed file: a wrong calendar must stop startup, not shift deadlines.
     """
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"holidays: not TOML: {exc}") from exc
-    entries = data.get("holiday", [])
+    if years is None:
+        this_year = date.today().year
+        years = range(this_year - YEARS_BEFORE, this_year + YEARS_AFTER + 1)
+    vietnam = holiday_calendars.country_holidays("VN", years=sorted(years))
+    days_off = set(vietnam) | _dates(data, "day_off")
+    working = set(vietnam.weekend_workdays) | _dates(data, "working_day")
+    return WorkCalendar(frozenset(days_off - _dates(data, "not_day_off")), frozenset(working))
+
+
+def _dates(data: dict[str, object], table: str) -> set[date]:
+    entries = data.get(table, [])
     if not isinstance(entries, list):
-        raise ValueError("holidays: [[holiday]] must be an array of tables")
+        raise ValueError(f"holidays: [[{table}]] must be an array of tables")
     result: set[date] = set()
     for index, entry in enumerate(entries):
         value = entry.get("date") if isinstance(entry, dict) else None
         if not isinstance(value, date) or isinstance(value, datetime):
-            raise ValueError(f"holidays: entry {index} needs `date = YYYY-MM-DD`")
+            raise ValueError(f"holidays: [[{table}]] entry {index} needs `date = YYYY-MM-DD`")
         result.add(value)
-    return frozenset(result)
+    return result

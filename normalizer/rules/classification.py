@@ -23,6 +23,6 @@ class Classification:
             if not result.urgent:
                 days = chosen_days if chosen_days is not None else context.categories.due_working_days
         received = draft.submission.received_at.astimezone(context.timezone)
-        due = add_working_days(received, days, context.holidays)
+        due = add_working_days(received, days, context.calendar)
         case = evolve(draft.case, category=category, urgency="urgent" if result.urgent else "normal", due_at=due)
         return Outcome(draft.with_case(case))

@@ -1,4 +1,5 @@
-"""Working days: weekends and the holidays of config/data/holidays.toml skipped."""
+"""Working days: weekends and Vietnam's days off skipped (the `holidays` package's calendar plus the
+decisions in config/data/holidays.toml), make-up Saturdays worked."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from normalizer.fields.workdays import add_working_days, load_holidays, working_days_between
+from normalizer.fields.workdays import add_working_days, calendar_of, load_holidays, working_days_between
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 HOLIDAYS_FILE = Path(__file__).resolve().parents[2] / "config" / "data" / "holidays.toml"
-HOLIDAYS = load_holidays(HOLIDAYS_FILE)
+HOLIDAYS = load_holidays(HOLIDAYS_FILE, years=range(2015, 2061))
 
 
 def at(y: int, m: int, d: int, hour: int = 9) -> datetime:
@@ -46,7 +47,13 @@ def at(y: int, m: int, d: int, hour: int = 9) -> datetime:
         (at(2026, 3, 9), -1, at(2026, 3, 6)),
         (at(2026, 2, 23), -1, at(2026, 2, 13)),
         (at(2026, 3, 9), -5, at(2026, 3, 2)),
-        (at(2024, 1, 1), 260, at(2024, 12, 30)),  # no holidays listed for 2024
+        (at(2025, 4, 25), 1, at(2025, 4, 26)),  # Saturday 26/4/2025 worked, for Friday 2/5 off
+        (at(2025, 4, 26), 1, at(2025, 4, 28)),
+        (at(2026, 8, 21), 1, at(2026, 8, 22)),  # Saturday 22/8/2026 worked, for Monday 31/8 off
+        (at(2026, 8, 28), 1, at(2026, 9, 3)),  # 31/8, 1/9, 2/9 off
+        (at(2026, 11, 23), 1, at(2026, 11, 25)),  # Ngày Văn hóa Việt Nam 24/11
+        (at(2030, 1, 30), 1, at(2030, 2, 7)),  # Tết Canh Tuất: 31/1–6/2/2030, from the lunar calendar
+        (at(2045, 12, 29), 1, at(2046, 1, 2)),
         (at(2026, 1, 5), 15, at(2026, 1, 26)),  # legal deadline, e.g. 15 working days
     ],
 )
@@ -61,8 +68,8 @@ def test_add_working_days_keeps_time_and_timezone() -> None:
 
 
 def test_add_working_days_without_holidays() -> None:
-    assert add_working_days(at(2026, 2, 13), 1, []) == at(2026, 2, 16)
-    assert add_working_days(datetime(2026, 2, 13), 1, set()) == datetime(2026, 2, 16)
+    assert add_working_days(at(2026, 2, 13), 1, calendar_of([])) == at(2026, 2, 16)
+    assert add_working_days(datetime(2026, 2, 13), 1, calendar_of(set())) == datetime(2026, 2, 16)
 
 
 @pytest.mark.parametrize(
@@ -76,14 +83,15 @@ def test_add_working_days_without_holidays() -> None:
         (at(2026, 2, 13), at(2026, 2, 23), 1),
         (at(2026, 2, 1), at(2026, 3, 1), 15),  # February 2026: 20 weekdays, 5 of Tết
         (at(2026, 3, 16), at(2026, 3, 2), -10),
-        (at(2025, 1, 1), at(2025, 12, 31), 249),  # 261 weekdays − 12 holidays (1/1 itself not counted)
+        # 260 weekdays after 1/1 − 11 days off (27–31/1, 7/4, 30/4, 1/5, 2/5, 1/9, 2/9) + Saturday 26/4
+        (at(2025, 1, 1), at(2025, 12, 31), 250),
     ],
 )
 def test_working_days_between(a: datetime, b: datetime, expected: int) -> None:
     assert working_days_between(a, b, HOLIDAYS) == expected
 
 
-def test_holiday_file_lists_the_main_days() -> None:
+def test_the_calendar_has_the_main_days_of_any_year() -> None:
     for day in (
         date(2025, 1, 1),
         date(2025, 1, 29),
@@ -99,27 +107,38 @@ def test_holiday_file_lists_the_main_days() -> None:
         date(2027, 1, 1),
         date(2027, 4, 16),
         date(2027, 9, 2),
+        date(2031, 1, 23),  # Tết Tân Hợi
+        date(2040, 2, 13),  # Tết Canh Thân
     ):
-        assert day in HOLIDAYS
-    assert all(day.weekday() < 5 for day in HOLIDAYS), "weekend days need not be listed"
-    assert {d.year for d in HOLIDAYS} == {2025, 2026, 2027}
+        assert not HOLIDAYS.is_working(day), day
+    assert HOLIDAYS.is_working(date(2025, 4, 26)), "a make-up Saturday is a working day"
+    assert not HOLIDAYS.is_working(date(2025, 4, 27))
 
 
-def test_load_holidays_from_a_small_file(tmp_path: Path) -> None:
+def test_the_file_adds_and_removes_days(tmp_path: Path) -> None:
     path = tmp_path / "h.toml"
-    path.write_text('[[holiday]]\ndate = 2026-02-17\nname = "Tết Nguyên đán"\n', encoding="utf-8")
-    assert load_holidays(path) == frozenset({date(2026, 2, 17)})
+    path.write_text(
+        '[[day_off]]\ndate = 2026-02-23\nname = "Nghỉ thêm sau Tết"\n'
+        "[[working_day]]\ndate = 2026-02-28\n"
+        "[[not_day_off]]\ndate = 2026-11-24\n",
+        encoding="utf-8",
+    )
+    calendar = load_holidays(path, years=[2026])
+    assert not calendar.is_working(date(2026, 2, 23))
+    assert calendar.is_working(date(2026, 2, 28))
+    assert calendar.is_working(date(2026, 11, 24))
+    assert not calendar.is_working(date(2026, 2, 17)), "the package's own days stay"
     path.write_text("# nothing yet\n", encoding="utf-8")
-    assert load_holidays(path) == frozenset()
+    assert load_holidays(path, years=[2026]) == load_holidays(HOLIDAYS_FILE, years=[2026])
 
 
 @pytest.mark.parametrize(
     "content",
     [
-        "[[holiday]]\ndate = 2026-02-31\n",
-        "[[holiday]]\nname = 'x'\n",
-        "holiday = 3\n",
-        "[[holiday]]\ndate = '2026-02-17'\n",
+        "[[day_off]]\ndate = 2026-02-31\n",
+        "[[day_off]]\nname = 'x'\n",
+        "day_off = 3\n",
+        "[[working_day]]\ndate = '2026-02-17'\n",
     ],
 )
 def test_load_holidays_rejects_malformed_files(tmp_path: Path, content: str) -> None:
@@ -134,7 +153,7 @@ def _naive_add(start: date, days: int) -> date:
     day, remaining = start, abs(days)
     while remaining:
         day += step
-        if day.weekday() < 5 and day not in HOLIDAYS:
+        if HOLIDAYS.is_working(day):
             remaining -= 1
     return day
 
@@ -145,7 +164,7 @@ def test_add_matches_a_day_by_day_walk(start: date, days: int) -> None:
     begin = datetime(start.year, start.month, start.day, 8, 0, tzinfo=VN)
     result = add_working_days(begin, days, HOLIDAYS)
     assert result.date() == (_naive_add(start, days) if days else start)
-    if days >= 0 or (start.weekday() < 5 and start not in HOLIDAYS):
+    if days >= 0 or HOLIDAYS.is_working(start):
         assert working_days_between(begin, result, HOLIDAYS) == days
 
 
