@@ -31,7 +31,7 @@ from tests.conftest import (
 from tests.samples import submission
 from tests.standins.case_store import CaseStoreStandIn, FailurePlan
 
-SECRET = "test-secret"
+SECRET = "end-to-end-case-store-secret"
 
 
 async def _post_all(url: str, bodies: list[dict[str, Any]], concurrency: int = 16) -> list[httpx.Response]:
