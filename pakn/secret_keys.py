@@ -108,10 +108,10 @@ def problems(settings: Settings) -> tuple[list[str], list[str]]:
         )
     if settings.telegram_webhook_url and settings.telegram_secret_token is None:
         warnings.append("TELEGRAM_SECRET_TOKEN is not set: every call to /telegram/webhook is refused (403)")
-    if settings.hotline_twilio_auth_token is None:
+    if settings.hotline_twilio_auth_token is None and (
+        settings.hotline_twilio_account_sid or settings.hotline_public_url
+    ):
         warnings.append("HOTLINE_TWILIO_AUTH_TOKEN is not set: every Twilio webhook is refused (403)")
-    if not settings.open311_api_keys:
-        warnings.append("OPEN311_API_KEYS is empty: POST /open311/v2/requests.json refuses every app (403)")
     return errors, warnings
 
 
