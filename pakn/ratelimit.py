@@ -77,11 +77,11 @@ class Limits:
 
     def hit(self, bucket: Bucket, client: str) -> float:
         """Count one request of ``client``: 0 when allowed, else the seconds to wait (for Retry-After)."""
-        item = self.buckets[bucket]
+        item, who = self.buckets[bucket], tag(client)
         try:
-            if self.limiter.hit(item, bucket, client):
+            if self.limiter.hit(item, bucket, who):
                 return 0.0
-            return self._wait(item, bucket, client)
+            return self._wait(item, bucket, who)
         except Exception as error:  # Redis down: let the citizen in rather than fail them
             self._unavailable(error)
             return 0.0
