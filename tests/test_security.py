@@ -10,6 +10,7 @@ import stat
 import time
 import tomllib
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 
@@ -20,6 +21,15 @@ from tests.samples import submission
 
 CLOSE = {"Connection": "close"}  # a new connection per request: each may land on another web process
 PASSWORD = "mat-khau-dung-123"
+
+
+def children(pid: int) -> list[int]:
+    tasks = Path(f"/proc/{pid}/task")
+    return [int(c) for task in tasks.iterdir() for c in (task / "children").read_text().split()]
+
+
+def cmdline(pid: int) -> bytes:
+    return Path(f"/proc/{pid}/cmdline").read_bytes()
 
 
 def status(gateway: Gateway, code: str) -> dict[str, object]:
@@ -93,8 +103,10 @@ def test_two_web_processes_share_keys_rate_limits_and_sign_in_locks(make_gateway
             posted = client.post("/submit", data={**form_values("complete"), "csrf": csrf[1], "form_key": key[1]})
             statuses["submit"].append(posted.status_code)
     assert statuses == {"submit": [303] * 30, "hints": [200] * 30}, statuses
-    writers = set(re.findall(r"journal writer process (\d+) ready", gateway.log("web")))
-    assert len(writers) == 2, "both web processes took posts"
+    workers = [pid for pid in children(gateway.processes["web"].pid) if b"spawn_main" in cmdline(pid)]
+    assert len(workers) == 2
+    writers = [pid for worker in workers for pid in children(worker) if b"pakn.intake" in cmdline(pid)]
+    assert len(writers) == 2, "both web processes took posts (each starts its journal writer on its first)"
 
     lookups = [httpx.get(f"{gateway.url}/api/v1/submissions/PAKN-0000-0000", headers=CLOSE) for _ in range(21)]
     assert [r.status_code for r in lookups[:20]] == [404] * 20, "20 lookups allowed across both processes"
@@ -121,6 +133,11 @@ def test_two_web_processes_share_keys_rate_limits_and_sign_in_locks(make_gateway
         assert csrf and key
         posted = client.post("/submit", data={**form_values("complete"), "csrf": csrf[1], "form_key": key[1]})
         assert posted.status_code == 303
+        # The statistics page signs in the same accounts: locked there too.
+        admin = re.search(r'name="csrf" value="([^"]+)"', client.get("/admin/login").text)
+        assert admin
+        stats = client.post("/admin/login", data={"csrf": admin[1], "username": "lan", "password": PASSWORD})
+        assert stats.status_code == 429 and "tạm thời bị khóa" in stats.text
     log = gateway.log("web")
     assert "sign-in locked for 15 min" in log
     assert "lan" not in re.findall(r".*sign-in locked.*", log)[0] and PASSWORD not in log and "sai-mat-khau" not in log
