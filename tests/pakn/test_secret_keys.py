@@ -7,6 +7,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from config.settings import Settings, weak_secret
 from pakn.secret_keys import completion_token, completion_token_ok, problems, secrets_path, with_secrets
@@ -26,10 +27,10 @@ def test_a_real_key_is_not_weak() -> None:
 def test_weak_secrets_count_as_not_set(tmp_path: Path) -> None:
     settings = Settings(
         pakn_data_dir=tmp_path,
-        case_store_secret="change-me",
-        web_secret="secret",
-        telegram_secret_token="test",
-        hotline_twilio_auth_token="changeme",
+        case_store_secret=SecretStr("change-me"),
+        web_secret=SecretStr("secret"),
+        telegram_secret_token=SecretStr("test"),
+        hotline_twilio_auth_token=SecretStr("changeme"),
         chat_webhook_secrets=json.loads('{"zalo": "short", "viber": "viber-secret-0123456789"}'),
         open311_api_keys=json.loads('{"app": "change-me"}'),
     )
@@ -59,12 +60,14 @@ def test_keys_are_generated_once_private_and_reused(tmp_path: Path) -> None:
 
 
 def test_a_key_shared_with_someone_else_is_never_made_up(tmp_path: Path) -> None:
-    settings = Settings(pakn_data_dir=tmp_path, case_store_sink="http", case_store_url="http://x", web_secret="w" * 8)
+    settings = Settings(
+        pakn_data_dir=tmp_path, case_store_sink="http", case_store_url="http://x", web_secret=SecretStr("w" * 8)
+    )
     resolved = with_secrets(settings)
     assert resolved.case_store_secret.get_secret_value() == ""  # http sink: not generated
     errors, _ = problems(settings)
     assert errors and "CASE_STORE_SECRET" in errors[0]
-    set_key = with_secrets(Settings(pakn_data_dir=tmp_path, web_secret="an-operator-chosen-web-key"))
+    set_key = with_secrets(Settings(pakn_data_dir=tmp_path, web_secret=SecretStr("an-operator-chosen-web-key")))
     assert set_key.web_secret.get_secret_value() == "an-operator-chosen-web-key"
 
 
