@@ -67,7 +67,7 @@ async def sign_in(request: Request, username: str, password: str, where: str) ->
     limits, client = get_limits(), client_ip(request)
     check = await run_in_threadpool(limits.login_allowed, username, client)
     if not check.allowed:
-        log.warning("%s: a sign-in was refused: locked after too many failures", where)
+        log.debug("%s: a sign-in was refused: locked after too many failures", where)
         return None, check.wait
     operator = await run_in_threadpool(check_password, username, password)
     if operator is None:
