@@ -28,7 +28,7 @@ from tests.conftest import Gateway, RedisServer, free_port, gateway_env, wait_un
 from tests.samples import submission
 from tests.standins.case_store import CaseStoreStandIn, FailurePlan
 
-SECRET = "bench-secret"
+SECRET = "bench-case-store-secret-0123"
 
 
 async def post_all(url: str, count: int, concurrency: int, codes: list[str], failures: list[str]) -> None:

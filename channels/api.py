@@ -7,19 +7,22 @@ Everything else (is it Vietnamese, is anything missing) is the normalizer's job,
 from __future__ import annotations
 
 import contextlib
+import json
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from channels.web.guard import check_rate, retry_minutes
 from pakn import tracking
 from pakn.db import utcnow
-from pakn.journal import RawSubmission
+from pakn.journal import RawSubmission, StoredSubmission
 from pakn.records import Channel, Status, SubmissionFields
 from pakn.responses import JSONResponse
 from pakn.runtime import get_runtime
+from pakn.secret_keys import completion_token, completion_token_ok
 
 router = APIRouter(prefix="/api/v1", tags=["submissions"])
 
@@ -55,6 +58,14 @@ class Accepted(BaseModel):
     status: Status
     status_url: str
     duplicate: bool
+    completion_token: str = Field(
+        description="Proof for POST .../completion that the sender got this receipt; keep it with the code."
+    )
+
+
+COMPLETION_TOKEN_HEADER = "X-Completion-Token"
+# What identifies the submitter: a completion may add it when missing, never change it.
+IDENTITY_FIELDS = ("name", "phone", "email")
 
 
 def fields_from_raw(payload: bytes) -> SubmissionFields:
@@ -108,6 +119,17 @@ async def _parse_body(request: Request) -> SubmissionIn | JSONResponse:
         return _error(422, "invalid-fields", details[0]["message"], details)
 
 
+def _rate_limited(request: Request, bucket: Literal["lookup", "completion"]) -> JSONResponse | None:
+    """429 with Retry-After and a Vietnamese message once this client has used up the bucket."""
+    wait = check_rate(request, bucket)
+    if not wait:
+        return None
+    message = get_runtime().catalog.messages.text("api", "rate-limited", minutes=retry_minutes(wait))
+    return JSONResponse(
+        {"error": "rate-limited", "message": message}, status_code=429, headers={"Retry-After": str(int(wait) + 1)}
+    )
+
+
 def _status_url(code: str) -> str:
     return f"{get_runtime().settings.base_url}/api/v1/submissions/{code}"
 
@@ -149,14 +171,18 @@ async def create_submission(request: Request) -> JSONResponse:
             "status": status.value,
             "status_url": _status_url(receipt.tracking_code),
             "duplicate": receipt.duplicate,
+            "completion_token": completion_token(get_runtime().settings, receipt.tracking_code),
         },
         status_code=202,
     )
 
 
 @router.get("/submissions/{tracking_code}")
-async def submission_status(tracking_code: str) -> JSONResponse:
-    """Where a submission stands; never shows the submitter's identity."""
+async def submission_status(tracking_code: str, request: Request) -> JSONResponse:
+    """Where a submission stands; never shows the submitter's identity. Rate limited per client."""
+    limited = _rate_limited(request, "lookup")
+    if limited is not None:
+        return limited
     runtime = get_runtime()
     messages = runtime.catalog.messages
     code = tracking.parse(tracking_code)
@@ -190,19 +216,39 @@ async def submission_status(tracking_code: str) -> JSONResponse:
     status_code=202,
     response_model=Accepted,
     openapi_extra=_BODY_DOC,
+    responses={
+        403: {"description": "Missing or wrong completion_token (X-Completion-Token header or body field)."},
+        409: {"description": "Not waiting for information, or it would change the submitter's name/phone/email."},
+        429: {"description": "Too many completions from this client; see Retry-After."},
+    },
 )
 async def complete_submission(tracking_code: str, request: Request) -> JSONResponse:
-    """Add what was missing to the same submission; the normalizer then looks at it again."""
+    """Add what was missing to the same submission; the normalizer then looks at it again.
+
+    Needs the receipt's ``completion_token`` (header X-Completion-Token, or the body's field) so that
+    holding the code is not enough.  It adds, never changes, who the submitter is: a name, phone or
+    email already there and different refuses the completion (409 ``identity-kept``), nothing stored.
+    """
+    limited = _rate_limited(request, "completion")
+    if limited is not None:
+        return limited
     runtime = get_runtime()
     messages = runtime.catalog.messages
     parsed = await _parse_body(request)
     if isinstance(parsed, JSONResponse):
         return parsed
+    body = await request.body()
     code = tracking.parse(tracking_code)
-    stored = await run_in_threadpool(runtime.journal.get_by_code, code) if code else None
+    presented = request.headers.get(COMPLETION_TOKEN_HEADER) or _body_token(body)
+    if code is None or not completion_token_ok(runtime.settings, code, presented):
+        message = messages.text("api", "completion-token", tracking_code=code or tracking_code[:40])
+        return _error(403, "completion-token", message)
+    stored = await run_in_threadpool(runtime.journal.get_by_code, code)
     if stored is None:
         return _error(404, "not-found", messages.text("api", "not-found", tracking_code=tracking_code))
-    body = await request.body()
+    changed = await run_in_threadpool(_identity_changes, stored, parsed)
+    if changed:
+        return _error(409, "identity-kept", messages.text("api", "identity-kept", fields=", ".join(changed)))
     key = parsed.idempotency_key or request.headers.get("idempotency-key") or f"auto-{uuid.uuid4().hex}"
     raw = RawSubmission(Channel.API, key, body, "application/json", utcnow())
     if not await run_in_threadpool(runtime.journal.amend, stored.id, raw):
@@ -216,6 +262,41 @@ async def complete_submission(tracking_code: str, request: Request) -> JSONRespo
             "status": Status.RECEIVED.value,
             "status_url": _status_url(stored.tracking_code),
             "duplicate": False,
+            "completion_token": completion_token(runtime.settings, stored.tracking_code),
         },
         status_code=202,
     )
+
+
+def _body_token(body: bytes) -> str | None:
+    with contextlib.suppress(ValueError):
+        data = json.loads(body)
+        if isinstance(data, dict) and isinstance(data.get("completion_token"), str):
+            return str(data["completion_token"])
+    return None
+
+
+def _same(field: str, before: str, after: str) -> bool:
+    if field == "phone":
+        digits = ["".join(c for c in value if c.isdigit()) for value in (before, after)]
+        return digits[0][-9:] == digits[1][-9:]
+    return " ".join(before.split()).casefold() == " ".join(after.split()).casefold()
+
+
+def _identity_changes(stored: StoredSubmission, completion: SubmissionIn) -> list[str]:
+    """The identity fields the completion would change (present before, and different)."""
+    from channels import submission_from_journal
+
+    amendments = get_runtime().journal.amendments_of_many([stored.id]).get(stored.id, [])
+    try:
+        current = submission_from_journal(stored, amendments).fields
+    except Exception:  # unreadable original: nothing known to protect
+        return []
+    changed = []
+    for field in IDENTITY_FIELDS:
+        before, after = getattr(current, field), getattr(completion, field)
+        if isinstance(before, bytes):
+            before = before.decode("utf-8", "replace")
+        if before and before.strip() and after and after.strip() and not _same(field, before, after):
+            changed.append(field)
+    return changed

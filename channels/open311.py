@@ -275,7 +275,7 @@ def request_view(stored: StoredSubmission, answer: dict[str, Any] | None) -> dic
 
 @router.get("/requests/{service_request_id}.json", summary="GeoReport v2: one service request")
 async def get_request(service_request_id: str, request: Request, jurisdiction_id: str | None = None) -> Response:
-    wait = guard.check_rate(request, "read")
+    wait = guard.check_rate(request, "lookup")
     if wait:
         return rate_limited(request, wait, as_json=True)
     if not _jurisdiction_ok(jurisdiction_id):

@@ -11,8 +11,26 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, PrivateAttr, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Values that are someone's example, not a key: a gateway must never accept them as a secret.
+PLACEHOLDERS = frozenset(
+    {"changeme", "change", "secret", "secretkey", "test", "testing", "password", "passwd", "default",
+     "example", "xxx", "todo", "none", "null", "key", "token", "pakn", "admin", "123456", "dev"}
+)  # fmt: skip
+MIN_SECRET_LENGTH = 16
+
+
+def weak_secret(value: str) -> bool:
+    """Empty, too short for an HMAC key, or a known placeholder (``change-me``, ``secret``, ...)."""
+    folded = "".join(c for c in value.lower() if c.isalnum())
+    return (
+        len(value) < MIN_SECRET_LENGTH
+        or folded in PLACEHOLDERS
+        or folded.startswith(("changeme", "replaceme", "your"))
+        or len(set(value)) < 4
+    )
 
 
 class Settings(BaseSettings):
@@ -76,8 +94,11 @@ class Settings(BaseSettings):
     )
     case_store_url: str | None = Field(default=None, description="Endpoint of the `http` case store.")
     case_store_secret: SecretStr = Field(
-        default=SecretStr("change-me"),
-        description="HMAC-SHA256 key for the X-PAKN-Signature header of the `http` sink.",
+        default=SecretStr(""),
+        description="HMAC-SHA256 key (16+ characters) shared with the case store: signs the forwards "
+        "(X-PAKN-Signature), its status callbacks and the attachment links. Empty or a placeholder: "
+        "with CASE_STORE_SINK=sql a key is generated once into PAKN_DATA_DIR/secrets.toml; with "
+        "`http`/`open311` the gateway refuses to start.",
     )
     case_store_timeout_seconds: float = Field(default=10.0, description="HTTP timeout per forward.")
     case_store_concurrency: int = Field(default=8, description="POSTs in flight at once per worker (`http`).")
@@ -258,10 +279,32 @@ class Settings(BaseSettings):
     web_rate_limit_posts: int = Field(
         default=10, description="Form posts (and Open311 requests) one IP may make per WEB_RATE_LIMIT_WINDOW_SECONDS."
     )
-    web_rate_limit_lookups: int = Field(
-        default=300, description="Pages, lookups and live checks one IP may request per window."
+    web_rate_limit_pages: int = Field(
+        default=300, description="Form pages and live checks (/hints) one IP may request per window."
     )
-    web_rate_limit_window_seconds: float = Field(default=600.0, description="Window of the per-IP rate limits.")
+    web_rate_limit_lookups: int = Field(
+        default=120,
+        description="Lookups by tracking code (/lookup, /receipt, GET /api/v1/submissions/{code}, Open311 "
+        "GET requests) one IP may make per window.",
+    )
+    web_rate_limit_completions: int = Field(
+        default=10, description="Completions (POST /api/v1/submissions/{code}/completion) one IP may send per window."
+    )
+    web_rate_limit_window_seconds: float = Field(
+        default=600.0,
+        description="Window of the per-IP rate limits. Counters live in Redis (REDIS_URL), shared by every process.",
+    )
+    login_max_failures_per_account: int = Field(
+        default=5, description="Failed staff sign-ins (hotline console, statistics) to one account before it is locked."
+    )
+    login_max_failures_per_address: int = Field(
+        default=20, description="Failed staff sign-ins from one client address before that address is locked."
+    )
+    login_lock_minutes: float = Field(
+        default=15.0,
+        description="Window the failures are counted in, and how long a lock lasts (the right password is "
+        "refused too while it does).",
+    )
     web_trusted_proxies: str = Field(
         default="",
         description="Comma-separated proxy addresses whose X-Forwarded-For names the client for rate limits. "
@@ -274,7 +317,9 @@ class Settings(BaseSettings):
     )
     web_secret: SecretStr = Field(
         default=SecretStr(""),
-        description="Key that signs the form's CSRF cookie and kept uploads. Empty: a random key per process.",
+        description="Key (16+ characters) that signs the form's CSRF cookie, kept uploads and completion "
+        "tokens. Empty or a placeholder: generated once into PAKN_DATA_DIR/secrets.toml, shared by every "
+        "process using that folder.",
     )
     open311_api_keys: dict[str, SecretStr] = Field(
         default_factory=dict,
@@ -283,6 +328,37 @@ class Settings(BaseSettings):
     open311_server_jurisdiction_id: str | None = Field(
         default=None, description="jurisdiction_id our GeoReport v2 server answers to (any other: 404)."
     )
+
+    # --- secrets that are not secrets ---------------------------------------------------------------------
+    _weak_secrets: tuple[str, ...] = PrivateAttr(default=())
+
+    @model_validator(mode="after")
+    def _drop_weak_secrets(self) -> Settings:
+        """A placeholder or short key is treated as not set, so what it protects stays closed."""
+        weak: list[str] = []
+        for name in ("case_store_secret", "web_secret"):
+            value: SecretStr = getattr(self, name)
+            if value.get_secret_value() and weak_secret(value.get_secret_value()):
+                weak.append(name.upper())
+                object.__setattr__(self, name, SecretStr(""))
+        for name in ("telegram_secret_token", "hotline_twilio_auth_token"):
+            optional: SecretStr | None = getattr(self, name)
+            if optional is not None and weak_secret(optional.get_secret_value()):
+                if optional.get_secret_value():
+                    weak.append(name.upper())
+                object.__setattr__(self, name, None)
+        for name in ("chat_webhook_secrets", "open311_api_keys"):
+            keys: dict[str, SecretStr] = getattr(self, name)
+            kept = {k: v for k, v in keys.items() if not weak_secret(v.get_secret_value())}
+            weak.extend(f"{name.upper()}[{k}]" for k in keys if k not in kept)
+            object.__setattr__(self, name, kept)
+        self._weak_secrets = tuple(weak)
+        return self
+
+    @property
+    def weak_secrets(self) -> tuple[str, ...]:
+        """The secret settings that were given a placeholder or too short a value, and so ignored."""
+        return self._weak_secrets
 
     # --- derived ------------------------------------------------------------------------------------------
     @property

@@ -37,6 +37,7 @@ class CaseStoreUpdate(BaseModel):
 
 
 def _secret() -> bytes:
+    """The case store's key: set, or generated for the `sql` sink; empty (nothing is accepted) otherwise."""
     return get_runtime().settings.case_store_secret.get_secret_value().encode()
 
 
@@ -46,7 +47,8 @@ async def case_store_update(request: Request) -> JSONResponse:
     runtime = get_runtime()
     messages = runtime.catalog.messages
     body = await request.body()
-    if not verify(_secret(), request.headers.get(SIGNATURE_HEADER, ""), body):
+    secret = _secret()
+    if not secret or not verify(secret, request.headers.get(SIGNATURE_HEADER, ""), body):
         return JSONResponse({"error": "bad-signature", "message": messages.text("api", "bad-signature")}, 403)
     try:
         report = CaseStoreUpdate.model_validate_json(body)
@@ -79,8 +81,9 @@ async def case_store_update(request: Request) -> JSONResponse:
 @router.get("/attachments/{sha256}", response_model=None)
 async def attachment(sha256: str, expires: int, signature: str) -> Response:
     """An attachment of a forwarded case, for whoever holds the signed link from the case payload."""
-    expected = hmac.new(_secret(), f"{sha256}.{expires}".encode(), hashlib.sha256).hexdigest()
-    if not _SHA256.match(sha256) or expires < time.time() or not hmac.compare_digest(expected, signature):
+    secret = _secret()
+    expected = hmac.new(secret, f"{sha256}.{expires}".encode(), hashlib.sha256).hexdigest()
+    if not secret or not _SHA256.match(sha256) or expires < time.time() or not hmac.compare_digest(expected, signature):
         return JSONResponse({"error": "bad-signature"}, 403)
     path = attachments.path_for(get_runtime().settings.pakn_data_dir, sha256)
     if not path.exists():

@@ -258,6 +258,8 @@ class Open311Sink(HttpSink):
 
 
 def make_sink(settings: Settings) -> Sink:
+    if settings.case_store_sink != "sql" and not settings.case_store_secret.get_secret_value():
+        raise ValueError(f"CASE_STORE_SINK={settings.case_store_sink} needs CASE_STORE_SECRET (16+ characters)")
     if settings.case_store_sink == "open311":
         if not settings.case_store_url:
             raise ValueError("CASE_STORE_SINK=open311 needs CASE_STORE_URL (the GeoReport v2 endpoint)")

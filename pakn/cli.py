@@ -55,7 +55,7 @@ def run(workers: int | None) -> None:
     from pakn.migrate import create_case_store, upgrade
 
     configure_logging()
-    settings = get_settings()
+    settings = _checked_settings()
     settings.pakn_data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.journal_url)
     if settings.case_store_sink == "sql":
@@ -93,7 +93,7 @@ def web() -> None:
     from pakn.web import create_app
 
     configure_logging()
-    settings = get_settings()
+    settings = _checked_settings()
     log.info("HTTP API listening on http://%s:%d (docs at /docs)", settings.host, settings.port)
     if settings.web_processes > 1:
         # Several processes on one port, each with its own journal writer: one Python process is bound
@@ -130,6 +130,7 @@ def worker(burst: bool) -> None:
     from pakn.runtime import freeze_startup_heap, get_runtime
 
     configure_logging()
+    _checked_settings()
     runtime = get_runtime()
     queues = runtime.queues
     _ = runtime.context, runtime.journal  # built now, then kept out of the collector's full passes
@@ -343,12 +344,34 @@ def stats(since: str | None, until: str | None, as_json: bool) -> None:
         click.echo(f"  {label:<56} {shown!s:>12}")
 
 
+def _checked_settings() -> Settings:
+    """The settings with the generated keys; exits (2) when a secret the configuration needs is missing."""
+    from pakn.secret_keys import SecretsError, check_startup
+
+    try:
+        return check_startup(get_settings())
+    except SecretsError as error:
+        log.error("not starting: %s", error)
+        click.echo(f"pakn: not starting: {error}", err=True)
+        sys.exit(2)
+
+
 @main.command("settings")
 def show_settings() -> None:
-    """Print the effective settings (secrets masked)."""
-    settings = get_settings()
+    """Print the effective settings (secrets masked), then warnings about the secret settings."""
+    from pakn.secret_keys import GENERATED, problems, secrets_path, with_secrets
+
+    given = get_settings()
+    settings = with_secrets(given, create=False)
     for name, value in settings.model_dump().items():
+        if name in GENERATED and not getattr(given, name).get_secret_value():
+            value = f"(generated, in {secrets_path(settings)})" if getattr(settings, name).get_secret_value() else ""
         click.echo(f"{name.upper()}={value}")
+    errors, warnings = problems(given)
+    for error in errors:
+        click.echo(f"ERROR: {error}", err=True)
+    for warning in warnings:
+        click.echo(f"WARNING: {warning}", err=True)
 
 
 def _when(text: str | None, timezone: str) -> datetime | None:

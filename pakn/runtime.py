@@ -71,7 +71,9 @@ def get_runtime() -> Runtime:
     """The runtime of this process (rebuilt after a fork, since engines and sockets do not survive it)."""
     global _runtime, _pid
     if _runtime is None or _pid != os.getpid():
-        _runtime, _pid = Runtime(get_settings()), os.getpid()
+        from pakn.secret_keys import with_secrets
+
+        _runtime, _pid = Runtime(with_secrets(get_settings())), os.getpid()
     return _runtime
 
 

@@ -31,7 +31,7 @@ from tests.conftest import (
 from tests.samples import submission
 from tests.standins.case_store import CaseStoreStandIn, FailurePlan
 
-SECRET = "test-secret"
+SECRET = "end-to-end-case-store-secret"
 
 
 async def _post_all(url: str, bodies: list[dict[str, Any]], concurrency: int = 16) -> list[httpx.Response]:
@@ -117,7 +117,8 @@ def test_needs_information_then_completion_updates_the_same_submission(
     incomplete = submission(3)
     del incomplete["location"]
     del incomplete["incident_time"]
-    code = post_all(gateway.url, [incomplete])[0].json()["tracking_code"]
+    receipt = post_all(gateway.url, [incomplete])[0].json()
+    code, token = receipt["tracking_code"], receipt["completion_token"]
     waiting = wait_until(
         lambda: (s := status(gateway, code))["status"] == "needs_information" and s, 30, "needs_information"
     )
@@ -128,6 +129,7 @@ def test_needs_information_then_completion_updates_the_same_submission(
     completion = httpx.post(
         f"{gateway.url}/api/v1/submissions/{code}/completion",
         json={"location": "số 4 đường Yersin, phường Nha Trang, tỉnh Khánh Hòa", "incident_time": "sáng hôm qua"},
+        headers={"X-Completion-Token": token},
         timeout=10,
     )
     assert completion.status_code == 202, completion.text
@@ -135,7 +137,12 @@ def test_needs_information_then_completion_updates_the_same_submission(
     wait_until(lambda: status(gateway, code)["status"] == "forwarded", 30, "forwarded after completion")
     ((key, stored_code),) = gateway.cases()
     assert (key, stored_code) == (f"pakn-{code}", code)
-    again = httpx.post(f"{gateway.url}/api/v1/submissions/{code}/completion", json={"name": "X"}, timeout=10)
+    again = httpx.post(
+        f"{gateway.url}/api/v1/submissions/{code}/completion",
+        json={"content": "X"},
+        headers={"X-Completion-Token": token},
+        timeout=10,
+    )
     assert again.status_code == 409
 
 

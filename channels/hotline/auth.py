@@ -54,6 +54,35 @@ def check_password(username: str, password: str) -> store.Operator | None:
     return operator
 
 
+async def sign_in(request: Request, username: str, password: str, where: str) -> tuple[store.Operator | None, float]:
+    """(the operator, 0) for a right password; (None, 0) for a wrong one; (None, seconds) while locked.
+
+    Failures are counted per account and per client address in Redis (``pakn.ratelimit``, shared by
+    every process, apart from the citizens' buckets); past the limit the account or the address is
+    locked for LOGIN_LOCK_MINUTES and even the right password is refused, before any hash is computed.
+    """
+    from channels.web.guard import client_ip
+    from pakn.ratelimit import get_limits
+
+    limits, client = get_limits(), client_ip(request)
+    check = await run_in_threadpool(limits.login_allowed, username, client)
+    if not check.allowed:
+        log.debug("%s: a sign-in was refused: locked after too many failures", where)
+        return None, check.wait
+    operator = await run_in_threadpool(check_password, username, password)
+    if operator is None:
+        await run_in_threadpool(limits.login_failed, username, client, where)
+    else:
+        await run_in_threadpool(limits.login_succeeded, username)
+    return operator, 0.0
+
+
+def locked_message(wait: float) -> str:
+    """The operator's Vietnamese explanation of a sign-in lock."""
+    minutes = max(1, -(-int(wait) // 60))
+    return get_runtime().catalog.messages.text("web", "login-locked", minutes=minutes)
+
+
 def new_session(operator: store.Operator) -> tuple[str, store.Session]:
     runtime = get_runtime()
     lifetime = timedelta(minutes=runtime.settings.hotline_session_minutes)

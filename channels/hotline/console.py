@@ -86,7 +86,11 @@ async def login(request: Request) -> Response:
     if not cookie or not secrets.compare_digest(cookie, presented):
         raise HTTPException(403, "CSRF token missing or wrong: reload the sign-in page")
     username, password = str(form.get("username", "")).strip(), str(form.get("password", ""))
-    operator = await run_in_threadpool(auth.check_password, username, password)
+    operator, locked = await auth.sign_in(request, username, password, "hotline console")
+    if locked:
+        response = _page(request, "login.html", 429, csrf=presented, error=auth.locked_message(locked))
+        response.headers["Retry-After"] = str(int(locked) + 1)
+        return response
     if operator is None:
         log.warning("hotline console: a sign-in failed")
         return _page(request, "login.html", 401, csrf=presented, error="Sai tên đăng nhập hoặc mật khẩu.")

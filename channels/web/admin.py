@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from channels.hotline import auth, store
 from channels.web import guard
-from channels.web.pages import SECURITY_HEADERS, page, rate_limited, texts
+from channels.web.pages import SECURITY_HEADERS, page, texts
 from pakn import reports
 from pakn.db import utcnow
 from pakn.runtime import get_runtime
@@ -47,14 +47,16 @@ async def login_page(request: Request) -> Response:
 
 @router.post("/login")
 async def login(request: Request) -> Response:
-    wait = guard.check_rate(request, "post")
-    if wait:
-        return rate_limited(request, wait)
     form = await request.form(max_files=0, max_fields=10)
     if not guard.csrf_ok(request, str(form.get("csrf") or "")):
         return page(request, "admin_login.html", 403, error=texts()["csrf"])
     username, password = str(form.get("username") or "").strip(), str(form.get("password") or "")
-    operator = await run_in_threadpool(auth.check_password, username, password)
+    # Staff sign-ins have their own counters and locks, apart from the citizens' rate limits.
+    operator, locked = await auth.sign_in(request, username, password, "statistics")
+    if locked:
+        response = page(request, "admin_login.html", 429, error=auth.locked_message(locked))
+        response.headers["Retry-After"] = str(int(locked) + 1)
+        return response
     if operator is None or not operator.can(ROLE):
         log.warning("statistics: a sign-in failed or lacked the %s role", ROLE)
         return page(request, "admin_login.html", 401, error=texts()["login-failed"])

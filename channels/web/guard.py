@@ -1,8 +1,9 @@
 """Abuse controls of the public pages: per-IP rate limits, CSRF tokens, signed values.
 
-The limits live in the web process's memory (``pakn web`` is one process): a restart forgets them,
-which only ever lets a citizen in early.  Behind a reverse proxy, list it in WEB_TRUSTED_PROXIES so
-that X-Forwarded-For, not the proxy, is the client.
+The limits are counted in Redis (``pakn.ratelimit``), so every web process shares them.  Behind a
+reverse proxy, list it in WEB_TRUSTED_PROXIES so that X-Forwarded-For, not the proxy, is the client.
+Values are signed with WEB_SECRET, which every process shares (generated once into the data folder
+when it is not set: ``pakn.secret_keys``).
 """
 
 from __future__ import annotations
@@ -12,46 +13,13 @@ import hashlib
 import hmac
 import math
 import secrets
-import time
-from collections import deque
-from functools import lru_cache
 
 from fastapi import Request
 
+from pakn.ratelimit import Bucket, get_limits
 from pakn.runtime import get_runtime
 
 CSRF_COOKIE = "pakn_web_csrf"
-
-
-class RateLimiter:
-    """Sliding-window counts per (bucket, client): at most ``limit`` hits per ``window`` seconds."""
-
-    def __init__(self) -> None:
-        self._hits: dict[tuple[str, str], deque[float]] = {}
-        self._last_sweep = time.monotonic()
-
-    def hit(self, bucket: str, client: str, limit: int, window: float) -> float:
-        """Count one request; returns 0 when allowed, else the seconds until the next one is."""
-        now = time.monotonic()
-        self._sweep(now, window)
-        hits = self._hits.setdefault((bucket, client), deque())
-        while hits and hits[0] <= now - window:
-            hits.popleft()
-        if len(hits) >= limit:
-            return max(1.0, hits[0] + window - now)
-        hits.append(now)
-        return 0.0
-
-    def _sweep(self, now: float, window: float) -> None:
-        """Forget idle clients now and then, so memory stays bounded by recent visitors."""
-        if now - self._last_sweep < window:
-            return
-        self._last_sweep = now
-        for key in [k for k, hits in self._hits.items() if not hits or hits[-1] <= now - window]:
-            del self._hits[key]
-
-
-limiter = RateLimiter()
 
 
 def client_ip(request: Request) -> str:
@@ -72,21 +40,16 @@ def retry_minutes(seconds: float) -> int:
     return max(1, math.ceil(seconds / 60))
 
 
-def check_rate(request: Request, bucket: str) -> float:
-    """0 when the request may go on, else seconds to wait. Buckets: ``post`` and ``read``."""
-    settings = get_runtime().settings
-    limit = settings.web_rate_limit_posts if bucket == "post" else settings.web_rate_limit_lookups
-    return limiter.hit(bucket, client_ip(request), limit, settings.web_rate_limit_window_seconds)
-
-
-@lru_cache(maxsize=1)
-def _process_key() -> bytes:
-    return secrets.token_bytes(32)
+def check_rate(request: Request, bucket: Bucket) -> float:
+    """0 when the request may go on, else seconds to wait (``post``, ``page``, ``lookup``, ``completion``)."""
+    return get_limits().hit(bucket, client_ip(request))
 
 
 def _key() -> bytes:
-    configured = get_runtime().settings.web_secret.get_secret_value()
-    return configured.encode() if configured else _process_key()
+    key = get_runtime().settings.web_secret.get_secret_value()
+    if not key:  # never: the runtime's settings always carry one (set, or generated once)
+        raise RuntimeError("WEB_SECRET missing")
+    return key.encode()
 
 
 def sign(value: str) -> str:

@@ -133,7 +133,7 @@ async def static(name: str) -> FileResponse:
 
 @router.get("/")
 async def form(request: Request) -> Response:
-    wait = guard.check_rate(request, "read")
+    wait = guard.check_rate(request, "page")
     if wait:
         return rate_limited(request, wait)
     return _form_page(request)
@@ -266,7 +266,7 @@ async def _stored(code_text: str) -> StoredSubmission | None:
 
 @router.get("/receipt/{tracking_code}")
 async def receipt(tracking_code: str, request: Request) -> Response:
-    wait = guard.check_rate(request, "read")
+    wait = guard.check_rate(request, "lookup")
     if wait:
         return rate_limited(request, wait)
     stored = await _stored(tracking_code)
@@ -302,7 +302,7 @@ def public_view(stored: StoredSubmission, answer: dict[str, Any] | None) -> dict
 
 @router.get("/lookup")
 async def lookup(request: Request, code: str = "") -> Response:
-    wait = guard.check_rate(request, "read")
+    wait = guard.check_rate(request, "lookup")
     if wait:
         return rate_limited(request, wait)
     t = texts()
@@ -322,7 +322,7 @@ async def lookup(request: Request, code: str = "") -> Response:
 @router.post("/hints")
 async def hints(request: Request) -> Response:
     """The normalizer's findings for the form as typed so far (JSON for the page's script; nothing stored)."""
-    wait = guard.check_rate(request, "read")
+    wait = guard.check_rate(request, "page")
     if wait:
         return rate_limited(request, wait, as_json=True)
     if not guard.csrf_ok(request, request.headers.get("x-csrf-token")):

@@ -15,7 +15,7 @@ from tests.conftest import SYSTEM_REDIS, Gateway, wait_until
 from tests.samples import submission
 from tests.standins.case_store import CaseStoreStandIn, FailurePlan
 
-SECRET = "callback-secret"
+SECRET = "callback-secret-0123456789"
 
 
 def signed_post(gateway: Gateway, body: dict[str, object], secret: str = SECRET) -> httpx.Response:
