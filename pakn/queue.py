@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from redis import Redis
 from rq import Queue
@@ -81,13 +81,14 @@ class Queues:
     def done(self, kind: str, ids: Sequence[int]) -> None:
         """A job has finished with these rows (whatever their outcome is recorded in the journal)."""
         if ids:
-            self.connection.hdel(self._inflight(kind), *ids)
+            self.connection.hdel(self._inflight(kind), *(str(i) for i in ids))
 
     def not_waiting(self, kind: str, ids: Sequence[int]) -> list[int]:
         """Those of ``ids`` whose job is not waiting in Redis (none, finished, failed, lost with Redis)."""
         if not ids:
             return []
-        job_ids = self.connection.hmget(self._inflight(kind), list(ids))
+        # redis-py types its replies for the sync and async clients alike: this one is synchronous.
+        job_ids = cast(list[Any], self.connection.hmget(self._inflight(kind), [str(i) for i in ids]))
         distinct = sorted({_text(j) for j in job_ids if j})
         with self.connection.pipeline() as pipe:
             for distinct_id in distinct:
