@@ -18,6 +18,9 @@ import logging
 import signal
 import ssl
 from dataclasses import dataclass
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
+from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
 
@@ -62,12 +65,21 @@ def _header_block(original: bytes) -> bytes:
 def _look(original: bytes) -> _Look:
     message = BytesParser(policy=compat32).parsebytes(_header_block(original), headersonly=True)
     thread = " ".join(str(message.get(name, "")) for name in ("in-reply-to", "references"))
-    may_be_reply = (
-        any(OUR_MSGID_RE.match(i) for i in message_ids(thread)) or "PAKN" in str(message.get("subject", "")).upper()
-    )
+    may_be_reply = any(OUR_MSGID_RE.match(i) for i in message_ids(thread)) or "PAKN" in _subject(message).upper()
     ids = message_ids(str(message.get("message-id", "")))
     source = f"mid:{ids[0]}" if ids and len(ids[0]) < 230 else source_id(original)
     return _Look(source, may_be_reply)
+
+
+def _subject(message: Message) -> str:
+    """The subject as written: RFC 2047 encoded words ("=?utf-8?b?...?=") decoded, whatever their charset."""
+    subject = str(message.get("subject", ""))
+    if "=?" not in subject:
+        return subject
+    try:
+        return str(make_header(decode_header(subject)))
+    except (HeaderParseError, LookupError, UnicodeDecodeError, ValueError):
+        return subject
 
 
 class Handler:
