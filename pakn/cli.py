@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shlex
 import sys
 import time
@@ -320,8 +321,8 @@ def dead_list(as_json: bool) -> None:
 
 
 @main.command()
-@click.option("--from", "since", default=None, help="ISO date or time (inclusive).")
-@click.option("--to", "until", default=None, help="ISO date or time (exclusive).")
+@click.option("--from", "since", default=None, help="Date (dd/mm/yyyy or yyyy-mm-dd) or ISO time (inclusive).")
+@click.option("--to", "until", default=None, help="Date (dd/mm/yyyy or yyyy-mm-dd) or ISO time (exclusive).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def stats(since: str | None, until: str | None, as_json: bool) -> None:
     """The provincial report's figures for the period (pakn/reports.py); --json adds the raw counts."""
@@ -329,8 +330,11 @@ def stats(since: str | None, until: str | None, as_json: bool) -> None:
     from pakn.runtime import get_runtime
 
     settings = get_settings()
+    start, end = _when(since, settings.timezone, "--from"), _when(until, settings.timezone, "--to")
+    if start is not None and end is not None and end <= start:
+        raise click.BadParameter("ends before it starts", param_hint="--to")
+    _require_journal(settings)
     journal = get_runtime().journal
-    start, end = _when(since, settings.timezone), _when(until, settings.timezone)
     report = reports.build(journal.engine, start, end)
     if as_json:
         _print_json({**journal.stats(start, end), "report": report.as_json()}, sys.stdout, indent=True)
@@ -374,13 +378,39 @@ def show_settings() -> None:
         click.echo(f"WARNING: {warning}", err=True)
 
 
-def _when(text: str | None, timezone: str) -> datetime | None:
+_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})")
+
+
+def _when(text: str | None, timezone: str, option: str) -> datetime | None:
+    """A date as people in Vietnam write it (12/01/2026) or ISO (2026-01-12, 2026-01-12T08:00+07:00)."""
     if not text:
         return None
     from zoneinfo import ZoneInfo
 
-    value = datetime.fromisoformat(text)
+    text = text.strip()
+    try:
+        if found := _DAY_MONTH_YEAR.fullmatch(text):
+            day, month, year = (int(part) for part in found.groups())
+            value = datetime(year, month, day)
+        else:
+            value = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r} is not a date: write dd/mm/yyyy (12/01/2026) or yyyy-mm-dd (2026-01-12)", param_hint=option
+        ) from None
     return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(timezone))
+
+
+def _require_journal(settings: Settings) -> None:
+    """Stop with a clear message, not a database traceback, when there is no gateway data here."""
+    if settings.database_url:
+        return
+    path = settings.pakn_data_dir / "journal.db"
+    if not path.exists():
+        raise click.ClickException(
+            f"no gateway data in {settings.pakn_data_dir.resolve()}: run this command in the folder where the "
+            "gateway runs (`pakn run` keeps its data in ./var), or set PAKN_DATA_DIR or DATABASE_URL"
+        )
 
 
 def _masked(url: str) -> str:
