@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from pakn import tracking
+from pakn import edge, tracking
 from pakn.db import utcnow
 from pakn.journal import RawSubmission
 from pakn.records import Channel, Status, SubmissionFields
@@ -45,8 +45,10 @@ class SubmissionIn(BaseModel):
     idempotency_key: StrictStr | None = Field(
         None,
         min_length=1,
-        max_length=128,
-        description="The client's key for this submission: sending it again returns the first answer.",
+        max_length=edge.IDEMPOTENCY_KEY_MAX,
+        pattern=edge.IDEMPOTENCY_KEY.pattern,
+        description="The client's key for this submission (printable ASCII, no spaces): sending it again "
+        "returns the first answer.",
     )
 
 
@@ -82,6 +84,8 @@ def _error(status: int, code: str, message: str, errors: list[dict[str, Any]] | 
 async def _parse_body(request: Request) -> SubmissionIn | JSONResponse:
     runtime = get_runtime()
     messages = runtime.catalog.messages
+    if not edge.is_json(request.headers.get("content-type")):
+        return _error(415, "unsupported-media-type", messages.text("api", "unsupported-media-type"))
     limit = runtime.settings.max_body_bytes
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
@@ -106,6 +110,22 @@ async def _parse_body(request: Request) -> SubmissionIn | JSONResponse:
             for p in problems
         ]
         return _error(422, "invalid-fields", details[0]["message"], details)
+
+
+def _source_key(parsed: SubmissionIn, request: Request) -> str | JSONResponse:
+    """The submission's source identity: the client's key (body, else header), else a random one.
+    A malformed header key is refused, never dropped (a retry would then make a second case)."""
+    if parsed.idempotency_key:
+        return parsed.idempotency_key
+    header = request.headers.get("idempotency-key")
+    if header is None:
+        return f"auto-{uuid.uuid4().hex}"
+    if not edge.idempotency_key_ok(header):
+        message = get_runtime().catalog.messages.text(
+            "api", "invalid-idempotency-key", field="Idempotency-Key", limit=edge.IDEMPOTENCY_KEY_MAX
+        )
+        return _error(400, "invalid-idempotency-key", message, [{"field": "Idempotency-Key", "message": message}])
+    return header
 
 
 def _status_url(code: str) -> str:
@@ -133,7 +153,9 @@ async def create_submission(request: Request) -> JSONResponse:
     if isinstance(parsed, JSONResponse):
         return parsed
     body = await request.body()
-    key = parsed.idempotency_key or request.headers.get("idempotency-key") or f"auto-{uuid.uuid4().hex}"
+    key = _source_key(parsed, request)
+    if isinstance(key, JSONResponse):
+        return key
     raw = RawSubmission(Channel.API, key, body, "application/json", utcnow())
     try:
         receipt = await request.app.state.intake.submit(raw)
@@ -203,7 +225,9 @@ async def complete_submission(tracking_code: str, request: Request) -> JSONRespo
     if stored is None:
         return _error(404, "not-found", messages.text("api", "not-found", tracking_code=tracking_code))
     body = await request.body()
-    key = parsed.idempotency_key or request.headers.get("idempotency-key") or f"auto-{uuid.uuid4().hex}"
+    key = _source_key(parsed, request)
+    if isinstance(key, JSONResponse):
+        return key
     raw = RawSubmission(Channel.API, key, body, "application/json", utcnow())
     if not await run_in_threadpool(runtime.journal.amend, stored.id, raw):
         return _error(409, "not-waiting", messages.text("api", "not-waiting", tracking_code=stored.tracking_code))
