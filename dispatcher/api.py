@@ -59,7 +59,7 @@ async def case_store_update(request: Request) -> JSONResponse:
     change = CaseUpdate(
         tracking_code=code or report.tracking_code,
         status=report.status,
-        key=hashlib.sha256(f"{report.tracking_code}:{report.update_id}".encode()).hexdigest(),
+        key=hashlib.sha256(f"{code or report.tracking_code}:{report.update_id}".encode()).hexdigest(),
         answer=report.answer,
         on_time=report.on_time,
         satisfaction=report.satisfaction,
