@@ -145,7 +145,15 @@ _BODY_DOC: dict[str, Any] = {
     status_code=202,
     response_model=Accepted,
     openapi_extra=_BODY_DOC,
-    responses={422: {"description": "Not JSON, or a field of the wrong type; nothing was stored."}},
+    responses=edge.api_errors(
+        {
+            400: "Malformed Idempotency-Key header; nothing was stored.",
+            413: edge.TOO_LARGE,
+            415: edge.NOT_JSON,
+            422: "Not JSON, or a field of the wrong type; nothing was stored.",
+            503: "The journal could not store it now; send it again (same key: never twice).",
+        }
+    ),
 )
 async def create_submission(request: Request) -> JSONResponse:
     """Journal a submission and answer with its tracking code (202: stored, checks follow)."""
@@ -176,7 +184,10 @@ async def create_submission(request: Request) -> JSONResponse:
     )
 
 
-@router.get("/submissions/{tracking_code}")
+@router.get(
+    "/submissions/{tracking_code}",
+    responses=edge.api_errors({404: "No submission with this tracking code."}),
+)
 async def submission_status(tracking_code: str) -> JSONResponse:
     """Where a submission stands; never shows the submitter's identity."""
     runtime = get_runtime()
@@ -212,6 +223,16 @@ async def submission_status(tracking_code: str) -> JSONResponse:
     status_code=202,
     response_model=Accepted,
     openapi_extra=_BODY_DOC,
+    responses=edge.api_errors(
+        {
+            400: "Malformed Idempotency-Key header.",
+            404: "No submission with this tracking code.",
+            409: "The submission is not waiting for information.",
+            413: edge.TOO_LARGE,
+            415: edge.NOT_JSON,
+            422: "Not JSON, or a field of the wrong type.",
+        }
+    ),
 )
 async def complete_submission(tracking_code: str, request: Request) -> JSONResponse:
     """Add what was missing to the same submission; the normalizer then looks at it again."""

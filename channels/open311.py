@@ -95,14 +95,22 @@ def _jurisdiction_ok(given: str | None) -> bool:
     return not given or not expected or given == expected
 
 
-@router.get("/services.json", summary="GeoReport v2: service list (the fields of feedback)")
+@router.get(
+    "/services.json",
+    responses={404: {"description": "unknown jurisdiction_id or service_code"}},
+    summary="GeoReport v2: service list (the fields of feedback)",
+)
 async def services(jurisdiction_id: str | None = None) -> Response:
     if not _jurisdiction_ok(jurisdiction_id):
         return _errors(404, "unknown jurisdiction_id")
     return JSONResponse(_services())
 
 
-@router.get("/services/{service_code}.json", summary="GeoReport v2: service definition (its attributes)")
+@router.get(
+    "/services/{service_code}.json",
+    responses={404: {"description": "unknown jurisdiction_id or service_code"}},
+    summary="GeoReport v2: service definition (its attributes)",
+)
 async def service_definition(service_code: str, jurisdiction_id: str | None = None) -> Response:
     if not _jurisdiction_ok(jurisdiction_id) or service_code not in {s["service_code"] for s in _services()}:
         return _errors(404, f"unknown service_code {service_code[:64]}")
@@ -289,7 +297,11 @@ def request_view(stored: StoredSubmission, answer: dict[str, Any] | None) -> dic
     return view
 
 
-@router.get("/requests/{service_request_id}.json", summary="GeoReport v2: one service request")
+@router.get(
+    "/requests/{service_request_id}.json",
+    summary="GeoReport v2: one service request",
+    responses={404: {"description": "unknown service request or jurisdiction_id"}, 429: {"description": "too many"}},
+)
 async def get_request(service_request_id: str, request: Request, jurisdiction_id: str | None = None) -> Response:
     wait = guard.check_rate(request, "read")
     if wait:

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from dispatcher.sinks import SIGNATURE_HEADER, verify
-from pakn import attachments, tracking
+from pakn import attachments, edge, tracking
 from pakn.journal import CaseUpdate
 from pakn.responses import JSONResponse
 from pakn.runtime import get_runtime
@@ -40,7 +40,18 @@ def _secret() -> bytes:
     return get_runtime().settings.case_store_secret.get_secret_value().encode()
 
 
-@router.post("/case-store/updates", status_code=202)
+@router.post(
+    "/case-store/updates",
+    status_code=202,
+    responses=edge.api_errors(
+        {
+            403: "Missing or wrong X-PAKN-Signature.",
+            404: "No submission with this tracking code.",
+            413: edge.TOO_LARGE,
+            422: "Not JSON, or a field missing or of the wrong type.",
+        }
+    ),
+)
 async def case_store_update(request: Request) -> JSONResponse:
     """Signed like the gateway's own POSTs (X-PAKN-Signature, see docs/case-contract.md)."""
     runtime = get_runtime()
@@ -76,7 +87,11 @@ async def case_store_update(request: Request) -> JSONResponse:
     return JSONResponse({"status": "recorded", "duplicate": notification_id is None}, 202)
 
 
-@router.get("/attachments/{sha256}", response_model=None)
+@router.get(
+    "/attachments/{sha256}",
+    response_model=None,
+    responses={403: {"description": "Wrong or expired signature."}, 404: {"description": "No such attachment."}},
+)
 async def attachment(sha256: str, expires: int, signature: str) -> Response:
     """An attachment of a forwarded case, for whoever holds the signed link from the case payload."""
     expected = hmac.new(_secret(), f"{sha256}.{expires}".encode(), hashlib.sha256).hexdigest()

@@ -10,6 +10,7 @@ import re
 from typing import Any, cast
 from urllib.parse import urlsplit
 
+from pydantic import BaseModel, Field
 from sqlalchemy import Column, String
 
 from pakn.db import submissions
@@ -49,3 +50,20 @@ def is_web_url(value: str) -> bool:
     except ValueError:
         return False
     return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
+class ApiError(BaseModel):
+    """The JSON APIs' error body: a stable code, a Vietnamese message, and per-field details if any."""
+
+    error: str = Field(description="Stable code, e.g. too-large, unsupported-media-type, invalid-fields.")
+    message: str = Field(description="What went wrong, in Vietnamese, for a person.")
+    errors: list[dict[str, Any]] | None = Field(None, description="One entry per field at fault: field, message.")
+
+
+TOO_LARGE = "The body passed the endpoint's limit (MAX_BODY_BYTES, BODY_MAX_BYTES_BY_PATH); nothing was stored."
+NOT_JSON = "The body is not application/json (or no Content-Type); nothing was stored."
+
+
+def api_errors(descriptions: dict[int, str]) -> dict[int | str, dict[str, Any]]:
+    """FastAPI ``responses=`` for the status codes an endpoint may answer, in the API's error shape."""
+    return {code: {"model": ApiError, "description": text} for code, text in descriptions.items()}

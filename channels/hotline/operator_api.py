@@ -75,7 +75,10 @@ async def create_call(body: CallIn, request: Request, operator: Caller) -> JSONR
     return JSONResponse(answer, status_code=200 if logged.duplicate else 201)
 
 
-@router.post("/findings")
+@router.post(
+    "/findings",
+    responses={401: {"description": "Missing or wrong bearer token."}, 413: {"description": "Body too large."}},
+)
 async def findings(body: CallLog, _operator: Caller) -> JSONResponse:
     """What the normalizer would say about the call so far (for the software's own form)."""
     return JSONResponse(await run_in_threadpool(live_findings, body))
@@ -101,7 +104,11 @@ async def missed(_operator: Caller) -> JSONResponse:
     )
 
 
-@router.post("/missed-calls/{call}/called-back", status_code=204)
+@router.post(
+    "/missed-calls/{call}/called-back",
+    status_code=204,
+    responses={401: {"description": "Missing or wrong bearer token."}, 404: {"description": "No such missed call."}},
+)
 async def called_back(call: int, _operator: Caller) -> None:
     if not await run_in_threadpool(store.mark_called_back, get_runtime().journal.engine, call):
         raise HTTPException(404, "no such missed call")

@@ -125,3 +125,21 @@ def test_bodies_within_the_limit_still_reach_the_handler(gateway: Gateway) -> No
         )
         assert_shape(response, "api")
         assert gateway.journal("select count(*) from submissions")[0][0] == stored + 1
+
+
+def test_the_openapi_schema_lists_the_status_codes_each_endpoint_answers(gateway: Gateway) -> None:
+    paths = httpx.get(f"{gateway.url}/openapi.json", timeout=10).json()["paths"]
+    expected = {
+        ("/api/v1/submissions", "post"): {"202", "400", "413", "415", "422", "503"},
+        ("/api/v1/submissions/{tracking_code}", "get"): {"404"},
+        ("/api/v1/submissions/{tracking_code}/completion", "post"): {"400", "404", "409", "413", "415", "422"},
+        ("/api/v1/case-store/updates", "post"): {"403", "404", "413", "422"},
+        ("/api/v1/chat/{platform}", "post"): {"401", "404", "413", "422"},
+        ("/open311/v2/requests.json", "post"): {"400", "403", "404", "413", "415"},
+        ("/hotline/api/v1/calls", "post"): {"401", "413", "422"},
+    }
+    for (path, method), codes in expected.items():
+        documented = set(paths[path][method]["responses"])
+        assert codes <= documented, (path, method, codes - documented)
+    error = paths["/api/v1/submissions"]["post"]["responses"]["413"]["content"]["application/json"]["schema"]
+    assert error["$ref"].endswith("/ApiError")
