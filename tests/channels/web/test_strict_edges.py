@@ -146,3 +146,23 @@ def test_names_follow_the_content() -> None:
     assert not uploads.well_formed(b"\x89PNG\r\n\x1a\n<?php ?>", "image/png")
     assert not uploads.well_formed(b"\xff\xd8\xff<?php ?>", "image/jpeg")
     assert not uploads.well_formed(b"%PDF-1.4 <?php ?>", "application/pdf")
+
+
+def test_a_refused_post_leaves_no_file_behind(web_gateway: Gateway) -> None:
+    store = web_gateway.data_dir / "attachments"
+
+    def files() -> set[str]:
+        return {p.name for p in store.rglob("*") if p.is_file()} if store.exists() else set()
+
+    before = files()
+    photo = png()[:-12] + b"unique-to-this-test" + png()[-12:]  # still ends with IEND
+    with client_for(web_gateway) as client:
+        csrf, key = open_form(client)
+        fields = {**form_values("complete"), "form_key": key}
+        upload = [("files", ("anh.png", photo, "image/png"))]
+        assert client.post("/submit", data={**fields, "csrf": "forged"}, files=upload).status_code == 403
+        assert client.post("/submit", data={**fields, "csrf": csrf, "website": "x"}, files=upload).status_code == 400
+        parts = {name: (None, value.encode()) for name, value in {**fields, "csrf": csrf}.items()}
+        parts["name"] = (None, b"Nguy\xe1n")
+        assert client.post("/submit", files={**parts, "files": ("anh.png", photo, "image/png")}).status_code == 400
+    assert files() == before
