@@ -32,11 +32,19 @@ log = logging.getLogger(__name__)
 WEB_FORM_PATH = "/submit"
 
 
-def limit_for(path: str, settings: Settings) -> int:
-    """The largest body accepted on ``path``, bytes."""
+def limits_of(settings: Settings) -> Callable[[str], int]:
+    """The largest body accepted on a path, bytes: the longest matching prefix's limit, else the default."""
     overrides = {WEB_FORM_PATH: settings.web_request_max_bytes, **settings.body_max_bytes_by_path}
-    matches = [prefix for prefix in overrides if path == prefix or path.startswith(prefix.rstrip("/") + "/")]
-    return overrides[max(matches, key=len)] if matches else settings.max_body_bytes
+    table = sorted(((prefix.rstrip("/"), limit) for prefix, limit in overrides.items()), key=lambda p: -len(p[0]))
+    default = settings.max_body_bytes
+
+    def limit_for(path: str) -> int:
+        for prefix, limit in table:
+            if path == prefix or path.startswith(prefix + "/"):
+                return limit
+        return default
+
+    return limit_for
 
 
 def _api(scope: Scope, limit: int) -> Response:
@@ -85,12 +93,14 @@ class BodyLimitMiddleware:
 
     def __init__(self, app: ASGIApp, limit: Callable[[str], int] | None = None) -> None:
         self.app = app
-        self._limit = limit or (lambda path: limit_for(path, get_runtime().settings))
+        self._limit = limit  # read from the settings at the first request (the runtime is made by then)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if self._limit is None:
+            self._limit = limits_of(get_runtime().settings)
         limit = self._limit(scope.get("path", "/"))
         declared = _content_length(scope)
         if declared is not None and declared > limit:

@@ -13,6 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from config.settings import Settings
+from pakn.bodylimit import limits_of
 from tests.conftest import SYSTEM_REDIS, Gateway, free_port, gateway_env
 
 CHUNK = b"x" * 65_536
@@ -143,3 +145,13 @@ def test_the_openapi_schema_lists_the_status_codes_each_endpoint_answers(gateway
         assert codes <= documented, (path, method, codes - documented)
     error = paths["/api/v1/submissions"]["post"]["responses"]["413"]["content"]["application/json"]["schema"]
     assert error["$ref"].endswith("/ApiError")
+
+
+def test_limits_are_per_path_prefix_longest_first() -> None:
+    settings = Settings(
+        max_body_bytes=100, web_request_max_bytes=1000, body_max_bytes_by_path={"/hints": 10, "/api/v1/chat/": 5}
+    )
+    limit = limits_of(settings)
+    assert limit("/hints") == 10 and limit("/hintsx") == 100
+    assert limit("/submit") == 1000 and limit("/submit/x") == 1000
+    assert limit("/api/v1/chat/zalo") == 5 and limit("/api/v1/submissions") == 100
