@@ -95,6 +95,7 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
             401: "Missing or wrong signature; nothing stored.",
             404: "Platform not configured (CHAT_WEBHOOK_SECRETS).",
             413: edge.TOO_LARGE,
+            415: edge.NOT_JSON,
             422: "Not JSON, or a field missing or of the wrong type; nothing stored.",
             503: "The journal could not store it now; deliver it again.",
         }
@@ -114,6 +115,8 @@ async def chat_message(platform: str, request: Request) -> JSONResponse:
     given = request.headers.get(SIGNATURE_HEADER, "")
     if not hmac.compare_digest(given.encode(), sign(secret.get_secret_value().encode(), body).encode()):
         return _error(401, "bad-signature", messages.text("chat", "bad-signature"))
+    if not edge.is_json(request.headers.get("content-type")):
+        return _error(415, "unsupported-media-type", messages.text("api", "unsupported-media-type"))
     try:
         parsed = ChatMessageIn.model_validate_json(body)
     except ValidationError as error:

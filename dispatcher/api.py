@@ -48,6 +48,7 @@ def _secret() -> bytes:
             403: "Missing or wrong X-PAKN-Signature.",
             404: "No submission with this tracking code.",
             413: edge.TOO_LARGE,
+            415: edge.NOT_JSON,
             422: "Not JSON, or a field missing or of the wrong type.",
         }
     ),
@@ -59,6 +60,9 @@ async def case_store_update(request: Request) -> JSONResponse:
     body = await request.body()
     if not verify(_secret(), request.headers.get(SIGNATURE_HEADER, ""), body):
         return JSONResponse({"error": "bad-signature", "message": messages.text("api", "bad-signature")}, 403)
+    if not edge.is_json(request.headers.get("content-type")):
+        message = messages.text("api", "unsupported-media-type")
+        return JSONResponse({"error": "unsupported-media-type", "message": message}, 415)
     try:
         report = CaseStoreUpdate.model_validate_json(body)
     except ValidationError as error:

@@ -26,7 +26,7 @@ from channels.web import forms, guard, uploads
 from channels.web.checks import Problems, add_findings, check_fields
 from channels.web.payload import CONTENT_TYPE, StoredFile, WebPayload
 from normalizer.fields.places import DATA_FILE
-from pakn import attachments, tracking
+from pakn import attachments, edge, tracking
 from pakn.db import utcnow
 from pakn.journal import RawSubmission, StoredSubmission
 from pakn.records import Channel, Status, SubmissionFields
@@ -333,6 +333,9 @@ async def hints(request: Request) -> Response:
         return rate_limited(request, wait, as_json=True)
     if not guard.csrf_ok(request, request.headers.get("x-csrf-token")):
         return JSONResponse({"error": "csrf", "message": texts()["csrf"]}, status_code=403)
+    if not edge.is_json(request.headers.get("content-type")):
+        message = get_runtime().catalog.messages.text("api", "unsupported-media-type")
+        return JSONResponse({"error": "unsupported-media-type", "message": message}, status_code=415)
     body = await request.body()
     try:
         if len(body) > 64_000:

@@ -7,13 +7,16 @@ and gets 413 in the endpoint's own error shape, while the web process's resident
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from channels.chat import sign as chat_sign
 from config.settings import Settings
+from dispatcher.sinks import sign as store_sign
 from pakn.bodylimit import limits_of
 from tests.conftest import SYSTEM_REDIS, Gateway, free_port, gateway_env
 
@@ -155,3 +158,25 @@ def test_limits_are_per_path_prefix_longest_first() -> None:
     assert limit("/hints") == 10 and limit("/hintsx") == 100
     assert limit("/submit") == 1000 and limit("/submit/x") == 1000
     assert limit("/api/v1/chat/zalo") == 5 and limit("/api/v1/submissions") == 100
+
+
+def test_json_webhooks_take_json_only(gateway: Gateway) -> None:
+    """Once the signature checks out, a body that is not declared JSON is refused with 415."""
+    body = b'{"message_id": "m-415", "sender_id": "u", "text": "R\xc3\xa1c th\xe1\xba\xa3i"}'
+    chat_headers = {"X-PAKN-Signature": chat_sign(b"chat-secret", body)}
+    update = b'{"tracking_code": "PAKN-0000-0000", "status": "received", "update_id": "u-415"}'
+    store_headers = {"X-PAKN-Signature": store_sign(b"case-store-secret", int(time.time()), update)}
+    with httpx.Client(base_url=gateway.url, timeout=10) as client:
+        for content_type in ("text/plain", None):
+            extra = {"content-type": content_type} if content_type else {}
+            chat = client.post("/api/v1/chat/zalo", content=body, headers={**chat_headers, **extra})
+            assert chat.status_code == 415 and chat.json()["error"] == "unsupported-media-type", chat.text
+            store = client.post("/api/v1/case-store/updates", content=update, headers={**store_headers, **extra})
+            assert store.status_code == 415 and store.json()["error"] == "unsupported-media-type", store.text
+        json_type = {"content-type": "application/json"}
+        assert client.post("/api/v1/chat/zalo", content=body, headers={**chat_headers, **json_type}).status_code == 202
+        found = client.post("/api/v1/case-store/updates", content=update, headers={**store_headers, **json_type})
+        assert found.status_code == 404  # past the checks: no such submission
+        token = csrf(client)
+        hints = client.post("/hints", content=b'{"content": "x"}', headers={"x-csrf-token": token})
+        assert hints.status_code == 415
