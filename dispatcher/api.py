@@ -27,7 +27,7 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 class CaseStoreUpdate(BaseModel):
     """What the case store reports about a case it received from the gateway."""
 
-    tracking_code: str
+    tracking_code: str = Field(max_length=64, description="The case's tracking code, as the gateway sent it.")
     status: Literal["received", "in_progress", "resolved"]
     update_id: str = Field(min_length=1, max_length=64, description="Unique per update; a resend is ignored.")
     answer: str | None = Field(None, max_length=20_000, description="The answer to the citizen (resolved).")

@@ -129,6 +129,17 @@ def test_the_operator_api_requires_what_the_console_requires(hotline: Gateway) -
     assert httpx.post(f"{hotline.url}/hotline/api/v1/calls", json=info, headers=auth, timeout=10).status_code == 201
 
 
+def test_the_console_refuses_a_form_key_too_long_for_the_journal(hotline: Gateway) -> None:
+    add_operator(hotline, "lan")
+    client, _ = signed_in_client(hotline, "lan")
+    csrf = form_csrf(client.get("/hotline/").text)
+    body = {"content": "Đèn đường hỏng trước số 3 Lê Lợi", "outcome": "case", "csrf": csrf}
+    for key in ("k" * 300, "có dấu"):
+        answer = client.post("/hotline/calls", data={**body, "form_key": key})
+        assert answer.status_code == 422, answer.text
+    assert journal_rows(hotline, "select count(*) from hotline_calls where call_key like 'console:kkkk%'") == [(0,)]
+
+
 def import_cdr(gateway: Gateway, path: Path, *args: str) -> tuple[str, str]:
     result = gateway.pakn("hotline", "import-cdr", str(path), *args)
     return result.stdout.decode(), result.stderr.decode()
