@@ -175,8 +175,8 @@ class JournalWriter:
         try:
             receipts: list[Receipt | Exception] = list(self._record([raw for _, raw in batch]))
         except Exception as error:
-            if len(batch) == 1:
-                receipts = [error]
+            if len(batch) == 1 or not _about_a_row(error):
+                receipts = [error] * len(batch)  # the database itself failed (down, locked): all fail alike
             else:
                 log.warning("journal write failed for a batch of %d; storing them one by one", len(batch))
                 receipts = [self._record_alone(raw) for _, raw in batch]
@@ -223,6 +223,13 @@ class JournalWriter:
         except Exception:
             # Stored but not enqueued (Redis down): the sweeper enqueues them once they are due.
             log.warning("enqueue after commit failed; the sweeper will pick these up", exc_info=True)
+
+
+def _about_a_row(error: BaseException) -> bool:
+    """PEP 249's DataError or IntegrityError (the driver's own, or SQLAlchemy's wrapper of it): the
+    database refused a value, so storing the rows one by one isolates it.  Anything else (connection
+    lost, database locked) would fail each row again, a connect timeout each: not worth retrying."""
+    return any(cls.__name__ in ("DataError", "IntegrityError") for cls in type(error).__mro__)
 
 
 def main(argv: Sequence[str]) -> None:
