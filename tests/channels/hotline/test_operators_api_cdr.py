@@ -130,8 +130,8 @@ def test_the_operator_api_requires_what_the_console_requires(hotline: Gateway) -
 
 
 def test_the_console_refuses_a_form_key_too_long_for_the_journal(hotline: Gateway) -> None:
-    add_operator(hotline, "lan")
-    client, _ = signed_in_client(hotline, "lan")
+    add_operator(hotline, "khoa-edges")
+    client, _ = signed_in_client(hotline, "khoa-edges")
     csrf = form_csrf(client.get("/hotline/").text)
     body = {"content": "Đèn đường hỏng trước số 3 Lê Lợi", "outcome": "case", "csrf": csrf}
     for key in ("k" * 300, "có dấu"):
