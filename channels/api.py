@@ -117,7 +117,7 @@ def _source_key(parsed: SubmissionIn, request: Request) -> str | JSONResponse:
     A malformed header key is refused, never dropped (a retry would then make a second case)."""
     if parsed.idempotency_key:
         return parsed.idempotency_key
-    header = request.headers.get("idempotency-key")
+    header = request.headers.get("idempotency-key") or None  # an empty header is no key
     if header is None:
         return f"auto-{uuid.uuid4().hex}"
     if not edge.idempotency_key_ok(header):

@@ -177,7 +177,7 @@ async def create_request(request: Request) -> Response:
     if declared.isdigit() and int(declared) > settings.max_body_bytes:
         return _errors(413, "request too large")
     messages = get_runtime().catalog.messages
-    key = request.headers.get("idempotency-key")
+    key = request.headers.get("idempotency-key") or None  # an empty header is no key
     if key is not None and not edge.idempotency_key_ok(key):
         text = messages.text("api", "invalid-idempotency-key", field="Idempotency-Key", limit=edge.IDEMPOTENCY_KEY_MAX)
         return _errors(400, text)
@@ -292,7 +292,8 @@ def request_view(stored: StoredSubmission, answer: dict[str, Any] | None) -> dic
         "zipcode": None,
         "lat": payload.get("latitude"),
         "long": payload.get("longitude"),
-        "media_url": payload.get("media_url"),
+        # Rows stored before media_url was checked may hold javascript: or data: URLs: never served back.
+        "media_url": payload.get("media_url") if edge.is_web_url(payload.get("media_url") or "") else None,
     }
     return view
 

@@ -121,6 +121,11 @@ def test_open311_media_url_must_be_http(web_gateway: Gateway) -> None:
         assert ok.status_code == 201, ok.text
         code = ok.json()[0]["service_request_id"]
         assert client.get(f"/open311/v2/requests/{code}.json").json()[0]["media_url"] == "https://anh.example.vn/1.jpg"
+        # A row stored before the check holding javascript: is never served back.
+        ((raw,),) = journal_rows(web_gateway, "select raw from submissions where tracking_code = ?", code)
+        old = bytes(raw).replace(b"https://anh.example.vn/1.jpg", b"javascript:alert(1)")
+        web_gateway.journal("update submissions set raw = ? where tracking_code = ?", old, code)
+        assert client.get(f"/open311/v2/requests/{code}.json").json()[0]["media_url"] is None
 
 
 def test_uploads_are_kept_under_their_contents_extension(web_gateway: Gateway) -> None:
