@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, Valida
 from starlette.concurrency import run_in_threadpool
 
 from channels.web.guard import check_rate, retry_minutes
-from pakn import tracking
+from pakn import edge, tracking
 from pakn.db import utcnow
 from pakn.journal import RawSubmission, StoredSubmission
 from pakn.records import Channel, Status, SubmissionFields
@@ -48,8 +48,10 @@ class SubmissionIn(BaseModel):
     idempotency_key: StrictStr | None = Field(
         None,
         min_length=1,
-        max_length=128,
-        description="The client's key for this submission: sending it again returns the first answer.",
+        max_length=edge.IDEMPOTENCY_KEY_MAX,
+        pattern=edge.IDEMPOTENCY_KEY.pattern,
+        description="The client's key for this submission (printable ASCII, no spaces): sending it again "
+        "returns the first answer.",
     )
 
 
@@ -93,6 +95,8 @@ def _error(status: int, code: str, message: str, errors: list[dict[str, Any]] | 
 async def _parse_body(request: Request) -> SubmissionIn | JSONResponse:
     runtime = get_runtime()
     messages = runtime.catalog.messages
+    if not edge.is_json(request.headers.get("content-type")):
+        return _error(415, "unsupported-media-type", messages.text("api", "unsupported-media-type"))
     limit = runtime.settings.max_body_bytes
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
@@ -130,6 +134,22 @@ def _rate_limited(request: Request, bucket: Literal["lookup", "completion"]) -> 
     )
 
 
+def _source_key(parsed: SubmissionIn, request: Request) -> str | JSONResponse:
+    """The submission's source identity: the client's key (body, else header), else a random one.
+    A malformed header key is refused, never dropped (a retry would then make a second case)."""
+    if parsed.idempotency_key:
+        return parsed.idempotency_key
+    header = request.headers.get("idempotency-key") or None  # an empty header is no key
+    if header is None:
+        return f"auto-{uuid.uuid4().hex}"
+    if not edge.idempotency_key_ok(header):
+        message = get_runtime().catalog.messages.text(
+            "api", "invalid-idempotency-key", field="Idempotency-Key", limit=edge.IDEMPOTENCY_KEY_MAX
+        )
+        return _error(400, "invalid-idempotency-key", message, [{"field": "Idempotency-Key", "message": message}])
+    return header
+
+
 def _status_url(code: str) -> str:
     return f"{get_runtime().settings.base_url}/api/v1/submissions/{code}"
 
@@ -147,7 +167,15 @@ _BODY_DOC: dict[str, Any] = {
     status_code=202,
     response_model=Accepted,
     openapi_extra=_BODY_DOC,
-    responses={422: {"description": "Not JSON, or a field of the wrong type; nothing was stored."}},
+    responses=edge.api_errors(
+        {
+            400: "Malformed Idempotency-Key header; nothing was stored.",
+            413: edge.TOO_LARGE,
+            415: edge.NOT_JSON,
+            422: "Not JSON, or a field of the wrong type; nothing was stored.",
+            503: "The journal could not store it now; send it again (same key: never twice).",
+        }
+    ),
 )
 async def create_submission(request: Request) -> JSONResponse:
     """Journal a submission and answer with its tracking code (202: stored, checks follow)."""
@@ -155,7 +183,9 @@ async def create_submission(request: Request) -> JSONResponse:
     if isinstance(parsed, JSONResponse):
         return parsed
     body = await request.body()
-    key = parsed.idempotency_key or request.headers.get("idempotency-key") or f"auto-{uuid.uuid4().hex}"
+    key = _source_key(parsed, request)
+    if isinstance(key, JSONResponse):
+        return key
     raw = RawSubmission(Channel.API, key, body, "application/json", utcnow())
     try:
         receipt = await request.app.state.intake.submit(raw)
@@ -177,7 +207,12 @@ async def create_submission(request: Request) -> JSONResponse:
     )
 
 
-@router.get("/submissions/{tracking_code}")
+@router.get(
+    "/submissions/{tracking_code}",
+    responses=edge.api_errors(
+        {404: "No submission with this tracking code.", 429: "Too many lookups from this client; see Retry-After."}
+    ),
+)
 async def submission_status(tracking_code: str, request: Request) -> JSONResponse:
     """Where a submission stands; never shows the submitter's identity. Rate limited per client."""
     limited = _rate_limited(request, "lookup")
@@ -216,11 +251,18 @@ async def submission_status(tracking_code: str, request: Request) -> JSONRespons
     status_code=202,
     response_model=Accepted,
     openapi_extra=_BODY_DOC,
-    responses={
-        403: {"description": "Missing or wrong completion_token (X-Completion-Token header or body field)."},
-        409: {"description": "Not waiting for information, or it would change the submitter's name/phone/email."},
-        429: {"description": "Too many completions from this client; see Retry-After."},
-    },
+    responses=edge.api_errors(
+        {
+            400: "Malformed Idempotency-Key header.",
+            403: "Missing or wrong completion_token (X-Completion-Token header or body field).",
+            404: "No submission with this tracking code.",
+            409: "Not waiting for information, or it would change the submitter's name, phone or email.",
+            413: edge.TOO_LARGE,
+            415: edge.NOT_JSON,
+            422: "Not JSON, or a field of the wrong type.",
+            429: "Too many completions from this client; see Retry-After.",
+        }
+    ),
 )
 async def complete_submission(tracking_code: str, request: Request) -> JSONResponse:
     """Add what was missing to the same submission; the normalizer then looks at it again.
@@ -249,7 +291,9 @@ async def complete_submission(tracking_code: str, request: Request) -> JSONRespo
     changed = await run_in_threadpool(_identity_changes, stored, parsed)
     if changed:
         return _error(409, "identity-kept", messages.text("api", "identity-kept", fields=", ".join(changed)))
-    key = parsed.idempotency_key or request.headers.get("idempotency-key") or f"auto-{uuid.uuid4().hex}"
+    key = _source_key(parsed, request)
+    if isinstance(key, JSONResponse):
+        return key
     raw = RawSubmission(Channel.API, key, body, "application/json", utcnow())
     if not await run_in_threadpool(runtime.journal.amend, stored.id, raw):
         return _error(409, "not-waiting", messages.text("api", "not-waiting", tracking_code=stored.tracking_code))

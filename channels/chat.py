@@ -16,6 +16,7 @@ import re
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
+from pakn import edge
 from pakn.db import utcnow
 from pakn.journal import RawSubmission
 from pakn.records import Channel, Status, SubmissionFields
@@ -89,11 +90,16 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
             }
         ],
     },
-    responses={
-        401: {"description": "Missing or wrong signature; nothing stored."},
-        404: {"description": "Platform not configured (CHAT_WEBHOOK_SECRETS)."},
-        422: {"description": "Not JSON, or a field missing or of the wrong type; nothing stored."},
-    },
+    responses=edge.api_errors(
+        {
+            401: "Missing or wrong signature; nothing stored.",
+            404: "Platform not configured (CHAT_WEBHOOK_SECRETS).",
+            413: edge.TOO_LARGE,
+            415: edge.NOT_JSON,
+            422: "Not JSON, or a field missing or of the wrong type; nothing stored.",
+            503: "The journal could not store it now; deliver it again.",
+        }
+    ),
 )
 async def chat_message(platform: str, request: Request) -> JSONResponse:
     """Journal one signed chat message as a submission; 202 with its tracking code (the same for a repeat)."""
@@ -109,6 +115,8 @@ async def chat_message(platform: str, request: Request) -> JSONResponse:
     given = request.headers.get(SIGNATURE_HEADER, "")
     if not hmac.compare_digest(given.encode(), sign(secret.get_secret_value().encode(), body).encode()):
         return _error(401, "bad-signature", messages.text("chat", "bad-signature"))
+    if not edge.is_json(request.headers.get("content-type")):
+        return _error(415, "unsupported-media-type", messages.text("api", "unsupported-media-type"))
     try:
         parsed = ChatMessageIn.model_validate_json(body)
     except ValidationError as error:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-import re
 import uuid
 from datetime import datetime
 from typing import Any
@@ -27,11 +26,11 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from channels.web import guard
+from channels.web import forms, guard
 from channels.web.pages import rate_limited
 from channels.web.payload import CONTENT_TYPE, WebPayload
 from normalizer import context_from_settings
-from pakn import tracking
+from pakn import edge, tracking
 from pakn.db import utcnow
 from pakn.journal import RawSubmission, StoredSubmission
 from pakn.records import Channel, Status
@@ -69,7 +68,6 @@ ATTRIBUTES = (
 )  # fmt: skip
 _CLOSED = {Status.REJECTED, Status.RESOLVED}
 _LIMITS = {"description": 20_000, "email": 320, "phone": 64, "media_url": 2_000}
-_IDEMPOTENCY = re.compile(r"^[\x21-\x7e]{1,128}$")
 
 
 def _errors(status: int, description: str) -> JSONResponse:
@@ -97,14 +95,22 @@ def _jurisdiction_ok(given: str | None) -> bool:
     return not given or not expected or given == expected
 
 
-@router.get("/services.json", summary="GeoReport v2: service list (the fields of feedback)")
+@router.get(
+    "/services.json",
+    responses={404: {"description": "unknown jurisdiction_id or service_code"}},
+    summary="GeoReport v2: service list (the fields of feedback)",
+)
 async def services(jurisdiction_id: str | None = None) -> Response:
     if not _jurisdiction_ok(jurisdiction_id):
         return _errors(404, "unknown jurisdiction_id")
     return JSONResponse(_services())
 
 
-@router.get("/services/{service_code}.json", summary="GeoReport v2: service definition (its attributes)")
+@router.get(
+    "/services/{service_code}.json",
+    responses={404: {"description": "unknown jurisdiction_id or service_code"}},
+    summary="GeoReport v2: service definition (its attributes)",
+)
 async def service_definition(service_code: str, jurisdiction_id: str | None = None) -> Response:
     if not _jurisdiction_ok(jurisdiction_id) or service_code not in {s["service_code"] for s in _services()}:
         return _errors(404, f"unknown service_code {service_code[:64]}")
@@ -153,7 +159,14 @@ def _float(text: str, bound: float) -> float | None:
     status_code=201,
     summary="GeoReport v2: create a service request (journaled; service_request_id is the tracking code)",
     openapi_extra=_POST_DOC,
-    responses={400: {"description": "missing or invalid argument"}, 403: {"description": "invalid api_key"}},
+    responses={
+        400: {"description": "missing or invalid argument (text not UTF-8, media_url not http(s), Idempotency-Key)"},
+        403: {"description": "invalid api_key"},
+        404: {"description": "unknown jurisdiction_id"},
+        413: {"description": "body too large"},
+        415: {"description": "body not application/x-www-form-urlencoded (or multipart/form-data)"},
+        429: {"description": "too many requests from this client"},
+    },
 )
 async def create_request(request: Request) -> Response:
     wait = guard.check_rate(request, "post")
@@ -163,10 +176,20 @@ async def create_request(request: Request) -> Response:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > settings.max_body_bytes:
         return _errors(413, "request too large")
+    messages = get_runtime().catalog.messages
+    key = request.headers.get("idempotency-key") or None  # an empty header is no key
+    if key is not None and not edge.idempotency_key_ok(key):
+        text = messages.text("api", "invalid-idempotency-key", field="Idempotency-Key", limit=edge.IDEMPOTENCY_KEY_MAX)
+        return _errors(400, text)
     try:
-        form = await request.form(max_files=0, max_fields=64)
+        strict = await forms.read_form(request, max_files=0, max_fields=64)
+    except forms.UnsupportedForm:
+        return _errors(415, "the body must be application/x-www-form-urlencoded")
     except Exception:
         return _errors(400, "the body must be application/x-www-form-urlencoded")
+    if strict.not_utf8:
+        return _errors(400, messages.text("api", "invalid-utf8", field=", ".join(n[:40] for n in strict.not_utf8)))
+    form = strict.form
     args = {name: str(form.get(name) or "").strip() for name in POST_FIELDS}
     app = _app_of(args["api_key"]) if args["api_key"] else None
     if app is None:
@@ -178,6 +201,8 @@ async def create_request(request: Request) -> Response:
     for name, limit in _LIMITS.items():
         if len(args[name]) > limit:
             return _errors(400, f"{name} longer than {limit} characters")
+    if args["media_url"] and not edge.is_web_url(args["media_url"]):
+        return _errors(400, messages.text("api", "invalid-url", field="media_url"))
     lat, long = _float(args["lat"], 90), _float(args["long"], 180)
     if (args["lat"] or args["long"]) and (lat is None or long is None):
         return _errors(400, "lat and long must both be decimal degrees")
@@ -211,9 +236,8 @@ async def create_request(request: Request) -> Response:
         )
     except ValidationError:
         return _errors(400, "invalid argument")
-    key = request.headers.get("idempotency-key", "")
-    source_id = f"open311:{app}:{key if _IDEMPOTENCY.match(key) else uuid.uuid4().hex}"
-    raw = RawSubmission(Channel.API, source_id[:255], payload.to_bytes(), CONTENT_TYPE, utcnow())
+    source_id = f"open311:{app}:{key or uuid.uuid4().hex}"
+    raw = RawSubmission(Channel.API, source_id[: edge.SOURCE_ID_MAX], payload.to_bytes(), CONTENT_TYPE, utcnow())
     try:
         receipt = await request.app.state.intake.submit(raw)
     except Exception:
@@ -268,12 +292,17 @@ def request_view(stored: StoredSubmission, answer: dict[str, Any] | None) -> dic
         "zipcode": None,
         "lat": payload.get("latitude"),
         "long": payload.get("longitude"),
-        "media_url": payload.get("media_url"),
+        # Rows stored before media_url was checked may hold javascript: or data: URLs: never served back.
+        "media_url": payload.get("media_url") if edge.is_web_url(payload.get("media_url") or "") else None,
     }
     return view
 
 
-@router.get("/requests/{service_request_id}.json", summary="GeoReport v2: one service request")
+@router.get(
+    "/requests/{service_request_id}.json",
+    summary="GeoReport v2: one service request",
+    responses={404: {"description": "unknown service request or jurisdiction_id"}, 429: {"description": "too many"}},
+)
 async def get_request(service_request_id: str, request: Request, jurisdiction_id: str | None = None) -> Response:
     wait = guard.check_rate(request, "lookup")
     if wait:

@@ -59,7 +59,17 @@ class Settings(BaseSettings):
     public_url: str | None = Field(
         default=None, description="Public base URL used in status links (default: http://HOST:PORT)."
     )
-    max_body_bytes: int = Field(default=1_000_000, description="Largest accepted JSON body, bytes.")
+
+    # --- request body limits (pakn/bodylimit.py: counted while the body streams in, 413 past them) ---------
+    max_body_bytes: int = Field(
+        default=1_000_000,
+        description="Largest request body on any endpoint without a limit of its own (JSON API, webhooks), bytes.",
+    )
+    body_max_bytes_by_path: dict[str, int] = Field(
+        default_factory=lambda: {"/hints": 65_536},
+        description='Largest request body per path prefix, as JSON: {"/hints": 65536}. The web form\'s '
+        "/submit takes WEB_REQUEST_MAX_BYTES (uploads included); mail arrives by SMTP (EMAIL_MAX_MESSAGE_BYTES).",
+    )
 
     # --- processes -------------------------------------------------------------------------------------
     workers: int = Field(default=2, description="Worker processes started by `pakn run`.")

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from dispatcher.sinks import SIGNATURE_HEADER, verify
-from pakn import attachments, tracking
+from pakn import attachments, edge, tracking
 from pakn.journal import CaseUpdate
 from pakn.responses import JSONResponse
 from pakn.runtime import get_runtime
@@ -27,7 +27,7 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 class CaseStoreUpdate(BaseModel):
     """What the case store reports about a case it received from the gateway."""
 
-    tracking_code: str
+    tracking_code: str = Field(max_length=64, description="The case's tracking code, as the gateway sent it.")
     status: Literal["received", "in_progress", "resolved"]
     update_id: str = Field(min_length=1, max_length=64, description="Unique per update; a resend is ignored.")
     answer: str | None = Field(None, max_length=20_000, description="The answer to the citizen (resolved).")
@@ -41,7 +41,19 @@ def _secret() -> bytes:
     return get_runtime().settings.case_store_secret.get_secret_value().encode()
 
 
-@router.post("/case-store/updates", status_code=202)
+@router.post(
+    "/case-store/updates",
+    status_code=202,
+    responses=edge.api_errors(
+        {
+            403: "Missing or wrong X-PAKN-Signature.",
+            404: "No submission with this tracking code.",
+            413: edge.TOO_LARGE,
+            415: edge.NOT_JSON,
+            422: "Not JSON, or a field missing or of the wrong type.",
+        }
+    ),
+)
 async def case_store_update(request: Request) -> JSONResponse:
     """Signed like the gateway's own POSTs (X-PAKN-Signature, see docs/case-contract.md)."""
     runtime = get_runtime()
@@ -50,6 +62,9 @@ async def case_store_update(request: Request) -> JSONResponse:
     secret = _secret()
     if not secret or not verify(secret, request.headers.get(SIGNATURE_HEADER, ""), body):
         return JSONResponse({"error": "bad-signature", "message": messages.text("api", "bad-signature")}, 403)
+    if not edge.is_json(request.headers.get("content-type")):
+        message = messages.text("api", "unsupported-media-type")
+        return JSONResponse({"error": "unsupported-media-type", "message": message}, 415)
     try:
         report = CaseStoreUpdate.model_validate_json(body)
     except ValidationError as error:
@@ -61,7 +76,7 @@ async def case_store_update(request: Request) -> JSONResponse:
     change = CaseUpdate(
         tracking_code=code or report.tracking_code,
         status=report.status,
-        key=hashlib.sha256(f"{report.tracking_code}:{report.update_id}".encode()).hexdigest(),
+        key=hashlib.sha256(f"{code or report.tracking_code}:{report.update_id}".encode()).hexdigest(),
         answer=report.answer,
         on_time=report.on_time,
         satisfaction=report.satisfaction,
@@ -78,7 +93,11 @@ async def case_store_update(request: Request) -> JSONResponse:
     return JSONResponse({"status": "recorded", "duplicate": notification_id is None}, 202)
 
 
-@router.get("/attachments/{sha256}", response_model=None)
+@router.get(
+    "/attachments/{sha256}",
+    response_model=None,
+    responses={403: {"description": "Wrong or expired signature."}, 404: {"description": "No such attachment."}},
+)
 async def attachment(sha256: str, expires: int, signature: str) -> Response:
     """An attachment of a forwarded case, for whoever holds the signed link from the case payload."""
     secret = _secret()

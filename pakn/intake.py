@@ -170,22 +170,41 @@ class JournalWriter:
             self._drop_connection()
 
     def _commit(self, batch: list[tuple[int, RawSubmission]]) -> bytes:
+        """One transaction for the batch; if it fails, each submission alone, so that one row the
+        database refuses (a value too long for its column, say) fails only its own sender."""
+        try:
+            receipts: list[Receipt | Exception] = list(self._record([raw for _, raw in batch]))
+        except Exception as error:
+            if len(batch) == 1 or not _about_a_row(error):
+                receipts = [error] * len(batch)  # the database itself failed (down, locked): all fail alike
+            else:
+                log.warning("journal write failed for a batch of %d; storing them one by one", len(batch))
+                receipts = [self._record_alone(raw) for _, raw in batch]
+        if not self._pending:
+            self._flush_at = time.monotonic() + self.enqueue_delay
+        self._pending.extend(r.submission_id for r in receipts if isinstance(r, Receipt) and not r.duplicate)
+        return b"".join(
+            encode_answer(seq, _FAILED, text=f"{type(r).__name__}: {r}")
+            if isinstance(r, Exception)
+            else encode_answer(seq, _REPEAT if r.duplicate else _STORED, r.submission_id, r.tracking_code)
+            for (seq, _), r in zip(batch, receipts, strict=True)
+        )
+
+    def _record(self, raws: list[RawSubmission]) -> list[Receipt]:
         try:
             if self._connection is None:
                 self._connection = self.journal.writer_connection()
-            receipts = self.journal.record([raw for _, raw in batch], self._connection)
+            return self.journal.record(raws, self._connection)
+        except Exception:
+            log.exception("journal write failed for %d submissions", len(raws))
+            self._drop_connection()  # the next transaction starts on a fresh connection
+            raise
+
+    def _record_alone(self, raw: RawSubmission) -> Receipt | Exception:
+        try:
+            return self._record([raw])[0]
         except Exception as error:
-            log.exception("journal write failed for %d submissions", len(batch))
-            self._drop_connection()  # the next batch starts on a fresh connection
-            reason = f"{type(error).__name__}: {error}"
-            return b"".join(encode_answer(seq, _FAILED, text=reason) for seq, _ in batch)
-        if not self._pending:
-            self._flush_at = time.monotonic() + self.enqueue_delay
-        self._pending.extend(r.submission_id for r in receipts if not r.duplicate)
-        return b"".join(
-            encode_answer(seq, _REPEAT if r.duplicate else _STORED, r.submission_id, r.tracking_code)
-            for (seq, _), r in zip(batch, receipts, strict=True)
-        )
+            return error
 
     def _drop_connection(self) -> None:
         connection, self._connection = self._connection, None
@@ -204,6 +223,13 @@ class JournalWriter:
         except Exception:
             # Stored but not enqueued (Redis down): the sweeper enqueues them once they are due.
             log.warning("enqueue after commit failed; the sweeper will pick these up", exc_info=True)
+
+
+def _about_a_row(error: BaseException) -> bool:
+    """PEP 249's DataError or IntegrityError (the driver's own, or SQLAlchemy's wrapper of it): the
+    database refused a value, so storing the rows one by one isolates it.  Anything else (connection
+    lost, database locked) would fail each row again, a connect timeout each: not worth retrying."""
+    return any(cls.__name__ in ("DataError", "IntegrityError") for cls in type(error).__mro__)
 
 
 def main(argv: Sequence[str]) -> None:

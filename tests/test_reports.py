@@ -130,6 +130,9 @@ def test_the_statistics_page_charts_and_downloads(
         summary = {row[1]: row[2] for row in book["Tổng hợp"].iter_rows(min_row=2, values_only=True)}
         assert summary["satisfied"] == 1 and summary["dissatisfied_rate"] == 0.5
         assert "Theo lĩnh vực" in book.sheetnames
-        assert client.get("/admin/stats?from=hôm-qua").status_code == 422
+        for query in ("from=hôm-qua", "from=0001-01-01", "to=9999-12-31", f"from={end}&to={start}"):
+            refused = client.get(f"/admin/stats?{query}")
+            assert refused.status_code == 400 and "Ngày" in refused.text, query
+        assert client.get("/admin/stats.csv?from=0001-01-01").status_code == 400
     with client_for(web_gateway) as stranger:
         assert stranger.get("/admin/stats.xlsx", follow_redirects=False).status_code == 303

@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from channels.hotline import auth, store
 from channels.hotline.calls import categories, live_findings, log_call, mask_phone
 from channels.hotline.payloads import CallLog, Outcome
+from pakn import edge
 from pakn.db import utcnow
 from pakn.responses import JSONResponse
 from pakn.runtime import get_runtime
@@ -192,6 +193,9 @@ async def save_call(request: Request) -> Response:
     values["confidential"] = form.get("confidential") == "on"
     values["outcome"] = str(form.get("outcome", Outcome.CASE.value))
     values["form_key"] = str(form.get("form_key", "")) or uuid.uuid4().hex
+    if not edge.idempotency_key_ok(values["form_key"]):  # it becomes the journal's source id and call key
+        values["form_key"] = uuid.uuid4().hex
+        return await _console(request, session, values=values, error="Dữ liệu chưa hợp lệ.", status=422)
     call_id = str(form.get("call_id", ""))
     values["call_id"] = int(call_id) if call_id.isdigit() else None
     try:

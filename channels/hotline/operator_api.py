@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from channels.hotline import auth, store
 from channels.hotline.calls import live_findings, log_call
-from channels.hotline.payloads import CallLog
+from channels.hotline.payloads import CallLog, Outcome
 from pakn.responses import JSONResponse
 from pakn.runtime import get_runtime
 
@@ -32,9 +32,25 @@ class CallIn(CallLog):
     pbx_uniqueid: StrictStr | None = Field(None, max_length=128, description="Asterisk's uniqueid of the call.")
 
 
-@router.post("/calls", status_code=201)
+@router.post(
+    "/calls",
+    status_code=201,
+    responses={
+        200: {"description": "The same call_id again: the first answer (duplicate)."},
+        401: {"description": "Missing or wrong bearer token."},
+        413: {"description": "Body too large."},
+        422: {"description": "A field missing (content of a case call) or of the wrong type."},
+    },
+)
 async def create_call(body: CallIn, request: Request, operator: Caller) -> JSONResponse:
     """Log one call; a ``case`` call is journaled and answered with its tracking code."""
+    if body.outcome is Outcome.CASE and not (body.content or "").strip():
+        # The console's rule too: a case without content is nothing the console (or anyone) can act on.
+        message = get_runtime().catalog.messages.text("api", "required-field", field="content")
+        return JSONResponse(
+            {"error": "invalid-fields", "message": message, "errors": [{"field": "content", "message": message}]},
+            status_code=422,
+        )
     engine = get_runtime().journal.engine
     call_key = f"pbx:{body.pbx_uniqueid}" if body.pbx_uniqueid else f"api:{operator.username}:{body.call_id}"
     existing = await run_in_threadpool(store.call_by_key, engine, call_key)
@@ -59,7 +75,10 @@ async def create_call(body: CallIn, request: Request, operator: Caller) -> JSONR
     return JSONResponse(answer, status_code=200 if logged.duplicate else 201)
 
 
-@router.post("/findings")
+@router.post(
+    "/findings",
+    responses={401: {"description": "Missing or wrong bearer token."}, 413: {"description": "Body too large."}},
+)
 async def findings(body: CallLog, _operator: Caller) -> JSONResponse:
     """What the normalizer would say about the call so far (for the software's own form)."""
     return JSONResponse(await run_in_threadpool(live_findings, body))
@@ -85,7 +104,11 @@ async def missed(_operator: Caller) -> JSONResponse:
     )
 
 
-@router.post("/missed-calls/{call}/called-back", status_code=204)
+@router.post(
+    "/missed-calls/{call}/called-back",
+    status_code=204,
+    responses={401: {"description": "Missing or wrong bearer token."}, 404: {"description": "No such missed call."}},
+)
 async def called_back(call: int, _operator: Caller) -> None:
     if not await run_in_threadpool(store.mark_called_back, get_runtime().journal.engine, call):
         raise HTTPException(404, "no such missed call")

@@ -12,13 +12,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from channels.hotline import auth, store
 from channels.web import guard
-from channels.web.pages import SECURITY_HEADERS, page, texts
+from channels.web.pages import SECURITY_HEADERS, message_page, page, texts
 from pakn import reports
 from pakn.db import utcnow
 from pakn.runtime import get_runtime
@@ -80,16 +80,31 @@ async def logout(request: Request) -> Response:
     return response
 
 
-def _period(request: Request) -> tuple[date, date]:
-    """[from, to) as local dates; default: this month so far. 422 for what is not a date."""
+# Report dates a journal can hold: far-off ones (0001-01-01) overflow when turned into instants.
+EARLIEST, LATEST = date(1970, 1, 1), date(9998, 12, 31)
+
+
+def _period(request: Request) -> tuple[date, date] | Response:
+    """[from, to) as local dates; default: this month so far. 400 for what is not a date in range, or
+    a period that ends before it starts."""
     zone = ZoneInfo(get_runtime().settings.timezone)
     today = datetime.now(zone).date()
-    try:
-        start = date.fromisoformat(request.query_params.get("from") or today.replace(day=1).isoformat())
-        end = date.fromisoformat(request.query_params.get("to") or (today + timedelta(days=1)).isoformat())
-    except ValueError as error:
-        raise HTTPException(422, "from/to must be dates: YYYY-MM-DD") from error
-    return start, end
+    defaults = {"from": today.replace(day=1), "to": today + timedelta(days=1)}
+    found: dict[str, date] = {}
+    for name, default in defaults.items():
+        given = request.query_params.get(name)
+        try:
+            value = date.fromisoformat(given) if given else default
+        except ValueError:
+            value = None
+        if value is None or not EARLIEST <= value <= LATEST:
+            message = texts()["stats-invalid-date"].format(field=name, value=(given or "")[:40])
+            return message_page(request, 400, message, title=texts()["stats-title"])
+        found[name] = value
+    if found["to"] < found["from"]:
+        message = texts()["stats-invalid-period"]
+        return message_page(request, 400, message, title=texts()["stats-title"])
+    return found["from"], found["to"]
 
 
 def _report(start: date, end: date) -> reports.Report:
@@ -120,7 +135,10 @@ async def stats_page(request: Request) -> Response:
     session = await _session(request)
     if session is None:
         return _to_login()
-    start, end = _period(request)
+    period = _period(request)
+    if isinstance(period, Response):
+        return period
+    start, end = period
     report = await run_in_threadpool(_report, start, end)
     labels = reports.labels_for(get_runtime().settings)
     charts = {
@@ -164,7 +182,10 @@ async def _download(request: Request, kind: str) -> Response:
     session = await _session(request)
     if session is None:
         return _to_login()
-    start, end = _period(request)
+    period = _period(request)
+    if isinstance(period, Response):
+        return period
+    start, end = period
     report = await run_in_threadpool(_report, start, end)
     labels = reports.labels_for(get_runtime().settings)
     name = f"pakn-thong-ke-{start.isoformat()}-{end.isoformat()}.{kind}"

@@ -22,11 +22,11 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
-from channels.web import guard, uploads
+from channels.web import forms, guard, uploads
 from channels.web.checks import Problems, add_findings, check_fields
 from channels.web.payload import CONTENT_TYPE, StoredFile, WebPayload
 from normalizer.fields.places import DATA_FILE
-from pakn import attachments, tracking
+from pakn import attachments, edge, tracking
 from pakn.db import utcnow
 from pakn.journal import RawSubmission, StoredSubmission
 from pakn.records import Channel, Status, SubmissionFields
@@ -181,12 +181,13 @@ async def _judge_files(form: FormData, problems: Problems) -> list[StoredFile]:
             problems.add("files", t["file-empty"].format(name=name), "file-empty")
             continue
         content_type = uploads.sniff(data)
-        if content_type is None:
+        if content_type is None or not uploads.well_formed(data, content_type):
             problems.add("files", t["file-type"].format(name=name), "file-type")
             continue
         if len(kept) >= settings.web_upload_max_count:
             problems.add("files", t["file-too-many"].format(count=settings.web_upload_max_count), "file-too-many")
             continue
+        name = uploads.name_for(name, content_type)
         stored = await run_in_threadpool(attachments.store, settings.pakn_data_dir, name, content_type, data)
         kept.append(StoredFile(filename=stored.filename, content_type=stored.content_type, size=stored.size,
                                sha256=stored.sha256))  # fmt: skip
@@ -206,10 +207,15 @@ async def submit(request: Request) -> Response:
         size = uploads.human_size(settings.web_request_max_bytes)
         return message_page(request, 413, t["request-too-large"].format(size=size))
     try:
-        form = await request.form(max_files=settings.web_upload_max_count * 2, max_fields=64)
+        strict = await forms.read_form(request, max_files=settings.web_upload_max_count * 2, max_fields=64)
     except Exception:  # malformed multipart, too many parts: the browser did not send our form
         return message_page(request, 400, t["honeypot"])
+    form = strict.form
     try:
+        if strict.not_utf8:
+            names = ", ".join(name[:40] for name in strict.not_utf8)
+            log.info("web form: fields not UTF-8 refused: %s", names)
+            return message_page(request, 400, t["invalid-utf8"].format(field=names))
         return await _submit(request, form)
     finally:
         await form.close()
@@ -327,6 +333,9 @@ async def hints(request: Request) -> Response:
         return rate_limited(request, wait, as_json=True)
     if not guard.csrf_ok(request, request.headers.get("x-csrf-token")):
         return JSONResponse({"error": "csrf", "message": texts()["csrf"]}, status_code=403)
+    if not edge.is_json(request.headers.get("content-type")):
+        message = get_runtime().catalog.messages.text("api", "unsupported-media-type")
+        return JSONResponse({"error": "unsupported-media-type", "message": message}, status_code=415)
     body = await request.body()
     try:
         if len(body) > 64_000:

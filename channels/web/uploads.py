@@ -38,6 +38,44 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
+# the extensions a kept file's name may end with, first the one given when it ends otherwise
+EXTENSIONS = {
+    "image/jpeg": (".jpg", ".jpeg"),
+    "image/png": (".png",),
+    "application/pdf": (".pdf",),
+    "image/webp": (".webp",),
+    "image/heic": (".heic", ".heif"),
+}
+_PNG_END = b"IEND\xaeB`\x82"
+
+
+def well_formed(data: bytes, content_type: str) -> bool:
+    """More than the first bytes: the file's structure fits its type (a PNG signature followed by a
+    script is no PNG).  Cheap checks of each format's framing, not a full decoder."""
+    if content_type == "image/png":
+        return data[8:16] == b"\x00\x00\x00\rIHDR" and data.endswith(_PNG_END)
+    if content_type == "image/jpeg":
+        return len(data) > 3 and 0xC0 <= data[3] <= 0xFE  # a marker follows SOI
+    if content_type == "application/pdf":
+        return b"%%EOF" in data[-1024:]
+    if content_type == "image/webp":
+        return int.from_bytes(data[4:8], "little") + 8 in (len(data), len(data) - 1)
+    if content_type == "image/heic":
+        return 16 <= int.from_bytes(data[0:4], "big") <= len(data)
+    return False
+
+
+def name_for(name: str, content_type: str) -> str:
+    """The name a file is kept under: its extension is its content's (``shell.php`` holding a PNG is
+    kept as ``shell.png``), so nothing downstream takes it for what its name claimed."""
+    allowed = EXTENSIONS[content_type]
+    stem, dot, extension = name.rpartition(".")
+    if dot and f".{extension.lower()}" in allowed:
+        return name
+    base = (stem if dot and stem else name)[: 120 - len(allowed[0])]
+    return f"{base}{allowed[0]}"
+
+
 def safe_filename(name: str) -> str:
     """The last path part, printable, at most 120 characters (it is shown back and sent on)."""
     base = unicodedata.normalize("NFC", name.replace("\\", "/").rsplit("/", 1)[-1])

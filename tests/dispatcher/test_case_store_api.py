@@ -57,6 +57,8 @@ def test_case_store_updates_move_the_case_forward_and_reach_the_citizen(
     resolved = {"tracking_code": code, "status": "resolved", "update_id": "u2", "answer": answer, "on_time": True}
     assert signed_post(gateway, resolved).json()["duplicate"] is False
     assert signed_post(gateway, resolved).json()["duplicate"] is True, "a resent callback is recognised"
+    respelled = {**resolved, "tracking_code": code.lower().replace("-", " ")}
+    assert signed_post(gateway, respelled).json()["duplicate"] is True, "however its code is spelled"
     late = {"tracking_code": code, "status": "in_progress", "update_id": "u0"}
     assert signed_post(gateway, late).status_code == 202
     view = status(gateway, code)

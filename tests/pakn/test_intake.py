@@ -159,6 +159,39 @@ def test_a_failed_transaction_is_an_error_for_its_senders_and_the_writer_carries
     assert Journal(make_engine(url)).get(stored.submission_id) is not None
 
 
+def test_a_row_the_database_refuses_fails_alone_not_its_batch(postgres_url: str, writer_env: dict[str, str]) -> None:
+    """On PostgreSQL a source id over VARCHAR(255) breaks the batch's transaction: the writer then stores
+    the batch row by row, so only that sender gets an error (the channels' own checks come first; this
+    is the writer's last line)."""
+    upgrade(postgres_url)
+    env = dict(writer_env, DATABASE_URL=postgres_url)
+
+    async def scenario() -> list[Receipt | BaseException]:
+        writer = IntakeWriter(env=env)
+        await writer.start()
+        try:
+            pid = writer.pid
+            assert pid is not None
+            os.kill(pid, signal.SIGSTOP)  # everything below waits in the socket: one batch
+            sent = [raw(f"good-{i}") for i in range(10)] + [raw("x" * 300)] + [raw(f"good-{i}") for i in range(10, 20)]
+            waiting = [asyncio.ensure_future(writer.submit(r)) for r in sent]
+            await asyncio.sleep(0.2)
+            os.kill(pid, signal.SIGCONT)
+            return await asyncio.gather(*waiting, return_exceptions=True)
+        finally:
+            await writer.close()
+
+    outcomes = asyncio.run(scenario())
+    bad = outcomes.pop(10)
+    assert isinstance(bad, JournalWriteFailed) and "StringDataRightTruncation" in str(bad), bad
+    assert all(isinstance(o, Receipt) and not o.duplicate for o in outcomes), outcomes
+    journal = Journal(make_engine(postgres_url))
+    assert journal.stats()["total"] == 20
+    for i, receipt in enumerate(outcomes):
+        stored = journal.get(receipt.submission_id)  # type: ignore[union-attr]
+        assert stored is not None and stored.source_id == f"good-{i}"
+
+
 def test_the_writer_outlives_sigterm_but_not_its_channel_process(tmp_path: Path, writer_env: dict[str, str]) -> None:
     """`pakn run` stops with SIGTERM to the whole process group: the writer must still answer the senders
     the channel process is finishing.  It ends when the channel process closes its end, or dies."""

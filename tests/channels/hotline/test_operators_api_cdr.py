@@ -112,6 +112,34 @@ def test_call_centre_software_logs_calls_through_the_operator_api(
     assert sms[0].to == "+84905444555" and "đã được tiếp nhận" in sms[0].body
 
 
+def test_the_operator_api_requires_what_the_console_requires(hotline: Gateway) -> None:
+    """A ``case`` call with empty content is refused (422 naming the field), as the console refuses it."""
+    add_operator(hotline, "tongdai2")
+    token = hotline.pakn("operators", "token", "tongdai2").stdout.decode().strip()
+    auth = {"authorization": f"Bearer {token}"}
+    for content in (None, "", "   "):
+        call = {"call_id": f"empty-{content!r}", "phone": "0905 444 556", "outcome": "case", "content": content}
+        answer = httpx.post(f"{hotline.url}/hotline/api/v1/calls", json=call, headers=auth, timeout=10)
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["errors"][0]["field"] == "content" and "content" in answer.json()["message"]
+    rows = journal_rows(hotline, "select count(*) from hotline_calls where call_key like 'api:tongdai2:%'")
+    assert rows == [(0,)]
+    # A call that is not a case needs no content.
+    info = {"call_id": "info-1", "phone": "0905 444 557", "outcome": "information"}
+    assert httpx.post(f"{hotline.url}/hotline/api/v1/calls", json=info, headers=auth, timeout=10).status_code == 201
+
+
+def test_the_console_refuses_a_form_key_too_long_for_the_journal(hotline: Gateway) -> None:
+    add_operator(hotline, "khoa-edges")
+    client, _ = signed_in_client(hotline, "khoa-edges")
+    csrf = form_csrf(client.get("/hotline/").text)
+    body = {"content": "Đèn đường hỏng trước số 3 Lê Lợi", "outcome": "case", "csrf": csrf}
+    for key in ("k" * 300, "có dấu"):
+        answer = client.post("/hotline/calls", data={**body, "form_key": key})
+        assert answer.status_code == 422, answer.text
+    assert journal_rows(hotline, "select count(*) from hotline_calls where call_key like 'console:kkkk%'") == [(0,)]
+
+
 def import_cdr(gateway: Gateway, path: Path, *args: str) -> tuple[str, str]:
     result = gateway.pakn("hotline", "import-cdr", str(path), *args)
     return result.stdout.decode(), result.stderr.decode()
