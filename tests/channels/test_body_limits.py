@@ -46,8 +46,8 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
         PORT=str(port),
         REDIS_URL=SYSTEM_REDIS,
         WEB_REQUEST_MAX_BYTES="2000000",
-        CHAT_WEBHOOK_SECRETS=json.dumps({"zalo": "chat-secret"}),
-        CASE_STORE_SECRET="case-store-secret",
+        CHAT_WEBHOOK_SECRETS=json.dumps({"zalo": "chat-secret-for-tests"}),
+        CASE_STORE_SECRET="case-store-secret-for-tests",
         HOTLINE_TWILIO_AUTH_TOKEN="twilio-token",
         OPEN311_API_KEYS=json.dumps({"app": OPEN311_KEY}),
     )
@@ -163,9 +163,9 @@ def test_limits_are_per_path_prefix_longest_first() -> None:
 def test_json_webhooks_take_json_only(gateway: Gateway) -> None:
     """Once the signature checks out, a body that is not declared JSON is refused with 415."""
     body = b'{"message_id": "m-415", "sender_id": "u", "text": "R\xc3\xa1c th\xe1\xba\xa3i"}'
-    chat_headers = {"X-PAKN-Signature": chat_sign(b"chat-secret", body)}
+    chat_headers = {"X-PAKN-Signature": chat_sign(b"chat-secret-for-tests", body)}
     update = b'{"tracking_code": "PAKN-0000-0000", "status": "received", "update_id": "u-415"}'
-    store_headers = {"X-PAKN-Signature": store_sign(b"case-store-secret", int(time.time()), update)}
+    store_headers = {"X-PAKN-Signature": store_sign(b"case-store-secret-for-tests", int(time.time()), update)}
     with httpx.Client(base_url=gateway.url, timeout=10) as client:
         for content_type in ("text/plain", None):
             extra = {"content-type": content_type} if content_type else {}
