@@ -8,6 +8,7 @@ recorded in the journal; the job then tells the queue it is done with its rows.
 from __future__ import annotations
 
 import logging
+import os
 import random
 from collections import Counter
 from collections.abc import Sequence
@@ -26,7 +27,7 @@ from normalizer.fields.phones import normalize_phone
 from normalizer.fields.similarity import contact_keys, content_key
 from normalizer.text import decode_bytes, repair_text
 from pakn.db import utcnow
-from pakn.journal import StoredAmendment, StoredSubmission, Verdicted
+from pakn.journal import Journal, Recorded, StoredAmendment, StoredSubmission, Verdicted
 from pakn.notify import notifier_for
 from pakn.records import Attachment, EarlierCase, NormalizationResult, NormalizedCase, Severity, Submission, Verdict
 from pakn.runtime import Runtime, get_runtime
@@ -35,28 +36,116 @@ log = logging.getLogger(__name__)
 
 
 def normalize(submission_ids: Sequence[int]) -> dict[str, int]:
+    """Verdicts for a batch; a submission whose processing raises fails alone (see ``_isolated``)."""
     runtime = get_runtime()
     journal = runtime.journal
-    lease = timedelta(seconds=runtime.settings.job_lease_seconds)
+    settings = runtime.settings
+    lease = timedelta(seconds=settings.job_lease_seconds)
     claimed = journal.claim_submissions(submission_ids, lease)
+    failures: list[tuple[StoredSubmission, str]] = []
+    # Taken more often than allowed without an outcome: its jobs died (worker killed, job timeout).
+    for stored in claimed:
+        if stored.attempts > settings.normalize_max_attempts:
+            failures.append((stored, f"no outcome after {stored.attempts - 1} attempts: the job never finished"))
+    exhausted = {stored.id for stored, _ in failures}
+    claimed = [stored for stored in claimed if stored.id not in exhausted]
     amendments = journal.amendments_of_many([s.id for s in claimed]) if claimed else {}
     earlier = EarlierCases(runtime)
     context = replace(runtime.context, earlier_cases=earlier.lookup)
     parsed = [(stored, parse(stored, amendments.get(stored.id, []))) for stored in claimed]
-    earlier.prefetch([submission for _, submission in parsed if not isinstance(submission, Exception)])
+    try:
+        earlier.prefetch([submission for _, submission in parsed if not isinstance(submission, Exception)])
+    except Exception:  # only an optimisation: each lookup fetches what it needs
+        log.warning("prefetch of earlier cases failed", exc_info=True)
     verdicts = []
     for stored, submission in parsed:
-        verdict = verdict_for(runtime, context, stored, submission)
+        try:
+            _failpoint(stored)
+            verdict = verdict_for(runtime, context, stored, submission)
+        except Exception as error:
+            failures.append((stored, _describe(error)))
+            continue
         earlier.add(stored, verdict)
         verdicts.append(verdict)
-    recorded = journal.finish_normalizations(verdicts)
+    recorded, unrecorded = _record(journal, verdicts)
+    by_id = {stored.id: stored for stored in claimed}
+    failures.extend((by_id[submission_id], error) for submission_id, error in unrecorded)
+    recorded.notification_ids.extend(_fail_or_retry(runtime, failures))
     runtime.queues.enqueue_dispatch(recorded.forward_ids)
     runtime.queues.enqueue_notify(recorded.notification_ids)
     runtime.queues.done("normalize", submission_ids)
     # Codes and counts only: submissions may carry personal data, which never goes to the logs.
-    counts = Counter(v.result.verdict.value for v in verdicts)
+    counts = Counter(v.result.verdict.value for v in verdicts if v.submission_id not in dict(unrecorded))
+    if failures:
+        counts["error"] = len(failures)
     log.info("normalized %d of %d: %s", len(claimed), len(submission_ids), dict(counts))
     return dict(counts)
+
+
+def _record(journal: Journal, verdicts: list[Verdicted]) -> tuple[Recorded, list[tuple[int, str]]]:
+    """Record the batch's verdicts in one transaction; if that raises, each alone, so one verdict that
+    cannot be written (the journal refuses a value) keeps no other citizen from their answer.
+
+    Returns what was recorded and the submissions whose verdict could not be, with the error.
+    """
+    try:
+        return journal.finish_normalizations(verdicts), []
+    except Exception as error:
+        if len(verdicts) <= 1:
+            return Recorded([], []), [(v.submission_id, _describe(error)) for v in verdicts]
+        log.warning("recording %d verdicts failed (%s); recording them one by one", len(verdicts), _describe(error))
+    recorded = Recorded([], [])
+    failed: list[tuple[int, str]] = []
+    for verdict in verdicts:
+        try:
+            one = journal.finish_normalizations([verdict])
+        except Exception as error:
+            failed.append((verdict.submission_id, _describe(error)))
+            continue
+        recorded.forward_ids.extend(one.forward_ids)
+        recorded.notification_ids.extend(one.notification_ids)
+    return recorded, failed
+
+
+def _fail_or_retry(runtime: Runtime, failures: Sequence[tuple[StoredSubmission, str]]) -> list[int]:
+    """Each failed submission is tried again later (jittered backoff), or past NORMALIZE_MAX_ATTEMPTS marked
+    ``failed`` with its error, its citizen told that staff will look at it.  Returns messages to send."""
+    settings = runtime.settings
+    messages = runtime.catalog.messages
+    notification_ids: list[int] = []
+    for stored, error in failures:
+        if stored.attempts < settings.normalize_max_attempts:
+            delay = backoff(
+                stored.attempts, settings.forward_backoff_base_seconds, settings.forward_backoff_max_seconds
+            )
+            runtime.journal.normalization_failed(stored.id, error, delay)
+            log.warning(
+                "submission %s failed (attempt %d): %s; retry in %.1fs",
+                stored.tracking_code,
+                stored.attempts,
+                error,
+                delay.total_seconds(),
+            )
+            continue
+        text = messages.text("notification", "under_review", tracking_code=stored.tracking_code)
+        notification_id = runtime.journal.normalization_failed(stored.id, error, None, ("under_review", text))
+        if notification_id is not None:
+            notification_ids.append(notification_id)
+        log.error("submission %s failed after %d attempts: %s", stored.tracking_code, stored.attempts, error)
+    return notification_ids
+
+
+def _describe(error: BaseException) -> str:
+    """An error as text the journal and the logs can always take (its message may hold surrogates)."""
+    return f"{type(error).__name__}: {error}".encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _failpoint(stored: StoredSubmission) -> None:
+    """Tests only: PAKN_TEST_FAIL_NORMALIZE=<bytes> makes any submission whose raw payload holds them raise,
+    to prove one poisoned submission fails alone.  Read from the environment, never from the settings."""
+    marker = os.environ.get("PAKN_TEST_FAIL_NORMALIZE")
+    if marker and marker.encode() in stored.raw:
+        raise RuntimeError("failpoint PAKN_TEST_FAIL_NORMALIZE")
 
 
 class EarlierCases:
@@ -183,6 +272,11 @@ def dispatch(forward_ids: Sequence[int]) -> dict[str, int]:
     settings = runtime.settings
     journal = runtime.journal
     forwards = journal.claim_forwards(forward_ids, timedelta(seconds=settings.job_lease_seconds))
+    # Taken more often than allowed without an outcome: its jobs died (worker killed, job timeout).
+    for forward in [f for f in forwards if f.attempts > settings.forward_max_attempts]:
+        journal.forward_failed(forward, f"no outcome after {forward.attempts - 1} attempts: the job never finished")
+        log.error("forward %d failed: its job never finished", forward.id)
+    forwards = [f for f in forwards if f.attempts <= settings.forward_max_attempts]
     deliveries = runtime.sink.deliver_many(
         [(f.idempotency_key, orjson.loads(f.payload)["tracking_code"], f.payload.encode()) for f in forwards]
     )
@@ -221,6 +315,11 @@ def notify(notification_ids: Sequence[int]) -> dict[str, int]:
     sent: list[int] = []
     outcomes: Counter[str] = Counter()
     for notification in claimed:
+        if notification.attempts > settings.notify_max_attempts:  # its jobs died: the worker, or a timeout
+            detail = f"no outcome after {notification.attempts - 1} attempts: the job never finished"
+            journal.notification_retry_later(notification.id, detail, None)
+            outcomes["failed"] += 1
+            continue
         try:
             notifier_for(notification.channel, runtime).send(notification)
         except Exception as error:

@@ -21,6 +21,7 @@ from html.parser import HTMLParser
 
 import nh3
 
+from channels.text import valid_text
 from normalizer.text import decode_bytes
 from pakn import tracking
 from pakn.records import Attachment, SubmissionFields
@@ -99,7 +100,7 @@ def header(message: Message, name: str) -> str:
     if value is None:
         return ""
     try:
-        return " ".join(str(value).split())
+        return valid_text(" ".join(str(value).split()))  # 8-bit headers hold surrogates: see channels.text
     except Exception:
         return ""
 
@@ -127,8 +128,8 @@ def _address(message: Message, name: str) -> tuple[str | None, str | None]:
         addresses: tuple[Address, ...] = getattr(value, "addresses", ()) if value is not None else ()
         if addresses:
             first = addresses[0]
-            address = first.addr_spec if first.username and first.domain else None
-            return (first.display_name or None, address.lower() if address else None)
+            address = valid_text(first.addr_spec) if first.username and first.domain else None
+            return (valid_text(first.display_name) or None, address.lower() if address else None)
     except Exception:
         pass
     text = header(message, name)
@@ -140,7 +141,7 @@ def _return_path(message: Message) -> str | None:
     values = message.get_all("return-path") if hasattr(message, "get_all") else None
     if not values:
         return None
-    text = str(values[0]).strip()
+    text = valid_text(str(values[0])).strip()
     if text in ("<>", ""):
         return ""
     return text.strip("<>").strip().lower()
@@ -178,7 +179,7 @@ def decode_part(part: Message) -> str:
         declared = None
     if declared in ("us-ascii", "ascii"):
         declared = None  # 8-bit bytes under "us-ascii" are an undeclared charset in practice
-    return decode_bytes(data, declared).text
+    return decode_bytes(data, valid_text(declared) if declared else None).text
 
 
 def _body_and_parts(message: EmailMessage) -> tuple[str, tuple[Part, ...]]:
@@ -213,9 +214,8 @@ def _body_and_parts(message: EmailMessage) -> tuple[str, tuple[Part, ...]]:
             data = part.get_payload(decode=True)
         except Exception:
             data = None
-        parts.append(
-            Part(index, (filename or f"part-{index}").strip()[:255], ctype, data if isinstance(data, bytes) else None)
-        )
+        name = valid_text(filename or f"part-{index}").strip()[:255]
+        parts.append(Part(index, name, valid_text(ctype), data if isinstance(data, bytes) else None))
     if plain is not None and plain.strip():
         return plain, tuple(parts)
     if html is not None:
