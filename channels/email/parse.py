@@ -91,18 +91,31 @@ def read_message(raw: bytes, headers_only: bool = False) -> EmailMessage:
 
 
 def header(message: Message, name: str) -> str:
-    """A header as text, '' when absent or unparseable (a broken header must not sink the message)."""
+    """A header as text, '' when absent (a broken header must not sink the message: its raw text then)."""
     try:
         value = message.get(name)
-    except Exception:
-        raw = message.get_all(name, failobj=[]) if hasattr(message, "get_all") else []
-        value = raw[0] if raw else None
-    if value is None:
+        text = None if value is None else " ".join(str(value).split())
+    except Exception:  # the email package's header classes raise on some malformed values
+        text = _raw_header(message, name)
+    if text is None:
         return ""
+    if "\ufffd" in text:
+        # Raw 8-bit bytes (no RFC 2047): the email package replaced them; channels.text decodes them.
+        raw = _raw_header(message, name) or ""
+        if "=?" not in raw and any("\udc80" <= c <= "\udcff" for c in raw):
+            text = raw
+    return valid_text(text)  # surrogates of 8-bit bytes: see channels.text
+
+
+def _raw_header(message: Message, name: str) -> str | None:
+    """The first ``name`` header as Python read it, unparsed (8-bit bytes as surrogates), unfolded."""
     try:
-        return valid_text(" ".join(str(value).split()))  # 8-bit headers hold surrogates: see channels.text
+        for key, value in message.raw_items():
+            if key.lower() == name.lower():
+                return " ".join(str(value).split())
     except Exception:
-        return ""
+        pass
+    return None
 
 
 def message_ids(text: str) -> tuple[str, ...]:
