@@ -523,7 +523,8 @@ class Journal:
         """A submission whose normalization raised: try it again after ``retry_in``, or (``None``) give up.
 
         Giving up marks it ``failed`` with the error (``pakn dead list``) and stores ``message`` (kind,
-        text) for the citizen; returns that message's id.  A row no longer ``received`` is left alone.
+        text) for the citizen unless one of that kind was stored before; returns that message's id.  A
+        row no longer ``received`` is left alone.
         """
         now = utcnow()
         error = error[:2000]
@@ -542,6 +543,13 @@ class Journal:
                 .values(status=Status.FAILED.value, lease_until=None, due_at=None, last_error=error, updated_at=now)
             ).rowcount
             if not changed or message is None:
+                return None
+            told = conn.execute(
+                select(notifications.c.id).where(
+                    notifications.c.submission_id == submission_id, notifications.c.kind == message[0]
+                )
+            ).first()
+            if told is not None:  # failed again after a replay: the citizen was told once, that is enough
                 return None
             return self._notify(conn, submission_id, *message, now, now)
 
