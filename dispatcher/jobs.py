@@ -49,6 +49,14 @@ def normalize(submission_ids: Sequence[int]) -> dict[str, int]:
             failures.append((stored, f"no outcome after {stored.attempts - 1} attempts: the job never finished"))
     exhausted = {stored.id for stored, _ in failures}
     claimed = [stored for stored in claimed if stored.id not in exhausted]
+    # A row taken before without an outcome may be the one that kills its job: it runs in a job of its own,
+    # so that the rows of a batch it took down are not counted as dying with it again.
+    alone = [stored.id for stored in claimed if stored.attempts > 1] if len(claimed) > 1 else []
+    if alone:
+        journal.release_submissions(alone)
+        for submission_id in alone:
+            runtime.queues.enqueue_normalize([submission_id])
+        claimed = [stored for stored in claimed if stored.id not in set(alone)]
     amendments = journal.amendments_of_many([s.id for s in claimed]) if claimed else {}
     earlier = EarlierCases(runtime)
     context = replace(runtime.context, earlier_cases=earlier.lookup)
@@ -73,7 +81,7 @@ def normalize(submission_ids: Sequence[int]) -> dict[str, int]:
     recorded.notification_ids.extend(_fail_or_retry(runtime, failures))
     runtime.queues.enqueue_dispatch(recorded.forward_ids)
     runtime.queues.enqueue_notify(recorded.notification_ids)
-    runtime.queues.done("normalize", submission_ids)
+    runtime.queues.done("normalize", [i for i in submission_ids if i not in set(alone)])
     # Codes and counts only: submissions may carry personal data, which never goes to the logs.
     counts = Counter(v.result.verdict.value for v in verdicts if v.submission_id not in dict(unrecorded))
     if failures:
@@ -141,11 +149,14 @@ def _describe(error: BaseException) -> str:
 
 
 def _failpoint(stored: StoredSubmission) -> None:
-    """Tests only: PAKN_TEST_FAIL_NORMALIZE=<bytes> makes any submission whose raw payload holds them raise,
-    to prove one poisoned submission fails alone.  Read from the environment, never from the settings."""
-    marker = os.environ.get("PAKN_TEST_FAIL_NORMALIZE")
-    if marker and marker.encode() in stored.raw:
+    """Tests only: a submission whose raw payload holds the text of PAKN_TEST_FAIL_NORMALIZE raises, of
+    PAKN_TEST_CRASH_NORMALIZE kills its worker, to prove one poisoned submission fails alone.  Read from
+    the environment, never from the settings."""
+    raise_on, crash_on = os.environ.get("PAKN_TEST_FAIL_NORMALIZE"), os.environ.get("PAKN_TEST_CRASH_NORMALIZE")
+    if raise_on and raise_on.encode() in stored.raw:
         raise RuntimeError("failpoint PAKN_TEST_FAIL_NORMALIZE")
+    if crash_on and crash_on.encode() in stored.raw:
+        os._exit(70)
 
 
 class EarlierCases:

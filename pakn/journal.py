@@ -517,6 +517,17 @@ class Journal:
             ).scalars()
         ]
 
+    def release_submissions(self, submission_ids: Sequence[int]) -> None:
+        """Give back rows a job took but will not work on (that take does not count as an attempt)."""
+        now = utcnow()
+        with self._writer.begin() as conn:
+            for chunk in _chunks(list(submission_ids), 500):
+                conn.execute(
+                    update(submissions)
+                    .where(submissions.c.id.in_(chunk), submissions.c.status == Status.RECEIVED.value)
+                    .values(lease_until=None, attempts=submissions.c.attempts - 1, due_at=now + self.stale_after)
+                )
+
     def normalization_failed(
         self, submission_id: int, error: str, retry_in: timedelta | None, message: tuple[str, str] | None = None
     ) -> int | None:

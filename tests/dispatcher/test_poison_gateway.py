@@ -67,3 +67,47 @@ def test_a_poisoned_submission_fails_alone_and_is_replayed(make_gateway: Callabl
     wait_until(lambda: status(gateway, poisoned)["status"] == "forwarded", 60, "the replayed one forwarded")
     assert json.loads(gateway.pakn("dead", "list", "--json").stdout) == []
     assert sorted(code for _, code in gateway.cases()) == sorted(codes)
+
+
+def test_a_submission_that_kills_its_worker_fails_alone(make_gateway: Callable[..., Gateway]) -> None:
+    """Its job dies with the good ones of its batch: they come back one per job and get their verdicts; it
+    comes back alone until NORMALIZE_MAX_ATTEMPTS jobs died with it, then it is `failed`.  The test restarts
+    a dead worker, as `pakn run` (or any supervisor) does."""
+    gateway = make_gateway(
+        REDIS_URL=SYSTEM_REDIS,
+        NORMALIZE_MAX_ATTEMPTS="2",
+        BATCH_WINDOW_SECONDS="0.5",
+        PAKN_TEST_CRASH_NORMALIZE=POISON,
+    )
+    gateway.pakn("db", "upgrade")
+    gateway.start("web", "web")
+    wait_until(gateway._healthy, 30, "the web process to answer /healthz")
+    bodies = [submission(40), submission(41, content=f"Rác thải không được thu gom. {POISON}"), submission(42)]
+    codes = [
+        httpx.post(f"{gateway.url}/api/v1/submissions", json=body, timeout=10).json()["tracking_code"]
+        for body in bodies
+    ]
+    gateway.start("worker", "worker")
+    gateway.start("sweeper", "sweeper")
+    deaths = 0
+
+    def supervised(done: Callable[[], bool]) -> Callable[[], bool]:
+        def check() -> bool:
+            nonlocal deaths
+            if gateway.processes["worker"].poll() is not None:
+                deaths += 1
+                gateway.start("worker", "worker")
+            return done()
+
+        return check
+
+    good = [codes[0], codes[2]]
+    forwarded = supervised(lambda: all(status(gateway, c)["status"] == "forwarded" for c in good))
+    wait_until(forwarded, 90, "the good ones forwarded")
+    wait_until(supervised(lambda: status(gateway, codes[1])["status"] == "failed"), 90, "the poisoned one failed")
+    (dead,) = json.loads(gateway.pakn("dead", "list", "--json").stdout)
+    assert dead["tracking_code"] == codes[1] and "never finished" in dead["error"]
+    attempts = gateway.journal("select attempts from submissions where tracking_code = ?", codes[1])
+    assert attempts == [(3,)], "two jobs died with it; the third claim gave up without running it"
+    assert deaths == 2
+    assert status(gateway, codes[1])["messages"][0]["kind"] == "under_review"  # type: ignore[index]
