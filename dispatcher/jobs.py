@@ -284,7 +284,8 @@ def dispatch(forward_ids: Sequence[int]) -> dict[str, int]:
     journal = runtime.journal
     forwards = journal.claim_forwards(forward_ids, timedelta(seconds=settings.job_lease_seconds))
     # Taken more often than allowed without an outcome: its jobs died (worker killed, job timeout).
-    for forward in [f for f in forwards if f.attempts > settings.forward_max_attempts]:
+    exhausted = [f for f in forwards if f.attempts > settings.forward_max_attempts]
+    for forward in exhausted:
         journal.forward_failed(forward, f"no outcome after {forward.attempts - 1} attempts: the job never finished")
         log.error("forward %d failed: its job never finished", forward.id)
     forwards = [f for f in forwards if f.attempts <= settings.forward_max_attempts]
@@ -294,6 +295,8 @@ def dispatch(forward_ids: Sequence[int]) -> dict[str, int]:
     delivered = [f for f, d in zip(forwards, deliveries, strict=True) if d.outcome is Outcome.DELIVERED]
     journal.forwards_delivered(delivered)
     outcomes: Counter[str] = Counter(delivered=len(delivered))
+    if exhausted:
+        outcomes["failed"] = len(exhausted)
     for forward, delivery in zip(forwards, deliveries, strict=True):
         if delivery.outcome is Outcome.DELIVERED:
             continue

@@ -14,7 +14,7 @@ import pytest
 
 import pakn.runtime
 from config.settings import Settings
-from dispatcher.jobs import _record, normalize
+from dispatcher.jobs import _record, dispatch, normalize, notify
 from pakn.journal import RawSubmission, Verdicted
 from pakn.migrate import upgrade
 from pakn.records import Channel, NormalizationResult, NormalizedCase, Status, Verdict
@@ -36,6 +36,8 @@ def runtime(journal_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         redis_url=SYSTEM_REDIS,
         queue_name=f"t{uuid.uuid4().hex[:8]}",
         normalize_max_attempts=2,
+        forward_max_attempts=2,
+        notify_max_attempts=2,
         forward_backoff_base_seconds=0.2,
         forward_backoff_max_seconds=1.0,
     )
@@ -134,3 +136,21 @@ def test_the_viscii_mail_that_stalled_its_batch_gets_a_verdict(runtime: Runtime)
     stored = journal.get(receipts[0].submission_id)
     assert stored is not None and stored.status is Status.ACCEPTED and stored.normalized is not None
     assert stored.normalized["name"] == "Nguyễn Văn An"
+
+
+def test_forwards_and_messages_whose_jobs_keep_dying_are_given_up(runtime: Runtime) -> None:
+    """The same cap for the other jobs: FORWARD_MAX_ATTEMPTS and NOTIFY_MAX_ATTEMPTS count jobs that died."""
+    journal = runtime.journal
+    (receipt,) = journal.record([api(10)])
+    assert normalize([receipt.submission_id]) == {"accepted": 1}
+    far = datetime.now(UTC) + timedelta(days=1)
+    (forward_id,) = journal.due_forwards(far)
+    (notification_id,) = journal.due_notifications(far)
+    for _ in range(2):  # two jobs took each and died
+        assert journal.claim_forwards([forward_id], timedelta(seconds=-1))
+        assert journal.claim_notifications([notification_id], timedelta(seconds=-1))
+    assert dispatch([forward_id]) == {"delivered": 0, "failed": 1}
+    (dead,) = journal.failed_forwards()
+    assert dead["tracking_code"] == receipt.tracking_code and "never finished" in dead["error"]
+    assert notify([notification_id]) == {"failed": 1, "sent": 0}
+    assert journal.due_forwards(far) == [] and journal.due_notifications(far) == [], "the sweeper leaves them"
