@@ -15,6 +15,7 @@ import pytest
 import pakn.runtime
 from config.settings import Settings
 from dispatcher.jobs import _record, dispatch, normalize, notify
+from pakn import reports
 from pakn.journal import RawSubmission, Verdicted
 from pakn.migrate import upgrade
 from pakn.records import Channel, NormalizationResult, NormalizedCase, Status, Verdict
@@ -83,6 +84,8 @@ def test_one_poisoned_submission_fails_alone_then_failed_listed_told_and_replaye
     assert [m["kind"] for m in messages] == ["under_review"]
     assert receipts[2].tracking_code in messages[0]["message"]
     assert normalize([poisoned]) == {}, "a failed submission is not taken again by a stray job"
+    report = reports.build(journal.engine, None, None)
+    assert (report.eligible, report.being_checked) == (3, 1), "the provincial report does not count it as a case"
 
     monkeypatch.delenv("PAKN_TEST_FAIL_NORMALIZE")
     assert journal.replay(failed=True, stuck=False) == (1, 0)
