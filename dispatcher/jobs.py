@@ -36,7 +36,8 @@ log = logging.getLogger(__name__)
 
 
 def normalize(submission_ids: Sequence[int]) -> dict[str, int]:
-    """Verdicts for a batch; a submission whose processing raises fails alone (see ``_isolated``)."""
+    """Verdicts for a batch.  A submission whose processing raises fails alone: the others get their
+    verdicts, it is retried later or given up (``_fail_or_retry``)."""
     runtime = get_runtime()
     journal = runtime.journal
     settings = runtime.settings
@@ -51,12 +52,12 @@ def normalize(submission_ids: Sequence[int]) -> dict[str, int]:
     claimed = [stored for stored in claimed if stored.id not in exhausted]
     # A row taken before without an outcome may be the one that kills its job: it runs in a job of its own,
     # so that the rows of a batch it took down are not counted as dying with it again.
-    alone = [stored.id for stored in claimed if stored.attempts > 1] if len(claimed) > 1 else []
+    alone = {stored.id for stored in claimed if stored.attempts > 1} if len(claimed) > 1 else set()
     if alone:
-        journal.release_submissions(alone)
-        for submission_id in alone:
+        journal.release_submissions(sorted(alone))
+        for submission_id in sorted(alone):
             runtime.queues.enqueue_normalize([submission_id])
-        claimed = [stored for stored in claimed if stored.id not in set(alone)]
+        claimed = [stored for stored in claimed if stored.id not in alone]
     amendments = journal.amendments_of_many([s.id for s in claimed]) if claimed else {}
     earlier = EarlierCases(runtime)
     context = replace(runtime.context, earlier_cases=earlier.lookup)
@@ -77,38 +78,38 @@ def normalize(submission_ids: Sequence[int]) -> dict[str, int]:
         verdicts.append(verdict)
     recorded, unrecorded = _record(journal, verdicts)
     by_id = {stored.id: stored for stored in claimed}
-    failures.extend((by_id[submission_id], error) for submission_id, error in unrecorded)
+    failures.extend((by_id[submission_id], error) for submission_id, error in unrecorded.items())
     recorded.notification_ids.extend(_fail_or_retry(runtime, failures))
     runtime.queues.enqueue_dispatch(recorded.forward_ids)
     runtime.queues.enqueue_notify(recorded.notification_ids)
-    runtime.queues.done("normalize", [i for i in submission_ids if i not in set(alone)])
+    runtime.queues.done("normalize", [i for i in submission_ids if i not in alone])
     # Codes and counts only: submissions may carry personal data, which never goes to the logs.
-    counts = Counter(v.result.verdict.value for v in verdicts if v.submission_id not in dict(unrecorded))
+    counts = Counter(v.result.verdict.value for v in verdicts if v.submission_id not in unrecorded)
     if failures:
         counts["error"] = len(failures)
     log.info("normalized %d of %d: %s", len(claimed), len(submission_ids), dict(counts))
     return dict(counts)
 
 
-def _record(journal: Journal, verdicts: list[Verdicted]) -> tuple[Recorded, list[tuple[int, str]]]:
+def _record(journal: Journal, verdicts: list[Verdicted]) -> tuple[Recorded, dict[int, str]]:
     """Record the batch's verdicts in one transaction; if that raises, each alone, so one verdict that
     cannot be written (the journal refuses a value) keeps no other citizen from their answer.
 
     Returns what was recorded and the submissions whose verdict could not be, with the error.
     """
     try:
-        return journal.finish_normalizations(verdicts), []
+        return journal.finish_normalizations(verdicts), {}
     except Exception as error:
         if len(verdicts) <= 1:
-            return Recorded([], []), [(v.submission_id, _describe(error)) for v in verdicts]
-        log.warning("recording %d verdicts failed (%s); recording them one by one", len(verdicts), _describe(error))
+            return Recorded([], []), {v.submission_id: _describe(error) for v in verdicts}
+        log.warning("recording %d verdicts failed (%s); one by one", len(verdicts), type(error).__name__)
     recorded = Recorded([], [])
-    failed: list[tuple[int, str]] = []
+    failed: dict[int, str] = {}
     for verdict in verdicts:
         try:
             one = journal.finish_normalizations([verdict])
         except Exception as error:
-            failed.append((verdict.submission_id, _describe(error)))
+            failed[verdict.submission_id] = _describe(error)
             continue
         recorded.forward_ids.extend(one.forward_ids)
         recorded.notification_ids.extend(one.notification_ids)
@@ -127,11 +128,12 @@ def _fail_or_retry(runtime: Runtime, failures: Sequence[tuple[StoredSubmission, 
                 stored.attempts, settings.forward_backoff_base_seconds, settings.forward_backoff_max_seconds
             )
             runtime.journal.normalization_failed(stored.id, error, delay)
+            # The error's type only: its text may quote what the citizen wrote (it is kept in the journal).
             log.warning(
                 "submission %s failed (attempt %d): %s; retry in %.1fs",
                 stored.tracking_code,
                 stored.attempts,
-                error,
+                error.split(":", 1)[0],
                 delay.total_seconds(),
             )
             continue
@@ -139,7 +141,9 @@ def _fail_or_retry(runtime: Runtime, failures: Sequence[tuple[StoredSubmission, 
         notification_id = runtime.journal.normalization_failed(stored.id, error, None, ("under_review", text))
         if notification_id is not None:
             notification_ids.append(notification_id)
-        log.error("submission %s failed after %d attempts: %s", stored.tracking_code, stored.attempts, error)
+        log.error(
+            "submission %s failed after %d attempts: %s", stored.tracking_code, stored.attempts, error.split(":", 1)[0]
+        )
     return notification_ids
 
 
