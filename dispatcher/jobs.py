@@ -19,7 +19,7 @@ import orjson
 
 from channels import submission_from_journal
 from dispatcher.contract import AttachmentLinks, case_payload, encode, idempotency_key
-from dispatcher.sinks import Outcome
+from dispatcher.sinks import Delivery, Outcome
 from normalizer import Context
 from normalizer import normalize as run_normalizer
 from normalizer.fields.contacts import normalize_email
@@ -293,9 +293,24 @@ def dispatch(forward_ids: Sequence[int]) -> dict[str, int]:
         journal.forward_failed(forward, f"no outcome after {forward.attempts - 1} attempts: the job never finished")
         log.error("forward %d failed: its job never finished", forward.id)
     forwards = [f for f in forwards if f.attempts <= settings.forward_max_attempts]
-    deliveries = runtime.sink.deliver_many(
-        [(f.idempotency_key, orjson.loads(f.payload)["tracking_code"], f.payload.encode()) for f in forwards]
-    )
+    parcels = {}
+    for forward in forwards:
+        try:  # each forward alone: one payload that cannot be read never holds back the others
+            parcels[forward.id] = (
+                forward.idempotency_key,
+                orjson.loads(forward.payload)["tracking_code"],
+                forward.payload.encode(),
+            )
+        except Exception as error:
+            journal.forward_failed(forward, _describe(error))
+            exhausted.append(forward)
+            log.error("forward %d failed: its payload cannot be read (%s)", forward.id, type(error).__name__)
+    forwards = [f for f in forwards if f.id in parcels]
+    try:
+        deliveries = runtime.sink.deliver_many([parcels[f.id] for f in forwards])
+    except Exception as error:  # the sink itself broke (its database is down): a try for each, with backoff
+        log.warning("case store sink raised %s", type(error).__name__)
+        deliveries = [Delivery(Outcome.RETRY, _describe(error)) for _ in forwards]
     delivered = [f for f, d in zip(forwards, deliveries, strict=True) if d.outcome is Outcome.DELIVERED]
     journal.forwards_delivered(delivered)
     outcomes: Counter[str] = Counter(delivered=len(delivered))

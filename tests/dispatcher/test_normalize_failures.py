@@ -11,13 +11,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select, update
 
 import pakn.runtime
 from config.settings import Settings
 from dispatcher.jobs import _record, dispatch, normalize, notify
 from pakn import reports
+from pakn.db import forwards
 from pakn.journal import RawSubmission, Verdicted
-from pakn.migrate import upgrade
+from pakn.migrate import create_case_store, upgrade
 from pakn.records import Channel, NormalizationResult, NormalizedCase, Status, Verdict
 from pakn.runtime import Runtime
 from tests.conftest import SYSTEM_REDIS
@@ -42,6 +44,7 @@ def runtime(journal_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         forward_backoff_base_seconds=0.2,
         forward_backoff_max_seconds=1.0,
     )
+    create_case_store(settings.case_store_sql_url)
     made = Runtime(settings)
     monkeypatch.setattr(pakn.runtime, "_runtime", made)
     monkeypatch.setattr(pakn.runtime, "_pid", os.getpid())
@@ -157,3 +160,35 @@ def test_forwards_and_messages_whose_jobs_keep_dying_are_given_up(runtime: Runti
     assert dead["tracking_code"] == receipt.tracking_code and "never finished" in dead["error"]
     assert notify([notification_id]) == {"failed": 1, "sent": 0}
     assert journal.due_forwards(far) == [] and journal.due_notifications(far) == [], "the sweeper leaves them"
+
+
+def test_a_forward_whose_payload_cannot_be_read_fails_alone(runtime: Runtime) -> None:
+    journal = runtime.journal
+    receipts = journal.record([api(11), api(12)])
+    assert normalize([r.submission_id for r in receipts]) == {"accepted": 2}
+    far = datetime.now(UTC) + timedelta(days=1)
+    forward_ids = journal.due_forwards(far)
+    with journal.engine.begin() as conn:  # a payload damaged in the journal
+        conn.execute(update(forwards).where(forwards.c.id == forward_ids[0]).values(payload="{not json"))
+    assert dispatch(forward_ids) == {"delivered": 1, "failed": 1}
+    (dead,) = journal.failed_forwards()
+    assert dead["tracking_code"] == receipts[0].tracking_code and "JSONDecodeError" in dead["error"]
+
+
+def test_a_sink_that_raises_is_retried_with_backoff_up_to_the_cap(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The case store's database is unreachable: each forward spends a try and waits, never a silent loop."""
+    journal = runtime.journal
+    (receipt,) = journal.record([api(13)])
+    assert normalize([receipt.submission_id]) == {"accepted": 1}
+    (forward_id,) = journal.due_forwards(datetime.now(UTC) + timedelta(days=1))
+    down = runtime.settings.model_copy(update={"case_store_database_url": "postgresql+psycopg://127.0.0.1:1/none"})
+    monkeypatch.setattr(pakn.runtime, "_runtime", Runtime(down))
+    assert dispatch([forward_id]) == {"delivered": 0, "retry": 1}
+    with journal.engine.connect() as conn:
+        row = conn.execute(select(forwards.c.state, forwards.c.last_error).where(forwards.c.id == forward_id)).one()
+    assert row.state == "pending" and "OperationalError" in row.last_error, "kept with its error, to retry"
+    assert dispatch([forward_id]) == {"delivered": 0, "failed": 1}, "FORWARD_MAX_ATTEMPTS=2"
+    (dead,) = journal.failed_forwards()
+    assert "OperationalError" in dead["error"]
