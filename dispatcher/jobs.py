@@ -356,7 +356,7 @@ def notify(notification_ids: Sequence[int]) -> dict[str, int]:
         try:
             notifier_for(notification.channel, runtime).send(notification)
         except Exception as error:
-            detail = f"{type(error).__name__}: {error}"
+            detail = _describe(error)
             retry = notification.attempts < settings.notify_max_attempts
             delay = (
                 backoff(
