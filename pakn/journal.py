@@ -832,6 +832,8 @@ class Journal:
     def tried_before(self, submission_ids: Sequence[int]) -> set[int]:
         """Those of ``submission_ids`` some job already took (and did not finish): retried one per job."""
         found: set[int] = set()
+        if not submission_ids:
+            return found
         with self.engine.connect() as conn:
             for chunk in _chunks(list(submission_ids), 500):
                 found.update(
