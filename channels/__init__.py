@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from sqlalchemy import Engine
 
 from channels.hotline import payloads as hotline_payloads
+from channels.text import valid_fields
 from config.settings import Settings
 from pakn.journal import StoredAmendment, StoredSubmission
 from pakn.records import Channel, Submission, SubmissionFields
@@ -62,7 +63,8 @@ def fields_of(payload: bytes, content_type: str) -> SubmissionFields:
     parser = PARSERS.get(content_type.split(";")[0].strip().lower())
     if parser is None:
         raise ValueError(f"no parser for journaled content type {content_type!r}")
-    return parser(payload, content_type)
+    # Only valid text goes further (lone surrogates from 8-bit headers or JSON escapes: channels.text).
+    return valid_fields(parser(payload, content_type))
 
 
 def _email_parts(engine: Engine, settings: Settings, submission_id: int, source_id: str, raw: bytes) -> None:

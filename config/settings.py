@@ -89,6 +89,13 @@ class Settings(BaseSettings):
     job_lease_seconds: float = Field(
         default=60.0, description="How long a job holds its row; after that another worker may take it."
     )
+    normalize_max_attempts: int = Field(
+        default=5,
+        ge=1,
+        description="Tries to normalize one submission (its job raised, or its worker died mid-job) before it "
+        "is marked `failed` with the error (`pakn dead list`, `pakn replay --failed`); the citizen is told "
+        "staff will look at it.  Retries wait FORWARD_BACKOFF_* with jitter.",
+    )
 
     # --- case store (the downstream system) -----------------------------------------------------------
     case_store_sink: Literal["sql", "http", "open311"] = Field(

@@ -8,6 +8,7 @@ recorded in the journal; the job then tells the queue it is done with its rows.
 from __future__ import annotations
 
 import logging
+import os
 import random
 from collections import Counter
 from collections.abc import Sequence
@@ -18,7 +19,7 @@ import orjson
 
 from channels import after_journal, submission_from_journal
 from dispatcher.contract import AttachmentLinks, case_payload, encode, idempotency_key
-from dispatcher.sinks import Outcome
+from dispatcher.sinks import Delivery, Outcome
 from normalizer import Context
 from normalizer import normalize as run_normalizer
 from normalizer.fields.contacts import normalize_email
@@ -26,7 +27,7 @@ from normalizer.fields.phones import normalize_phone
 from normalizer.fields.similarity import contact_keys, content_key
 from normalizer.text import decode_bytes, repair_text
 from pakn.db import utcnow
-from pakn.journal import StoredAmendment, StoredSubmission, Verdicted
+from pakn.journal import Journal, Recorded, StoredAmendment, StoredSubmission, Verdicted
 from pakn.notify import notifier_for
 from pakn.records import Attachment, EarlierCase, NormalizationResult, NormalizedCase, Severity, Submission, Verdict
 from pakn.runtime import Runtime, get_runtime
@@ -35,30 +36,133 @@ log = logging.getLogger(__name__)
 
 
 def normalize(submission_ids: Sequence[int]) -> dict[str, int]:
+    """Verdicts for a batch.  A submission whose processing raises fails alone: the others get their
+    verdicts, it is retried later or given up (``_fail_or_retry``)."""
     runtime = get_runtime()
     journal = runtime.journal
-    lease = timedelta(seconds=runtime.settings.job_lease_seconds)
+    settings = runtime.settings
+    lease = timedelta(seconds=settings.job_lease_seconds)
     claimed = journal.claim_submissions(submission_ids, lease)
+    failures: list[tuple[StoredSubmission, str]] = []
+    # Taken more often than allowed without an outcome: its jobs died (worker killed, job timeout).
+    for stored in claimed:
+        if stored.attempts > settings.normalize_max_attempts:
+            failures.append((stored, f"no outcome after {stored.attempts - 1} attempts: the job never finished"))
+    exhausted = {stored.id for stored, _ in failures}
+    claimed = [stored for stored in claimed if stored.id not in exhausted]
+    # A row taken before without an outcome may be the one that kills its job: it runs in a job of its own,
+    # so that the rows of a batch it took down are not counted as dying with it again.
+    alone = {stored.id for stored in claimed if stored.attempts > 1} if len(claimed) > 1 else set()
+    if alone:
+        journal.release_submissions(sorted(alone))
+        for submission_id in sorted(alone):
+            runtime.queues.enqueue_normalize([submission_id])
+        claimed = [stored for stored in claimed if stored.id not in alone]
     amendments = journal.amendments_of_many([s.id for s in claimed]) if claimed else {}
     for stored in claimed:
         after_journal(journal.engine, runtime.settings, stored, amendments.get(stored.id, []))
     earlier = EarlierCases(runtime)
     context = replace(runtime.context, earlier_cases=earlier.lookup)
     parsed = [(stored, parse(stored, amendments.get(stored.id, []))) for stored in claimed]
-    earlier.prefetch([submission for _, submission in parsed if not isinstance(submission, Exception)])
+    try:
+        earlier.prefetch([submission for _, submission in parsed if not isinstance(submission, Exception)])
+    except Exception:  # only an optimisation: each lookup fetches what it needs
+        log.warning("prefetch of earlier cases failed", exc_info=True)
     verdicts = []
     for stored, submission in parsed:
-        verdict = verdict_for(runtime, context, stored, submission)
+        try:
+            _failpoint(stored)
+            verdict = verdict_for(runtime, context, stored, submission)
+        except Exception as error:
+            failures.append((stored, _describe(error)))
+            continue
         earlier.add(stored, verdict)
         verdicts.append(verdict)
-    recorded = journal.finish_normalizations(verdicts)
+    recorded, unrecorded = _record(journal, verdicts)
+    by_id = {stored.id: stored for stored in claimed}
+    failures.extend((by_id[submission_id], error) for submission_id, error in unrecorded.items())
+    recorded.notification_ids.extend(_fail_or_retry(runtime, failures))
     runtime.queues.enqueue_dispatch(recorded.forward_ids)
     runtime.queues.enqueue_notify(recorded.notification_ids)
-    runtime.queues.done("normalize", submission_ids)
+    runtime.queues.done("normalize", [i for i in submission_ids if i not in alone])
     # Codes and counts only: submissions may carry personal data, which never goes to the logs.
-    counts = Counter(v.result.verdict.value for v in verdicts)
+    counts = Counter(v.result.verdict.value for v in verdicts if v.submission_id not in unrecorded)
+    if failures:
+        counts["error"] = len(failures)
     log.info("normalized %d of %d: %s", len(claimed), len(submission_ids), dict(counts))
     return dict(counts)
+
+
+def _record(journal: Journal, verdicts: list[Verdicted]) -> tuple[Recorded, dict[int, str]]:
+    """Record the batch's verdicts in one transaction; if that raises, each alone, so one verdict that
+    cannot be written (the journal refuses a value) keeps no other citizen from their answer.
+
+    Returns what was recorded and the submissions whose verdict could not be, with the error.
+    """
+    try:
+        return journal.finish_normalizations(verdicts), {}
+    except Exception as error:
+        if len(verdicts) <= 1:
+            return Recorded([], []), {v.submission_id: _describe(error) for v in verdicts}
+        log.warning("recording %d verdicts failed (%s); one by one", len(verdicts), type(error).__name__)
+    recorded = Recorded([], [])
+    failed: dict[int, str] = {}
+    for verdict in verdicts:
+        try:
+            one = journal.finish_normalizations([verdict])
+        except Exception as error:
+            failed[verdict.submission_id] = _describe(error)
+            continue
+        recorded.forward_ids.extend(one.forward_ids)
+        recorded.notification_ids.extend(one.notification_ids)
+    return recorded, failed
+
+
+def _fail_or_retry(runtime: Runtime, failures: Sequence[tuple[StoredSubmission, str]]) -> list[int]:
+    """Each failed submission is tried again later (jittered backoff), or past NORMALIZE_MAX_ATTEMPTS marked
+    ``failed`` with its error, its citizen told that staff will look at it.  Returns messages to send."""
+    settings = runtime.settings
+    messages = runtime.catalog.messages
+    notification_ids: list[int] = []
+    for stored, error in failures:
+        if stored.attempts < settings.normalize_max_attempts:
+            delay = backoff(
+                stored.attempts, settings.forward_backoff_base_seconds, settings.forward_backoff_max_seconds
+            )
+            runtime.journal.normalization_failed(stored.id, error, delay)
+            # The error's type only: its text may quote what the citizen wrote (it is kept in the journal).
+            log.warning(
+                "submission %s failed (attempt %d): %s; retry in %.1fs",
+                stored.tracking_code,
+                stored.attempts,
+                error.split(":", 1)[0],
+                delay.total_seconds(),
+            )
+            continue
+        text = messages.text("notification", "under_review", tracking_code=stored.tracking_code)
+        notification_id = runtime.journal.normalization_failed(stored.id, error, None, ("under_review", text))
+        if notification_id is not None:
+            notification_ids.append(notification_id)
+        log.error(
+            "submission %s failed after %d attempts: %s", stored.tracking_code, stored.attempts, error.split(":", 1)[0]
+        )
+    return notification_ids
+
+
+def _describe(error: BaseException) -> str:
+    """An error as text the journal and the logs can always take (its message may hold surrogates)."""
+    return f"{type(error).__name__}: {error}".encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _failpoint(stored: StoredSubmission) -> None:
+    """Tests only: a submission whose raw payload holds the text of PAKN_TEST_FAIL_NORMALIZE raises, of
+    PAKN_TEST_CRASH_NORMALIZE kills its worker, to prove one poisoned submission fails alone.  Read from
+    the environment, never from the settings."""
+    raise_on, crash_on = os.environ.get("PAKN_TEST_FAIL_NORMALIZE"), os.environ.get("PAKN_TEST_CRASH_NORMALIZE")
+    if raise_on and raise_on.encode() in stored.raw:
+        raise RuntimeError("failpoint PAKN_TEST_FAIL_NORMALIZE")
+    if crash_on and crash_on.encode() in stored.raw:
+        os._exit(70)
 
 
 class EarlierCases:
@@ -185,12 +289,35 @@ def dispatch(forward_ids: Sequence[int]) -> dict[str, int]:
     settings = runtime.settings
     journal = runtime.journal
     forwards = journal.claim_forwards(forward_ids, timedelta(seconds=settings.job_lease_seconds))
-    deliveries = runtime.sink.deliver_many(
-        [(f.idempotency_key, orjson.loads(f.payload)["tracking_code"], f.payload.encode()) for f in forwards]
-    )
+    # Taken more often than allowed without an outcome: its jobs died (worker killed, job timeout).
+    exhausted = [f for f in forwards if f.attempts > settings.forward_max_attempts]
+    for forward in exhausted:
+        journal.forward_failed(forward, f"no outcome after {forward.attempts - 1} attempts: the job never finished")
+        log.error("forward %d failed: its job never finished", forward.id)
+    forwards = [f for f in forwards if f.attempts <= settings.forward_max_attempts]
+    parcels = {}
+    for forward in forwards:
+        try:  # each forward alone: one payload that cannot be read never holds back the others
+            parcels[forward.id] = (
+                forward.idempotency_key,
+                orjson.loads(forward.payload)["tracking_code"],
+                forward.payload.encode(),
+            )
+        except Exception as error:
+            journal.forward_failed(forward, _describe(error))
+            exhausted.append(forward)
+            log.error("forward %d failed: its payload cannot be read (%s)", forward.id, type(error).__name__)
+    forwards = [f for f in forwards if f.id in parcels]
+    try:
+        deliveries = runtime.sink.deliver_many([parcels[f.id] for f in forwards])
+    except Exception as error:  # the sink itself broke (its database is down): a try for each, with backoff
+        log.warning("case store sink raised %s", type(error).__name__)
+        deliveries = [Delivery(Outcome.RETRY, _describe(error)) for _ in forwards]
     delivered = [f for f, d in zip(forwards, deliveries, strict=True) if d.outcome is Outcome.DELIVERED]
     journal.forwards_delivered(delivered)
     outcomes: Counter[str] = Counter(delivered=len(delivered))
+    if exhausted:
+        outcomes["failed"] = len(exhausted)
     for forward, delivery in zip(forwards, deliveries, strict=True):
         if delivery.outcome is Outcome.DELIVERED:
             continue
@@ -223,10 +350,15 @@ def notify(notification_ids: Sequence[int]) -> dict[str, int]:
     sent: list[int] = []
     outcomes: Counter[str] = Counter()
     for notification in claimed:
+        if notification.attempts > settings.notify_max_attempts:  # its jobs died: the worker, or a timeout
+            detail = f"no outcome after {notification.attempts - 1} attempts: the job never finished"
+            journal.notification_retry_later(notification.id, detail, None)
+            outcomes["failed"] += 1
+            continue
         try:
             notifier_for(notification.channel, runtime).send(notification)
         except Exception as error:
-            detail = f"{type(error).__name__}: {error}"
+            detail = _describe(error)
             retry = notification.attempts < settings.notify_max_attempts
             delay = (
                 backoff(

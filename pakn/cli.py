@@ -277,7 +277,7 @@ def normalize(source: Any, content_type: str, channel: str, received_at: str | N
 
 @main.command()
 @click.argument("tracking_code", required=False)
-@click.option("--failed", is_flag=True, help="Forwards that failed for good.")
+@click.option("--failed", is_flag=True, help="Submissions and forwards that failed for good (`pakn dead list`).")
 @click.option("--stuck", is_flag=True, help="Submissions and forwards that have not advanced.")
 def replay(tracking_code: str | None, failed: bool, stuck: bool) -> None:
     """Re-enqueue failed and stuck work (both when no option is given), or one tracking code."""
@@ -302,21 +302,24 @@ def replay(tracking_code: str | None, failed: bool, stuck: bool) -> None:
 
 @main.group()
 def dead() -> None:
-    """Forwards the case store refused or never took (after FORWARD_MAX_ATTEMPTS)."""
+    """Work that gave up: forwards the case store refused or never took (FORWARD_MAX_ATTEMPTS), and
+    submissions the normalizer failed on (NORMALIZE_MAX_ATTEMPTS)."""
 
 
 @dead.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def dead_list(as_json: bool) -> None:
-    """List dead forwards with their last error; `pakn replay --failed` sends them again."""
+    """List dead submissions and forwards with their last error; `pakn replay --failed` retries them."""
     from pakn.runtime import get_runtime
 
-    rows = get_runtime().journal.failed_forwards()
+    journal = get_runtime().journal
+    rows = [{"kind": "submission", **row} for row in journal.failed_submissions()]
+    rows += [{"kind": "forward", **row} for row in journal.failed_forwards()]
     if as_json:
         _print_json(rows, sys.stdout, indent=True)
         return
     for row in rows:
-        click.echo(f"{row['tracking_code']}  attempts={row['attempts']}  {row['error'] or ''}")
+        click.echo(f"{row['kind']:<10}  {row['tracking_code']}  attempts={row['attempts']}  {row['error'] or ''}")
     click.echo(f"{len(rows)} dead")
 
 

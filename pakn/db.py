@@ -87,6 +87,8 @@ submissions = Table(
     Column("contact_key", String(320)),
     Column("content_key", String(64)),
     Column("repeat_of", String(20)),
+    # Why its normalization last failed (kept when it ends `failed`: `pakn dead list`).
+    Column("last_error", Text),
     UniqueConstraint("channel", "source_id", name="uq_submissions_source"),
     Index("ix_submissions_status_due", "status", "due_at"),
     Index("ix_submissions_contact_key", "contact_key"),

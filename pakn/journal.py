@@ -125,6 +125,12 @@ _PROGRESS = [
 # Submissions that became (or are becoming) cases: what a repeat is linked to.
 _CASE_STATUSES = (Status.ACCEPTED.value, Status.FORWARDED.value, Status.FAILED.value)
 
+# A submission `failed` in the normalizer has no forward; one `failed` at the case store has one.
+FAILED_BEFORE_VERDICT = and_(
+    submissions.c.status == Status.FAILED.value,
+    ~select(forwards.c.id).where(forwards.c.submission_id == submissions.c.id).exists(),
+)
+
 _STATUS_OF_VERDICT = {
     Verdict.ACCEPTED: Status.ACCEPTED,
     Verdict.NEEDS_INFORMATION: Status.NEEDS_INFORMATION,
@@ -511,6 +517,53 @@ class Journal:
             ).scalars()
         ]
 
+    def release_submissions(self, submission_ids: Sequence[int]) -> None:
+        """Give back rows a job took but will not work on (that take does not count as an attempt)."""
+        now = utcnow()
+        with self._writer.begin() as conn:
+            for chunk in _chunks(list(submission_ids), 500):
+                conn.execute(
+                    update(submissions)
+                    .where(submissions.c.id.in_(chunk), submissions.c.status == Status.RECEIVED.value)
+                    .values(lease_until=None, attempts=submissions.c.attempts - 1, due_at=now + self.stale_after)
+                )
+
+    def normalization_failed(
+        self, submission_id: int, error: str, retry_in: timedelta | None, message: tuple[str, str] | None = None
+    ) -> int | None:
+        """A submission whose normalization raised: try it again after ``retry_in``, or (``None``) give up.
+
+        Giving up marks it ``failed`` with the error (``pakn dead list``) and stores ``message`` (kind,
+        text) for the citizen unless one of that kind was stored before; returns that message's id.  A
+        row no longer ``received`` is left alone.
+        """
+        now = utcnow()
+        error = error[:2000]
+        still_received = and_(submissions.c.id == submission_id, submissions.c.status == Status.RECEIVED.value)
+        with self._writer.begin() as conn:
+            if retry_in is not None:
+                conn.execute(
+                    update(submissions)
+                    .where(still_received)
+                    .values(lease_until=None, due_at=now + retry_in, last_error=error, updated_at=now)
+                )
+                return None
+            changed = conn.execute(
+                update(submissions)
+                .where(still_received)
+                .values(status=Status.FAILED.value, lease_until=None, due_at=None, last_error=error, updated_at=now)
+            ).rowcount
+            if not changed or message is None:
+                return None
+            told = conn.execute(
+                select(notifications.c.id).where(
+                    notifications.c.submission_id == submission_id, notifications.c.kind == message[0]
+                )
+            ).first()
+            if told is not None:  # failed again after a replay: the citizen was told once, that is enough
+                return None
+            return self._notify(conn, submission_id, *message, now, now)
+
     # --- forwarding ------------------------------------------------------------------------------------
     def claim_forwards(self, forward_ids: Sequence[int], lease: timedelta) -> list[Forward]:
         """Take pending forwards, except those another worker holds: no case is sent by two at once."""
@@ -776,6 +829,20 @@ class Journal:
         """Received submissions nobody is working on whose time to be looked at has come."""
         return self._due(submissions, submissions.c.status == Status.RECEIVED.value, now, limit)
 
+    def tried_before(self, submission_ids: Sequence[int]) -> set[int]:
+        """Those of ``submission_ids`` some job already took (and did not finish): retried one per job."""
+        found: set[int] = set()
+        if not submission_ids:
+            return found
+        with self.engine.connect() as conn:
+            for chunk in _chunks(list(submission_ids), 500):
+                found.update(
+                    conn.execute(
+                        select(submissions.c.id).where(submissions.c.id.in_(chunk), submissions.c.attempts > 0)
+                    ).scalars()
+                )
+        return found
+
     def due_forwards(self, now: datetime, limit: int = 1000) -> list[int]:
         return self._due(forwards, forwards.c.state == ForwardState.PENDING, now, limit)
 
@@ -848,11 +915,16 @@ class Journal:
         """Close a submission whose author never completed it, as not eligible, saying why."""
         now = utcnow()
         with self._writer.begin() as conn:
+            # The lease: one atomic UPDATE that only a row still waiting matches.  Of two sweepers, the
+            # second one's UPDATE (PostgreSQL: after the first commits) finds it closed and sends nothing.
             row = conn.execute(
-                select(submissions.c.findings).where(
+                update(submissions)
+                .where(
                     submissions.c.id == submission_id,
                     submissions.c.status == Status.NEEDS_INFORMATION.value,
                 )
+                .values(status=Status.REJECTED.value, verdict=Verdict.REJECTED.value, updated_at=now)
+                .returning(submissions.c.findings)
             ).first()
             if row is None:
                 return False
@@ -860,12 +932,7 @@ class Journal:
             conn.execute(
                 update(submissions)
                 .where(submissions.c.id == submission_id)
-                .values(
-                    status=Status.REJECTED.value,
-                    verdict=Verdict.REJECTED.value,
-                    findings=json.dumps(findings, ensure_ascii=False),
-                    updated_at=now,
-                )
+                .values(findings=json.dumps(findings, ensure_ascii=False))
             )
             self._notify(conn, submission_id, "closed", message, now, now)
         return True
@@ -898,6 +965,8 @@ class Journal:
                         .where(submissions.c.id == sub_id, submissions.c.status == Status.FAILED.value)
                         .values(status=Status.ACCEPTED.value, updated_at=now)
                     )
+                else:
+                    sub_count += self._replay_failed_normalizations(conn, now, submissions.c.id == sub_id)
                 return (sub_count, fwd_count)
             if failed:
                 failed_ids = [
@@ -917,6 +986,7 @@ class Journal:
                         .where(submissions.c.id.in_(chunk))
                         .values(status=Status.ACCEPTED.value, updated_at=now)
                     )
+                sub_count += self._replay_failed_normalizations(conn, now, true())
             if stuck:
                 sub_count += conn.execute(
                     update(submissions)
@@ -929,6 +999,27 @@ class Journal:
                     .values(due_at=now, lease_until=None)
                 ).rowcount
         return (sub_count, fwd_count)
+
+    @staticmethod
+    def _replay_failed_normalizations(conn: Connection, now: datetime, which: ColumnElement[bool]) -> int:
+        """Submissions that failed before a verdict (no forward was ever made) go back to ``received``."""
+        return int(
+            conn.execute(
+                update(submissions)
+                .where(which, FAILED_BEFORE_VERDICT)
+                .values(status=Status.RECEIVED.value, attempts=0, due_at=now, lease_until=None, updated_at=now)
+            ).rowcount
+        )
+
+    def failed_submissions(self) -> list[dict[str, Any]]:
+        """Submissions whose normalization failed NORMALIZE_MAX_ATTEMPTS times, with the last error."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(submissions.c.tracking_code, submissions.c.attempts, submissions.c.last_error)
+                .where(FAILED_BEFORE_VERDICT)
+                .order_by(submissions.c.id)
+            ).all()
+        return [{"tracking_code": r.tracking_code, "attempts": r.attempts, "error": r.last_error} for r in rows]
 
     def failed_forwards(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:

@@ -17,7 +17,7 @@ from sqlalchemy import case, func, select
 from starlette.concurrency import run_in_threadpool
 
 from pakn.db import forwards, notifications, submissions
-from pakn.journal import ForwardState
+from pakn.journal import FAILED_BEFORE_VERDICT, ForwardState
 from pakn.runtime import Runtime, get_runtime
 
 router = APIRouter(tags=["operations"])
@@ -69,6 +69,19 @@ class JournalCollector:
                 (forwarded if state == ForwardState.DELIVERED else dead).add_metric([channel], count)
             yield forwarded
             yield dead
+
+            failed = GaugeMetricFamily(
+                "pakn_failed_submissions",
+                "Submissions the normalizer failed on NORMALIZE_MAX_ATTEMPTS times (`pakn dead list`).",
+                labels=["channel"],
+            )
+            for channel, count in conn.execute(
+                select(submissions.c.channel, func.count())
+                .where(FAILED_BEFORE_VERDICT)
+                .group_by(submissions.c.channel)
+            ):
+                failed.add_metric([channel], count)
+            yield failed
 
             by_status = GaugeMetricFamily("pakn_submissions", "Submissions by status now.", labels=["status"])
             for status, count in conn.execute(

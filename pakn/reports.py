@@ -134,6 +134,7 @@ def build(engine: Engine, since: datetime | None, until: datetime | None) -> Rep
                 submissions.c.findings,
                 submissions.c.normalized,
                 submissions.c.repeat_of,
+                submissions.c.verdict,
             ).where(in_period)
         )
         for row in rows:
@@ -143,7 +144,8 @@ def build(engine: Engine, since: datetime | None, until: datetime | None) -> Rep
             channel.received += 1
             if row.repeat_of:
                 report.repeats += 1
-            if row.status in ELIGIBLE:
+            # `failed` without an accepted verdict: the normalizer gave up on it (staff look at it), not a case.
+            if row.status in ELIGIBLE and (row.status != Status.FAILED.value or row.verdict == "accepted"):
                 report.eligible += 1
                 channel.eligible += 1
                 fields_seen[row.category or "-"] += 1

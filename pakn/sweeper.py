@@ -24,7 +24,13 @@ def sweep_once(runtime: Runtime) -> tuple[int, int]:
     due_subs = queues.not_waiting("normalize", journal.due_submissions(now))
     due_fwds = queues.not_waiting("dispatch", journal.due_forwards(now))
     due_notes = queues.not_waiting("notify", journal.due_notifications(now))
-    queues.enqueue_normalize(due_subs)
+    # A row a job already took comes back alone: if it is the one that kills its worker (or times its
+    # job out), the others of its first batch are not taken down with it again, and its own attempts
+    # reach NORMALIZE_MAX_ATTEMPTS (then it is marked failed: dispatcher.jobs.normalize).
+    tried = journal.tried_before(due_subs)
+    queues.enqueue_normalize([i for i in due_subs if i not in tried])
+    for submission_id in sorted(tried):
+        queues.enqueue_normalize([submission_id])
     queues.enqueue_dispatch(due_fwds)
     queues.enqueue_notify(due_notes)
     journal.postpone(due_subs, due_fwds, now + timedelta(seconds=runtime.settings.stale_after_seconds), due_notes)

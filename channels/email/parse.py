@@ -21,6 +21,7 @@ from html.parser import HTMLParser
 
 import nh3
 
+from channels.text import valid_text
 from normalizer.text import decode_bytes
 from pakn import tracking
 from pakn.records import Attachment, SubmissionFields
@@ -90,18 +91,31 @@ def read_message(raw: bytes, headers_only: bool = False) -> EmailMessage:
 
 
 def header(message: Message, name: str) -> str:
-    """A header as text, '' when absent or unparseable (a broken header must not sink the message)."""
+    """A header as text, '' when absent (a broken header must not sink the message: its raw text then)."""
     try:
         value = message.get(name)
-    except Exception:
-        raw = message.get_all(name, failobj=[]) if hasattr(message, "get_all") else []
-        value = raw[0] if raw else None
-    if value is None:
+        text = None if value is None else " ".join(str(value).split())
+    except Exception:  # the email package's header classes raise on some malformed values
+        text = _raw_header(message, name)
+    if text is None:
         return ""
+    if "\ufffd" in text:
+        # Raw 8-bit bytes (no RFC 2047): the email package replaced them; channels.text decodes them.
+        raw = _raw_header(message, name) or ""
+        if "=?" not in raw and any("\udc80" <= c <= "\udcff" for c in raw):
+            text = raw
+    return valid_text(text)  # surrogates of 8-bit bytes: see channels.text
+
+
+def _raw_header(message: Message, name: str) -> str | None:
+    """The first ``name`` header as Python read it, unparsed (8-bit bytes as surrogates), unfolded."""
     try:
-        return " ".join(str(value).split())
+        for key, value in message.raw_items():
+            if key.lower() == name.lower():
+                return " ".join(str(value).split())
     except Exception:
-        return ""
+        pass
+    return None
 
 
 def message_ids(text: str) -> tuple[str, ...]:
@@ -127,8 +141,8 @@ def _address(message: Message, name: str) -> tuple[str | None, str | None]:
         addresses: tuple[Address, ...] = getattr(value, "addresses", ()) if value is not None else ()
         if addresses:
             first = addresses[0]
-            address = first.addr_spec if first.username and first.domain else None
-            return (first.display_name or None, address.lower() if address else None)
+            address = valid_text(first.addr_spec) if first.username and first.domain else None
+            return (valid_text(first.display_name) or None, address.lower() if address else None)
     except Exception:
         pass
     text = header(message, name)
@@ -140,7 +154,7 @@ def _return_path(message: Message) -> str | None:
     values = message.get_all("return-path") if hasattr(message, "get_all") else None
     if not values:
         return None
-    text = str(values[0]).strip()
+    text = valid_text(str(values[0])).strip()
     if text in ("<>", ""):
         return ""
     return text.strip("<>").strip().lower()
@@ -178,7 +192,7 @@ def decode_part(part: Message) -> str:
         declared = None
     if declared in ("us-ascii", "ascii"):
         declared = None  # 8-bit bytes under "us-ascii" are an undeclared charset in practice
-    return decode_bytes(data, declared).text
+    return decode_bytes(data, valid_text(declared) if declared else None).text
 
 
 def _body_and_parts(message: EmailMessage) -> tuple[str, tuple[Part, ...]]:
@@ -213,9 +227,8 @@ def _body_and_parts(message: EmailMessage) -> tuple[str, tuple[Part, ...]]:
             data = part.get_payload(decode=True)
         except Exception:
             data = None
-        parts.append(
-            Part(index, (filename or f"part-{index}").strip()[:255], ctype, data if isinstance(data, bytes) else None)
-        )
+        name = valid_text(filename or f"part-{index}").strip()[:255]
+        parts.append(Part(index, name, valid_text(ctype), data if isinstance(data, bytes) else None))
     if plain is not None and plain.strip():
         return plain, tuple(parts)
     if html is not None:

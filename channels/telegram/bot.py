@@ -28,6 +28,7 @@ from telegram import (
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from channels.telegram.conversation import Engine, Incoming, Reply
+from channels.text import valid_text
 from pakn.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -135,19 +136,23 @@ async def incoming_of(update: Update, context: ContextTypes.DEFAULT_TYPE, engine
     message = update.message
     if message is None:  # edits, channel posts, membership changes: nothing to answer
         return Incoming(kind="other", **{**base, "chat_id": None})
-    if message.text and message.text.startswith("/"):
-        head, _, args = message.text.partition(" ")
+    text = valid_text(message.text or "")  # only valid text goes further: channels.text
+    if text.startswith("/"):
+        head, _, args = text.partition(" ")
         command = head[1:].split("@", 1)[0].lower()
         return Incoming(kind="command", command=command, args=args.strip(), **base)
-    if message.text:
-        return Incoming(kind="text", text=message.text, **base)
+    if text:
+        return Incoming(kind="text", text=text, **base)
     if message.location is not None:
         return Incoming(
             kind="location", latitude=message.location.latitude, longitude=message.location.longitude, **base
         )
     if message.contact is not None:
         return Incoming(
-            kind="contact", phone=message.contact.phone_number, contact_user_id=message.contact.user_id, **base
+            kind="contact",
+            phone=valid_text(message.contact.phone_number),
+            contact_user_id=message.contact.user_id,
+            **base,
         )
     if message.photo or message.document:
         return await _attachment(message, context, engine, base)
@@ -158,7 +163,7 @@ async def _attachment(
     message: Message, context: ContextTypes.DEFAULT_TYPE, engine: Engine, base: dict[str, Any]
 ) -> Incoming:
     limit = engine.settings.telegram_max_attachment_bytes
-    caption = message.caption or ""
+    caption = valid_text(message.caption or "")
     if message.photo:
         photo = message.photo[-1]  # the largest size Telegram made
         file_id, unique_id, size = photo.file_id, photo.file_unique_id, photo.file_size
@@ -167,8 +172,8 @@ async def _attachment(
         document = message.document
         assert document is not None
         file_id, unique_id, size = document.file_id, document.file_unique_id, document.file_size
-        file_name = document.file_name or unique_id
-        mime_type, kind = document.mime_type or "application/octet-stream", "document"
+        file_name = valid_text(document.file_name or unique_id)
+        mime_type, kind = valid_text(document.mime_type or "application/octet-stream"), "document"
     if size is not None and size > limit:
         return Incoming(kind="attachment", attachment_too_large=True, text=caption, **base)
     telegram_file = await context.bot.get_file(file_id)
