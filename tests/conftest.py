@@ -179,6 +179,10 @@ class Gateway:
         for index in range(workers):
             self.start(f"worker{index}", "worker")
         self.start("sweeper", "sweeper")
+        self.wait_healthy()
+
+    def wait_healthy(self) -> None:
+        """Until the web process answers: 90 s, since starting one takes seconds on a loaded machine."""
         wait_until(self._healthy, 90, "the web process to answer /healthz")
 
     def _healthy(self) -> bool:

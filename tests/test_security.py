@@ -63,7 +63,7 @@ def test_no_default_secret_and_the_generated_keys_are_private_and_kept(make_gate
         before = path.read_bytes()
         gateway.kill("web")
         gateway.start("web", "web")
-        wait_until(gateway._healthy, 30, "the web process to come back")
+        gateway.wait_healthy()
         hints = client.post("/hints", json={"content": "Đèn đường hỏng"}, headers={"x-csrf-token": csrf[1]})
         assert hints.status_code == 200, "a token signed before the restart is still good"
     assert path.read_bytes() == before

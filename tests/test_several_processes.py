@@ -70,7 +70,7 @@ def start(gateway: Gateway) -> None:
         gateway.start(name, "worker")
     for name in ("sweeper1", "sweeper2"):
         gateway.start(name, "sweeper")
-    wait_until(gateway._healthy, 90, "the web processes to answer /healthz")
+    gateway.wait_healthy()
 
 
 def test_two_web_processes_two_workers_and_two_sweepers_on_postgresql(

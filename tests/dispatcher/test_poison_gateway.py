@@ -33,7 +33,7 @@ def test_a_poisoned_submission_fails_alone_and_is_replayed(make_gateway: Callabl
     )
     gateway.pakn("db", "upgrade")
     gateway.start("web", "web")
-    wait_until(gateway._healthy, 30, "the web process to answer /healthz")
+    gateway.wait_healthy()
     bodies = [submission(20 + i) for i in range(4)]
     bodies.insert(2, submission(30, content=f"Nắp cống trước số 31 bị vỡ, rất nguy hiểm. {POISON}"))
     codes = [
@@ -81,7 +81,7 @@ def test_a_submission_that_kills_its_worker_fails_alone(make_gateway: Callable[.
     )
     gateway.pakn("db", "upgrade")
     gateway.start("web", "web")
-    wait_until(gateway._healthy, 30, "the web process to answer /healthz")
+    gateway.wait_healthy()
     bodies = [submission(40), submission(41, content=f"Rác thải không được thu gom. {POISON}"), submission(42)]
     codes = [
         httpx.post(f"{gateway.url}/api/v1/submissions", json=body, timeout=10).json()["tracking_code"]
