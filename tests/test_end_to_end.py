@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
 import signal
+import socket
 import sqlite3
 import subprocess
 import threading
@@ -217,17 +220,52 @@ def test_killed_worker_and_emptied_redis_still_deliver_every_case_exactly_once(
         gateway.kill("worker0")  # SIGKILL in the middle of the batch
         redis.restart_empty()  # every queued job is gone
         gateway.start("worker0", "worker")
-        poster.join(120)
+        poster.join(300)
+        assert not poster.is_alive(), "every POST answered"
         assert len(results) == total and all(r.status_code == 202 for r in results)
         codes = {r.json()["tracking_code"] for r in results}
         wait_until(lambda: len(store.cases) >= total, 120, f"{total} cases at the case store")
         time.sleep(2)
         assert len(store.cases) == total
         assert {case["tracking_code"] for case in store.cases.values()} == codes
+        # A body cut off by the SIGKILL is counted apart (store.cut_off): only complete ones are checked.
         assert store.bad_signatures == 0
     finally:
         store.stop()
         redis.stop()
+
+
+def test_the_case_store_stand_in_tells_a_cut_off_body_from_a_wrong_signature() -> None:
+    """What the test above relies on: a sender killed mid-body is not a signing bug."""
+    store = CaseStoreStandIn(SECRET.encode()).start()
+    try:
+        body = json.dumps({"tracking_code": "PAKN-7K2M-Q9XD"}).encode()
+        signed = sign(body, SECRET.encode())
+        head = (
+            f"POST /cases HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\nIdempotency-Key: k\r\n"
+            f"X-PAKN-Signature: {signed}\r\n\r\n"
+        ).encode()
+        with socket.create_connection(store.server.server_address[:2], timeout=5) as sock:
+            sock.sendall(head + body[:10])  # then the sender is gone
+            sock.shutdown(socket.SHUT_WR)
+            assert sock.recv(100) == b"", "nobody is answered"
+        wait_until(lambda: store.cut_off == 1, 10, "the cut-off body counted")
+        assert store.bad_signatures == 0
+        wrong = httpx.post(store.url, content=body, headers={"X-PAKN-Signature": sign(body, b"wrong")}, timeout=5)
+        assert wrong.status_code == 401
+        assert (store.bad_signatures, store.cut_off) == (1, 1)
+        right = httpx.post(store.url, content=body, headers={"X-PAKN-Signature": signed, "Idempotency-Key": "k"})
+        assert right.status_code == 201
+        assert (store.bad_signatures, store.cut_off, store.posts) == (1, 1, 3)
+    finally:
+        store.stop()
+
+
+def sign(body: bytes, secret: bytes) -> str:
+    """The signature header of docs/case-contract.md."""
+    timestamp = int(time.time())
+    digest = hmac.new(secret, f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
 
 
 def test_pakn_run_starts_everything_on_embedded_defaults(tmp_path: Path) -> None:
