@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shlex
 import sys
 import time
 from collections.abc import Callable
@@ -43,6 +44,29 @@ PROCESSES: dict[str, Process] = {
 @click.group()
 def main() -> None:
     """PAKN Gateway: intake of citizens' feedback from every channel."""
+
+
+# What the processes of `pakn run` import, imported once by its supervisor and shared by the processes
+# forked from it (pakn/supervisor.py).  A module missing here is only imported by each process itself.
+_PRELOAD = (
+    "pakn.cli",
+    "pakn.runtime",
+    "pakn.web",
+    "pakn.sweeper",
+    "pakn.deadlines",
+    "uvicorn",
+    "rq",
+    "dispatcher.jobs",
+    "dispatcher.sinks",
+    "normalizer",
+    "channels.api",
+    "dispatcher.api",
+    "pakn.metrics",
+    "channels.hotline.web",
+    "channels.chat",
+    "channels.telegram.webhook",
+    "channels.web.routes",
+)
 
 
 @main.command()
@@ -89,8 +113,9 @@ def run(workers: int | None) -> None:
         copies = count if name == "worker" else 1
         for index in range(copies):
             label = f"{name}.{index + 1}" if copies > 1 else name
-            programs.append(Program(label, (*me, *process.args)))
-    exec_supervisor(programs, env, remove)
+            programs.append(Program(label, process.args, fork=True))
+    title = shlex.join(["pakn", *sys.argv[1:]]) if sys.argv[1:2] == ["run"] else "pakn run"
+    exec_supervisor(title, programs, env, remove, preload=_PRELOAD)
 
 
 @main.command()

@@ -68,12 +68,15 @@ class Program:
     argv: tuple[str, ...]
     service: bool = False
     ready_socket: str | None = None
+    # Forked from the supervisor, which has imported the gateway's modules once: ``argv`` are then the
+    # `pakn` command's arguments (``("worker",)``), run in the child without a new interpreter.
+    fork: bool = False
 
 
 @dataclass(eq=False)
 class _Child:
     program: Program
-    process: subprocess.Popen[bytes] | None = None
+    process: subprocess.Popen[bytes] | _Forked | None = None
     started_at: float = 0.0
     deaths: int = 0
     restart_at: float | None = None
@@ -142,15 +145,19 @@ class Supervisor:
     def _start(self, child: _Child) -> None:
         child.restart_at = None
         try:
-            process = subprocess.Popen(
-                child.program.argv,
-                env=dict(self.env),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                process_group=0,  # its own group: Ctrl-C reaches only us, and SIGKILL takes its helpers too
-                preexec_fn=_die_with_parent,
-            )
+            process: subprocess.Popen[bytes] | _Forked
+            if child.program.fork:
+                process = _Forked.start(child.program.argv, (self._wake_read, self._wake_write))
+            else:
+                process = subprocess.Popen(
+                    child.program.argv,
+                    env=dict(self.env),
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    process_group=0,  # its own group: Ctrl-C reaches only us, and SIGKILL takes its helpers too
+                    preexec_fn=_die_with_parent,
+                )
         except OSError as error:
             log.error("cannot start %s: %s", child.program.name, error)
             delay, child.deaths = self.backoff.after(child.deaths, 0.0)
@@ -188,14 +195,14 @@ class Supervisor:
             return
         now = time.monotonic()
         for child in self._children:
-            if child.process is not None and child.process.poll() is not None:
+            if child.process is not None and (returncode := child.process.poll()) is not None:
                 uptime = now - child.started_at
                 delay, child.deaths = self.backoff.after(child.deaths, uptime)
                 log.warning(
                     "%s (pid %d) %s after %.1fs; starting it again in %.1fs",
                     child.program.name,
                     child.process.pid,
-                    _how(child.process.returncode),
+                    _how(returncode),
                     uptime,
                     delay,
                 )
@@ -264,6 +271,104 @@ class Supervisor:
                 self._relay(key)
 
 
+class _Forked:
+    """A child forked from the supervisor, with the part of ``subprocess.Popen`` the supervisor uses.
+
+    Why fork: the supervisor imports the gateway's modules once (and freezes them out of the garbage
+    collector's passes, so their pages stay untouched); each child forked from it shares those pages
+    until it writes them.  Idle, four such children (web, two workers, sweeper) weigh ~110 MB PSS less
+    than four fresh interpreters, and a restarted child skips ~2 s of imports.
+    """
+
+    def __init__(self, pid: int, stdout: BinaryIO) -> None:
+        self.pid = pid
+        self.stdout: BinaryIO | None = stdout
+        self.returncode: int | None = None
+
+    @classmethod
+    def start(cls, args: Sequence[str], close: Sequence[int]) -> _Forked:
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child, which ends with os._exit
+            os.close(read)
+            _run_forked(list(args), write, close)
+        os.close(write)
+        with contextlib.suppress(OSError):  # also done in the child: whichever runs first
+            os.setpgid(pid, pid)
+        return cls(pid, os.fdopen(read, "rb", buffering=0))
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:
+                pid, status = self.pid, 0
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self) -> int:
+        if self.returncode is None:
+            try:
+                _pid, status = os.waitpid(self.pid, 0)
+                self.returncode = os.waitstatus_to_exitcode(status)
+            except ChildProcessError:
+                self.returncode = 0
+        return self.returncode
+
+
+def _run_forked(args: list[str], output: int, close: Sequence[int]) -> None:  # pragma: no cover - child
+    """In the forked child: its own process group, output to the pipe, default signals, then the command."""
+    code: int | str | None = 1
+    try:
+        os.setpgid(0, 0)
+        _die_with_parent()
+        signal.set_wakeup_fd(-1)
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGCHLD):
+            signal.signal(sig, signal.SIG_DFL)
+        for fd in close:
+            os.close(fd)
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.dup2(output, 1)
+        os.dup2(output, 2)
+        os.close(devnull)
+        os.close(output)
+        sys.argv = ["pakn", *args]
+        _set_title(" ".join(sys.argv))  # what `ps` shows: `pakn worker`, as if started from the Procfile
+        from pakn.cli import main as pakn
+
+        pakn(args, prog_name="pakn")
+        code = 0
+    except SystemExit as end:
+        code = end.code
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code if isinstance(code, int) else 0 if code is None else 1)
+
+
+def _preload(modules: Sequence[str]) -> None:
+    """Import what the forked children will use, then keep it out of the collector's passes: a full
+    collection in a child would otherwise write to (and so copy) every shared page it walks."""
+    import gc
+    import importlib
+
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except Exception:  # the child imports it again and reports the error where it belongs
+            log.warning("could not preload %s", name, exc_info=True)
+    gc.collect()
+    gc.freeze()
+
+
 def redis_program(binary: str, socket_path: Path, data_dir: Path) -> Program:
     """The embedded Redis as a supervised child: redis-server, append-only, on a Unix socket."""
     argv = (
@@ -291,22 +396,39 @@ def _answers_ping(path: str) -> bool:
         return False
 
 
-def exec_supervisor(programs: Sequence[Program], env: Mapping[str, str], remove: Sequence[Path] = ()) -> None:
+_SPEC = "PAKN_SUPERVISOR_SPEC"
+
+
+def exec_supervisor(
+    title: str,
+    programs: Sequence[Program],
+    env: Mapping[str, str],
+    remove: Sequence[Path] = (),
+    preload: Sequence[str] = (),
+) -> None:
     """Become the supervisor (same pid: signals sent to `pakn run` reach it) in a fresh interpreter that
-    imports only the standard library: it lives as long as the gateway, so it should weigh little."""
-    spec = {"programs": [asdict(p) for p in programs], "remove": [str(p) for p in remove]}
+    imports only ``preload``, the modules its forked children share: nothing of `pakn run`'s own set-up
+    (migrations, settings) stays for the gateway's lifetime."""
+    spec = {
+        "title": title,
+        "programs": [asdict(p) for p in programs],
+        "remove": [str(p) for p in remove],
+        "preload": list(preload),
+    }
     sys.stdout.flush()
     sys.stderr.flush()
-    os.execve(sys.executable, [sys.executable, "-m", "pakn.supervisor", json.dumps(spec)], dict(env))
+    os.execve(sys.executable, [sys.executable, "-m", "pakn.supervisor"], {**env, _SPEC: json.dumps(spec)})
 
 
-def main(argv: Sequence[str]) -> int:
-    """``python -m pakn.supervisor SPEC``: what `exec_supervisor` runs."""
+def main() -> int:
+    """``python -m pakn.supervisor`` with the spec in PAKN_SUPERVISOR_SPEC: what `exec_supervisor` runs."""
     from pakn.logs import configure_logging
 
     configure_logging()
-    spec = json.loads(argv[0])
+    spec = json.loads(os.environ.pop(_SPEC))  # not passed on to the children
+    _set_title(spec["title"])
     programs = [Program(**{**p, "argv": tuple(p["argv"])}) for p in spec["programs"]]
+    _preload(spec.get("preload", []))
     try:
         return Supervisor(programs, os.environ).run()
     finally:
@@ -352,5 +474,11 @@ def _die_with_parent() -> None:
         _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+def _set_title(title: str) -> None:
+    from setproctitle import setproctitle
+
+    setproctitle(title)
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

@@ -77,7 +77,7 @@ class Run:
         found: dict[str, list[int]] = {}
         for pid in _children(self.process.pid):
             line = _command_line(pid)
-            kind = "redis" if "redis-server" in line else line.rpartition("pakn.cli ")[2].strip()
+            kind = _kind(line)
             if process_running(pid):
                 found.setdefault(kind, []).append(pid)
         return found
@@ -177,6 +177,16 @@ def test_sigterm_stops_every_process_and_removes_the_socket_folder(pakn_run: Run
     wait_until(lambda: not any(process_running(pid) for pid in everything), 5, "every process to be gone")
     assert not socket_dir.exists()
     assert "SIGTERM: stopping everything" in run.output()
+
+
+def _kind(command_line: str) -> str:
+    """What a child of `pakn run` is, from its title: `pakn web`, `rq:worker:...` (RQ sets its own),
+    `pakn sweeper`, or redis-server."""
+    if "redis-server" in command_line:
+        return "redis"
+    if command_line.startswith("rq:worker"):
+        return "worker"
+    return command_line.rpartition("pakn ")[2].strip()
 
 
 def _children(pid: int) -> list[int]:
