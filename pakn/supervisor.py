@@ -133,10 +133,6 @@ class Supervisor:
             os.close(self._wake_write)
         return 0
 
-    def pids(self) -> dict[str, int]:
-        """The pid of each running child, by name."""
-        return {c.program.name: c.process.pid for c in self._children if c.process and c.process.poll() is None}
-
     def _on_signal(self, signum: int, _frame: object) -> None:
         if not self._stopping:
             self._stopping = True

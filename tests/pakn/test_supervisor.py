@@ -173,7 +173,7 @@ def test_sigterm_stops_every_process_and_removes_the_socket_folder(pakn_run: Run
     run.process.send_signal(signal.SIGTERM)
     started = time.monotonic()
     assert run.process.wait(20) == 0
-    assert time.monotonic() - started < 10
+    assert time.monotonic() - started < 12, "stopped within the 5 s grace of each wave (processes, then Redis)"
     wait_until(lambda: not any(process_running(pid) for pid in everything), 5, "every process to be gone")
     assert not socket_dir.exists()
     assert "SIGTERM: stopping everything" in run.output()

@@ -74,7 +74,10 @@ class CaseStoreStandIn(LocalServer):
                 if status is None:  # hang: answer nothing until the client has given up
                     time.sleep(store.plan.hang_seconds)
                     status = 503
-                self.reply(status, content_type=None)
+                try:
+                    self.reply(status, content_type=None)
+                except OSError:  # the sender went away (timed out, or killed) before the answer
+                    self.close_connection = True
 
         self.serve(Handler)
 
