@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -210,3 +211,34 @@ def _command_line(pid: int) -> str:
         return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
     except OSError:
         return ""
+
+
+def test_a_process_that_keeps_dying_young_is_retried_ever_later_and_comes_up_once_it_can(tmp_path: Path) -> None:
+    port = free_port()
+    blocker = socket.socket()
+    blocker.bind(("127.0.0.1", port))
+    blocker.listen()  # the web process cannot listen on PORT: it dies at once, again and again
+    log = tmp_path / "pakn-run.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [*PAKN, "run", "--workers", "1"],
+            env=gateway_env(tmp_path / "var", PORT=str(port)),
+            cwd=tmp_path,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    run = Run(process, f"http://127.0.0.1:{port}", tmp_path / "var", log)
+    try:
+        pauses = r"web \(pid \d+\) exited with code \d+ after [\d.]+s; starting it again in ([\d.]+)s"
+        wait_until(lambda: len(re.findall(pauses, run.output())) >= 3, 90, "three deaths of the web process")
+        delays = [float(d) for d in re.findall(pauses, run.output())]
+        assert delays[:3] == [0.5, 1.0, 2.0], run.output()[-3000:]
+        assert process.poll() is None, "pakn run keeps running"
+        assert run.children().get("worker") and run.children().get("sweeper"), "the others keep running"
+        blocker.close()
+        wait_until(run.healthy, 90, "the web process to serve once the port is free")
+        run.submit_and_see_it_forwarded(5)
+    finally:
+        blocker.close()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 0
