@@ -464,10 +464,12 @@ _LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") el
 
 
 def _die_with_parent() -> None:
-    """In the child, before exec: SIGTERM it if the supervisor itself is killed (Linux), so no orphan
-    keeps the port or the socket."""
+    """In the child: SIGKILL it if the supervisor itself is killed (Linux), so no orphan keeps the port
+    or the socket.  SIGKILL, not SIGTERM: with Redis gone at the same moment a worker that is asked to
+    stop keeps trying to reconnect instead, and nobody is left to finish it; every job is idempotent
+    and the journal keeps the truth, so a hard stop loses nothing."""
     if _LIBC is not None:
-        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _set_title(title: str) -> None:

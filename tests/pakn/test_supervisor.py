@@ -242,3 +242,13 @@ def test_a_process_that_keeps_dying_young_is_retried_ever_later_and_comes_up_onc
         blocker.close()
         process.send_signal(signal.SIGTERM)
         assert process.wait(30) == 0
+
+
+def test_a_killed_supervisor_leaves_no_process_behind(pakn_run: Run) -> None:
+    run = pakn_run
+    run.submit_and_see_it_forwarded(4)  # the journal writer runs too
+    everything = _descendants(run.process.pid)
+    assert len(everything) >= 6, [_command_line(pid) for pid in everything]
+    run.process.kill()  # nobody is left to stop the children: the kernel does (PR_SET_PDEATHSIG)
+    run.process.wait(10)
+    wait_until(lambda: not any(process_running(pid) for pid in everything), 15, "every child to be gone")
