@@ -1,30 +1,40 @@
 """Fault run: many submissions through the HTTP API while things break; prove none lost, none twice.
 
     .venv/bin/python -m bench.bench_faults [--count 10000] [--kill-every 3] [--workers 2]
+    .venv/bin/python -m bench.bench_faults --pakn-run [--count 2000] [--kill-every 3] [--workers 2]
 
 While the submissions are posted: a worker is SIGKILLed every few seconds and started again; Redis is
 killed once and restarted empty halfway; the case store (a real HTTP stand-in) answers 500 to 20% of
 requests and hangs past the gateway's timeout on 5%.  Printed: sent, journaled, delivered, stored
 twice at the case store (must be 0), re-deliveries it answered 409, lost (must be 0), time to drain.
+
+With ``--pakn-run`` the gateway is one real `pakn run` (embedded Redis) and nothing here restarts
+anything: every few seconds a random process of it (a worker, the web process, the sweeper or the web
+process's journal writer) is SIGKILLed, until every case is delivered, and its supervisor must bring
+it back.  Also printed: that
+`pakn run` never exited, and the longest time a killed process took to come back.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import shutil
 import signal
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections import defaultdict
 from pathlib import Path
 
 import httpx
 
-from tests.conftest import Gateway, RedisServer, free_port, gateway_env, wait_until
+from tests.conftest import PAKN, Gateway, RedisServer, free_port, gateway_env, process_running, wait_until
 from tests.samples import submission
 from tests.standins.case_store import CaseStoreStandIn, FailurePlan
 
@@ -78,7 +88,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--kill-every", type=float, default=3.0)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--pakn-run", action="store_true", help="Kill processes of one real `pakn run`.")
     args = parser.parse_args()
+    if args.pakn_run:
+        run_pakn_run(args)
+        return
 
     workdir = Path(tempfile.mkdtemp(prefix="pakn-faults-"))
     redis = RedisServer(workdir)
@@ -155,6 +169,181 @@ def main() -> None:
             f"p{q} {latencies[min(len(latencies) - 1, int(len(latencies) * q / 100))]:.1f} s" for q in (50, 90, 99, 100)
         )
     )
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+KINDS = ("worker", "web", "sweeper", "writer")
+
+
+def processes_of(root: int) -> dict[str, list[int]]:
+    """The processes of `pakn run` by kind, from their titles (`pakn web`, `rq:worker:...`, ...)."""
+    children: dict[int, list[int]] = defaultdict(list)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        children[int(fields[1])].append(int(stat.parent.name))
+    found: dict[str, list[int]] = defaultdict(list)
+    todo = [root]
+    while todo:
+        for pid in children.get(todo.pop(), []):
+            todo.append(pid)
+            try:
+                line = (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            kind = (
+                "writer"
+                if "pakn.intake" in line
+                else "worker"
+                if line.startswith("rq:worker") or line.strip() == "pakn worker"
+                else "web"
+                if line.strip() == "pakn web"
+                else "sweeper"
+                if line.strip() == "pakn sweeper"
+                else None
+            )
+            if kind and process_running(pid):
+                found[kind].append(pid)
+    return found
+
+
+def pakn_run_chaos(
+    root: subprocess.Popen[bytes],
+    url: str,
+    every: float,
+    stop: threading.Event,
+    log: list[str],
+    back: list[tuple[str, float]],
+) -> None:
+    """SIGKILL a random process of `pakn run` every ``every`` seconds; time how long until it is back."""
+    rng = random.Random(3)
+    started = time.monotonic()
+    while not stop.wait(every):
+        if root.poll() is not None:
+            log.append(f"{time.monotonic() - started:6.1f}s pakn run EXITED with {root.returncode}")
+            return
+        now = processes_of(root.pid)
+        kind = rng.choice([k for k in KINDS if now.get(k)] or ["worker"])
+        if not now.get(kind):
+            continue
+        victim = rng.choice(now[kind])
+        count = len(now[kind])
+        os.kill(victim, signal.SIGKILL)
+        killed = time.monotonic()
+        log.append(f"{killed - started:6.1f}s SIGKILL {kind} {victim}")
+
+        def returned(k: str = kind, v: int = victim, n: int = count) -> bool:
+            pids = processes_of(root.pid).get(k, [])
+            if v in pids or len(pids) < n:
+                return False
+            if k != "web":
+                return True
+            try:
+                return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        try:
+            wait_until(returned, 60, f"{kind} back", interval=0.05)
+            back.append((kind, time.monotonic() - killed))
+        except AssertionError:
+            log.append(f"{time.monotonic() - started:6.1f}s {kind} NOT back after 60 s")
+
+
+def run_pakn_run(args: argparse.Namespace) -> None:
+    workdir = Path(tempfile.mkdtemp(prefix="pakn-faults-"))
+    store = CaseStoreStandIn(SECRET.encode(), FailurePlan(error_rate=0.20, hang_rate=0.05, hang_seconds=2.5)).start()
+    port = free_port()
+    env = gateway_env(
+        workdir,
+        PORT=str(port),
+        CASE_STORE_SINK="http",
+        CASE_STORE_URL=store.url,
+        CASE_STORE_SECRET=SECRET,
+        CASE_STORE_TIMEOUT_SECONDS="1",
+        FORWARD_MAX_ATTEMPTS="30",
+        FORWARD_BACKOFF_BASE_SECONDS="0.2",
+        FORWARD_BACKOFF_MAX_SECONDS="5",
+        CIRCUIT_COOLDOWN_SECONDS="2",
+        STALE_AFTER_SECONDS="10",
+        JOB_LEASE_SECONDS="15",
+        SWEEP_INTERVAL_SECONDS="1",
+        LOG_LEVEL="WARNING",
+    )
+    url = f"http://127.0.0.1:{port}"
+    log_file = (workdir / "pakn-run.log").open("wb")
+    root = subprocess.Popen(
+        [*PAKN, "run", "--workers", str(args.workers)], env=env, cwd=workdir, stdout=log_file, stderr=subprocess.STDOUT
+    )
+    codes: list[str] = []
+    failures: list[str] = []
+    events: list[str] = []
+    back: list[tuple[str, float]] = []
+    stop = threading.Event()
+    try:
+
+        def healthy() -> bool:
+            try:
+                return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        wait_until(healthy, 120, "pakn run to answer /healthz")
+        monkey = threading.Thread(target=pakn_run_chaos, args=(root, url, args.kill_every, stop, events, back))
+        started = time.monotonic()
+        monkey.start()
+        asyncio.run(post_all(url, args.count, args.concurrency, codes, failures))
+        posted = time.monotonic()
+        expected = set(codes)
+        wait_until(  # processes keep being killed while the cases are delivered
+            lambda: expected <= {c["tracking_code"] for c in list(store.cases.values())},
+            1800,
+            "every case at the case store",
+            interval=0.5,
+        )
+        drained = time.monotonic()
+        stop.set()
+        monkey.join()
+        time.sleep(3)  # anything arriving now would be a duplicate
+        never_exited = root.poll() is None
+        with sqlite3.connect(workdir / "journal.db") as conn:
+            journaled = conn.execute("select count(*) from submissions").fetchone()[0]
+            dead = conn.execute("select count(*) from forwards where state = 'failed'").fetchone()[0]
+        stored_codes = [c["tracking_code"] for c in store.cases.values()]
+    finally:
+        stop.set()
+        root.send_signal(signal.SIGTERM)
+        stopping = time.monotonic()
+        try:
+            exit_code: int | None = root.wait(30)
+        except subprocess.TimeoutExpired:
+            root.kill()
+            exit_code = None
+        stopped_in = time.monotonic() - stopping
+        store.stop()
+        log_file.close()
+    for line in events:
+        print(line)
+    slowest: dict[str, float] = {}
+    kills: dict[str, int] = defaultdict(int)
+    for kind, seconds in back:
+        slowest[kind] = max(slowest.get(kind, 0.0), seconds)
+        kills[kind] += 1
+    print(f"command: python -m bench.bench_faults {' '.join(sys.argv[1:])}".rstrip())
+    print(f"sent (202 received):            {len(codes)} of {args.count} (client retries on errors: {len(failures)})")
+    print(f"journaled:                      {journaled}")
+    print(f"delivered (distinct cases):     {len(set(stored_codes) & expected)}")
+    print(f"stored twice at the case store: {len(stored_codes) - len(set(stored_codes))}")
+    print(f"re-deliveries answered 409:     {store.duplicates}")
+    print(f"lost:                           {len(expected - set(stored_codes))}")
+    print(f"dead forwards:                  {dead}")
+    checked = f"bad signatures: {store.bad_signatures}, cut off: {store.cut_off}"
+    print(f"POSTs to the case store:        {store.posts} ({checked})")
+    print(f"pakn run never exited:          {never_exited}; SIGTERM -> exit {exit_code} in {stopped_in:.1f} s")
+    print("kills, and longest time back:   " + ", ".join(f"{k} {kills[k]}x {slowest[k]:.1f} s" for k in slowest))
+    print(f"posting took {posted - started:.1f} s; drained {drained - posted:.1f} s after the last POST")
     shutil.rmtree(workdir, ignore_errors=True)
 
 

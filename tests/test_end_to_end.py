@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
 import signal
+import socket
 import sqlite3
 import subprocess
 import threading
@@ -224,17 +227,52 @@ def test_killed_worker_and_emptied_redis_still_deliver_every_case_exactly_once(
         gateway.kill("worker0")  # SIGKILL in the middle of the batch
         redis.restart_empty()  # every queued job is gone
         gateway.start("worker0", "worker")
-        poster.join(120)
+        poster.join(300)
+        assert not poster.is_alive(), "every POST answered"
         assert len(results) == total and all(r.status_code == 202 for r in results)
         codes = {r.json()["tracking_code"] for r in results}
         wait_until(lambda: len(store.cases) >= total, 120, f"{total} cases at the case store")
         time.sleep(2)
         assert len(store.cases) == total
         assert {case["tracking_code"] for case in store.cases.values()} == codes
+        # A body cut off by the SIGKILL is counted apart (store.cut_off): only complete ones are checked.
         assert store.bad_signatures == 0
     finally:
         store.stop()
         redis.stop()
+
+
+def test_the_case_store_stand_in_tells_a_cut_off_body_from_a_wrong_signature() -> None:
+    """What the test above relies on: a sender killed mid-body is not a signing bug."""
+    store = CaseStoreStandIn(SECRET.encode()).start()
+    try:
+        body = json.dumps({"tracking_code": "PAKN-7K2M-Q9XD"}).encode()
+        signed = sign(body, SECRET.encode())
+        head = (
+            f"POST /cases HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\nIdempotency-Key: k\r\n"
+            f"X-PAKN-Signature: {signed}\r\n\r\n"
+        ).encode()
+        with socket.create_connection(store.server.server_address[:2], timeout=5) as sock:
+            sock.sendall(head + body[:10])  # then the sender is gone
+            sock.shutdown(socket.SHUT_WR)
+            assert sock.recv(100) == b"", "nobody is answered"
+        wait_until(lambda: store.cut_off == 1, 10, "the cut-off body counted")
+        assert store.bad_signatures == 0
+        wrong = httpx.post(store.url, content=body, headers={"X-PAKN-Signature": sign(body, b"wrong")}, timeout=5)
+        assert wrong.status_code == 401
+        assert (store.bad_signatures, store.cut_off) == (1, 1)
+        right = httpx.post(store.url, content=body, headers={"X-PAKN-Signature": signed, "Idempotency-Key": "k"})
+        assert right.status_code == 201
+        assert (store.bad_signatures, store.cut_off, store.posts) == (1, 1, 3)
+    finally:
+        store.stop()
+
+
+def sign(body: bytes, secret: bytes) -> str:
+    """The signature header of docs/case-contract.md."""
+    timestamp = int(time.time())
+    digest = hmac.new(secret, f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
 
 
 def test_pakn_run_starts_everything_on_embedded_defaults(tmp_path: Path) -> None:
@@ -242,13 +280,11 @@ def test_pakn_run_starts_everything_on_embedded_defaults(tmp_path: Path) -> None
     env = gateway_env(tmp_path, PORT=str(port))
     env.pop("QUEUE_NAME")
     env.pop("PAKN_DATA_DIR")  # the default: var/ of the directory it is started in
-    process = subprocess.Popen(
-        [*PAKN, "run", "--workers", "1"],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    log = tmp_path / "pakn-run.log"
+    with log.open("wb") as out:  # a file, not a pipe nobody reads while the test runs
+        process = subprocess.Popen(
+            [*PAKN, "run", "--workers", "1"], env=env, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT
+        )
     try:
         url = f"http://127.0.0.1:{port}"
 
@@ -259,23 +295,30 @@ def test_pakn_run_starts_everything_on_embedded_defaults(tmp_path: Path) -> None
                 return False
 
         wait_until(up, 60, "pakn run to serve HTTP")
-        writers = [pid for pid in _descendants(process.pid) if "pakn.intake" in _command_line(pid)]
-        assert writers, "the web process runs its journal writer"
         codes = [r.json()["tracking_code"] for r in post_all(url, [submission(i) for i in range(20)])]
         wait_until(lambda: len(_cases_in(tmp_path / "var" / "casestore.db")) == 20, 60, "20 cases")
         assert set(_cases_in(tmp_path / "var" / "casestore.db")) == set(codes)
         assert (tmp_path / "var" / "journal.db").exists()
-        assert (tmp_path / "var" / "redis.rdb").exists() or any((tmp_path / "var").glob("redis*"))
+        assert (tmp_path / "var" / "appendonly.aof").exists(), "the embedded Redis keeps its data in var/"
+        everything = _descendants(process.pid)
+        writers = [pid for pid in everything if "pakn.intake" in _command_line(pid)]
+        assert writers, "the web process runs its journal writer"
+        assert any("redis-server" in _command_line(pid) for pid in everything), "the embedded Redis is a child"
     finally:
         process.send_signal(signal.SIGTERM)
-        output = process.communicate(timeout=30)[0].decode(errors="replace")
+        stopping = time.monotonic()
+        returncode = process.wait(30)
+    output = log.read_text(errors="replace")
+    assert returncode == 0, output[-3000:]
+    assert time.monotonic() - stopping < 12
     assert "embedded redis listening on unix://" in output
     assert f"HTTP API listening on http://127.0.0.1:{port}" in output
-    assert process.returncode is not None
+    # Every process of `pakn run`: those named after the data folder, the journal writer and redis-server.
+    wait_until(lambda: not any(process_running(pid) for pid in everything), 5, "every process to stop with pakn run")
     running = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
     assert str(tmp_path) not in running, "every process of `pakn run` stops with it"
-    # The web process's journal writer too (its command line does not name the data folder).
-    wait_until(lambda: not any(process_running(pid) for pid in writers), 10, "the journal writer to stop with pakn run")
+    socket_dir = output.split("embedded redis listening on unix://", 1)[1].split("/redis.sock", 1)[0]
+    assert not Path(socket_dir).exists(), "the socket's temporary folder is removed"
 
 
 def _descendants(pid: int) -> list[int]:

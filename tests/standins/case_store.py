@@ -52,7 +52,8 @@ class CaseStoreStandIn(LocalServer):
         self.cases: dict[str, dict[str, Any]] = {}
         self.arrivals: Counter[str] = Counter()
         self.posts = 0
-        self.bad_signatures = 0
+        self.bad_signatures = 0  # complete bodies whose signature is wrong: a real signing bug
+        self.cut_off = 0  # bodies that ended early (sender killed mid-send): nobody could check those
         self.lock = threading.Lock()
         self.random = random.Random(self.seed)
         self.arrival_times: dict[str, float] = {}
@@ -60,11 +61,23 @@ class CaseStoreStandIn(LocalServer):
 
         class Handler(QuietHandler):
             def do_POST(self) -> None:
-                status = store.receive(self.headers, self.body())
+                declared = int(self.headers.get("Content-Length") or 0)
+                try:
+                    body = self.body()
+                except OSError:  # reset by a sender killed mid-send
+                    body = b""
+                if len(body) < declared:  # the sender went away mid-body: nobody is left to answer
+                    store.count_cut_off()
+                    self.close_connection = True
+                    return
+                status = store.receive(self.headers, body)
                 if status is None:  # hang: answer nothing until the client has given up
                     time.sleep(store.plan.hang_seconds)
                     status = 503
-                self.reply(status, content_type=None)
+                try:
+                    self.reply(status, content_type=None)
+                except OSError:  # the sender went away (timed out, or killed) before the answer
+                    self.close_connection = True
 
         self.serve(Handler)
 
@@ -72,11 +85,19 @@ class CaseStoreStandIn(LocalServer):
     def url(self) -> str:
         return f"{self.base_url}/cases"
 
+    def count_cut_off(self) -> None:
+        with self.lock:
+            self.posts += 1
+            self.cut_off += 1
+
     def receive(self, headers: Any, body: bytes) -> int | None:
         with self.lock:
             self.posts += 1
             if not verify_signature(self.secret, headers.get("X-PAKN-Signature", ""), body):
-                self.bad_signatures += 1
+                if _complete_json(body):
+                    self.bad_signatures += 1
+                else:  # a body cut short (e.g. chunked, sender killed) is not a signing bug
+                    self.cut_off += 1
                 return 401
             if self.plan.reject_status is not None:
                 return self.plan.reject_status
@@ -99,3 +120,11 @@ class CaseStoreStandIn(LocalServer):
     def duplicates(self) -> int:
         """Deliveries of a key the store already had (answered 409, never stored twice)."""
         return sum(count - 1 for count in self.arrivals.values())
+
+
+def _complete_json(body: bytes) -> bool:
+    try:
+        json.loads(body)
+    except ValueError:
+        return False
+    return True
