@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from pydantic import Field, StrictStr
 from starlette.concurrency import run_in_threadpool
 
@@ -104,11 +104,16 @@ async def missed(_operator: Caller) -> JSONResponse:
     )
 
 
+# Call ids are the journal's INTEGER keys (32 bits on PostgreSQL): a larger one names no call, and would
+# otherwise reach the database as a value it cannot take.
+CALL_ID_MAX = 2**31 - 1
+
+
 @router.post(
     "/missed-calls/{call}/called-back",
     status_code=204,
     responses={401: {"description": "Missing or wrong bearer token."}, 404: {"description": "No such missed call."}},
 )
-async def called_back(call: int, _operator: Caller) -> None:
+async def called_back(call: Annotated[int, Path(ge=1, le=CALL_ID_MAX)], _operator: Caller) -> None:
     if not await run_in_threadpool(store.mark_called_back, get_runtime().journal.engine, call):
         raise HTTPException(404, "no such missed call")
