@@ -89,6 +89,12 @@ def main() -> None:
     parser.add_argument("--kill-every", type=float, default=3.0)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--pakn-run", action="store_true", help="Kill processes of one real `pakn run`.")
+    parser.add_argument(
+        "--redis-restart-empty",
+        action="store_true",
+        help="With --pakn-run: `pakn run` uses a Redis of its own (REDIS_URL), killed and restarted empty once, "
+        "20 s in (the embedded Redis comes back with its append-only file, so it is never empty).",
+    )
     args = parser.parse_args()
     if args.pakn_run:
         run_pakn_run(args)
@@ -216,11 +222,17 @@ def pakn_run_chaos(
     stop: threading.Event,
     log: list[str],
     back: list[tuple[str, float]],
+    redis: RedisServer | None = None,
 ) -> None:
-    """SIGKILL a random process of `pakn run` every ``every`` seconds; time how long until it is back."""
+    """SIGKILL a random process of `pakn run` every ``every`` seconds; time how long until it is back.
+    With ``redis``: that server is also killed and restarted empty once, 20 s in."""
     rng = random.Random(3)
     started = time.monotonic()
     while not stop.wait(every):
+        if redis is not None and time.monotonic() - started > 20:
+            redis.restart_empty()
+            log.append(f"{time.monotonic() - started:6.1f}s Redis killed and restarted empty")
+            redis = None
         if root.poll() is not None:
             log.append(f"{time.monotonic() - started:6.1f}s pakn run EXITED with {root.returncode}")
             return
@@ -272,6 +284,12 @@ def run_pakn_run(args: argparse.Namespace) -> None:
         SWEEP_INTERVAL_SECONDS="1",
         LOG_LEVEL="WARNING",
     )
+    redis = None
+    if args.redis_restart_empty:
+        redis = RedisServer(workdir / "redis")
+        (workdir / "redis").mkdir()
+        redis.start()
+        env["REDIS_URL"] = redis.url
     url = f"http://127.0.0.1:{port}"
     log_file = (workdir / "pakn-run.log").open("wb")
     root = subprocess.Popen(
@@ -291,7 +309,7 @@ def run_pakn_run(args: argparse.Namespace) -> None:
                 return False
 
         wait_until(healthy, 120, "pakn run to answer /healthz")
-        monkey = threading.Thread(target=pakn_run_chaos, args=(root, url, args.kill_every, stop, events, back))
+        monkey = threading.Thread(target=pakn_run_chaos, args=(root, url, args.kill_every, stop, events, back, redis))
         started = time.monotonic()
         monkey.start()
         asyncio.run(post_all(url, args.count, args.concurrency, codes, failures))
@@ -323,6 +341,8 @@ def run_pakn_run(args: argparse.Namespace) -> None:
             exit_code = None
         stopped_in = time.monotonic() - stopping
         store.stop()
+        if redis is not None:
+            redis.stop()
         log_file.close()
     for line in events:
         print(line)
