@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -9,7 +10,7 @@ import re
 import shlex
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TextIO
@@ -122,12 +123,38 @@ def run(workers: int | None) -> None:
 @main.command()
 def web() -> None:
     """Serve the HTTP API (PORT, HOST)."""
+    configure_logging()
+    settings = _checked_settings()
+    with _own_embedded_redis(settings):
+        _serve(settings)
+
+
+@contextlib.contextmanager
+def _own_embedded_redis(settings: Settings) -> Iterator[None]:
+    """A standalone `pakn web` with no REDIS_URL: one embedded Redis, started here for its processes (each
+    would otherwise start its own) and shut down when it stops, never left behind.  `pakn run` and any
+    deployment set REDIS_URL, and then this does nothing."""
+    if settings.redis_url:
+        yield
+        return
+    from pakn.queue import embedded_redis
+
+    server = embedded_redis(settings.pakn_data_dir)
+    os.environ["REDIS_URL"] = f"unix://{server.socket_file}"
+    get_settings.cache_clear()
+    try:
+        yield
+    finally:
+        if server.pid:  # started here, not found running: ours to stop
+            with contextlib.suppress(Exception):
+                server.shutdown(save=True, now=True, force=True)
+
+
+def _serve(settings: Settings) -> None:
     import uvicorn
 
     from pakn.web import create_app
 
-    configure_logging()
-    settings = _checked_settings()
     log.info("HTTP API listening on http://%s:%d (docs at /docs)", settings.host, settings.port)
     if settings.web_processes > 1:
         # Several processes on one port, each with its own journal writer: one Python process is bound
