@@ -8,4 +8,5 @@ scripts/services.sh
 scripts/setup.sh test
 .venv/bin/ruff check .
 .venv/bin/mypy
+.venv/bin/lint-imports
 .venv/bin/python -m pytest "$@"
