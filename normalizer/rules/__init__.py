@@ -17,9 +17,11 @@ from normalizer.rules.language import Language
 from normalizer.rules.place import Place
 from normalizer.rules.repeats import Repeats
 from normalizer.rules.required import RequiredFields
+from normalizer.rules.typed import TypedWithoutKeyboard
 
 RULES: tuple[Rule, ...] = (
     DecodeText(),
+    TypedWithoutKeyboard(),
     ExtractFromContent(),
     Language(),
     IncidentTime(),
