@@ -58,7 +58,7 @@ _NOT_WORD: Final = re.compile(r"@|://|^www\.|\.(com|net|org|gov|edu|info|io|vn)\
 _ENGLISH_APOSTROPHE: Final = re.compile(r"^i'm$", re.IGNORECASE)  # "ím" is a syllable; "don't" is not
 
 _MIN_MARKED: Final = 0.35
-_MIN_COVERAGE: Final = 0.5
+_MIN_COVERAGE: Final = 0.7
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +128,23 @@ def _tone_candidates(lower: str) -> list[int]:
 
 
 def _compose(parsed: _Parsed) -> str | None:
-    """The syllable the keys spell, with its case, or None when it is not a valid Vietnamese syllable."""
+    """The syllable the keys spell, with its case, or None when it is not a valid Vietnamese syllable.
+
+    A horn typed over "uo" is "ươ", except in the few syllables where only the o takes it ("thuở",
+    "quơ"): tried second.
+    """
+    word = _spell(parsed)
+    if word is None:
+        letters = parsed.letters
+        for index in range(len(letters) - 1):
+            if letters[index].shape == HORN == letters[index + 1].shape and letters[index].base == "u":
+                bare = _Letter("u", letters[index].upper)
+                fixed = (*letters[:index], bare, *letters[index + 1 :])
+                return _spell(_Parsed(fixed, parsed.tone, parsed.tone_at, parsed.strong))
+    return word
+
+
+def _spell(parsed: _Parsed) -> str | None:
     chars = [
         unicodedata.normalize("NFC", letter.base + letter.shape) if letter.base != "đ" else "đ"
         for letter in parsed.letters
@@ -302,6 +318,25 @@ _TOKEN: Final = re.compile(r"\S+")
 _ACRONYM: Final = re.compile(r"[A-ZĐ]{2,}\b|[A-Z]\.")
 
 
+_WORDS: Final = re.compile(r"[^\W\d_]+")
+
+
+def _is_vietnamese(text: str) -> bool:
+    """Enough marked syllables, and most words syllables.
+
+    Acronyms ("UBND", "VBĐT") and URLs are not counted, unless the whole text is in capitals.
+    """
+    runs = [w for token in text.split() if not _NOT_WORD.search(token) for w in _WORDS.findall(token) if len(w) > 1]
+    shouting = sum(w.isupper() for w in runs) * 2 > len(runs)
+    words = [w.lower() for w in runs if shouting or not w.isupper()]
+    if not words:
+        return False
+    classes = [SYLLABLE_CLASS.get(word) for word in words]
+    marked = classes.count(MARKED) / len(words)
+    coverage = (len(words) - classes.count(None)) / len(words)
+    return marked >= _MIN_MARKED and coverage >= _MIN_COVERAGE
+
+
 def _convert_part(part: str, following: bool, at_end: bool) -> tuple[str, Convention, bool] | None:
     """One slash-free piece of a token, edge punctuation kept in place.
 
@@ -317,6 +352,10 @@ def _convert_part(part: str, following: bool, at_end: bool) -> tuple[str, Conven
     # An all-capitals word says nothing by the capital after it ("KIE^'N NGHI. TRE^N").
     sentence_end = text_end or (following and not stripped.isupper())
     converted = None
+    if stripped.endswith("\\") and trail[:1] in (".", "?"):  # RFC 1456: "\." is a period, not a dot below
+        stripped = stripped[:-1]
+        converted = _convert_word(stripped, sentence_end=False, text_end=False)
+        return (lead + converted[0] + trail, converted[1], converted[2]) if converted else None
     if trail[:1] in (".", "?") and not trail.startswith("..."):  # the VIQR dot below / hook, or punctuation
         if len(trail) > 1:  # punctuation follows ("vi.," "tu+?."): the first one is a mark
             sentence_end = text_end = False
@@ -383,7 +422,6 @@ def convert_typed(text: str) -> TypedText | None:
         return None
     pieces.append(text[last:])
     result = unicodedata.normalize("NFC", "".join(pieces))
-    stats = syllable_stats(result)
-    if stats.marked_ratio < _MIN_MARKED or stats.coverage < _MIN_COVERAGE:
+    if not _is_vietnamese(result):
         return None
     return TypedText(result, tuple(sorted(counts.items())))

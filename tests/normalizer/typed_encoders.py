@@ -104,7 +104,7 @@ def encode(text: str, convention: str) -> str:
 def tone_place_free(text: str) -> str:
     """``text`` with each word's tone moved to its end: old and new placement ("hòa"/"hoà") compare equal."""
     words = []
-    for word in re.split(r"(\W+)", unicodedata.normalize("NFD", text)):
+    for word in re.split(r"(\s+)", unicodedata.normalize("NFD", text)):
         tones = "".join(ch for ch in word if ch in TONES)
         words.append("".join(ch for ch in word if ch not in TONES) + tones)
     return unicodedata.normalize("NFC", "".join(words))
