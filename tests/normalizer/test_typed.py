@@ -217,3 +217,28 @@ def test_capitals_with_diacritics_pass_and_a_short_content_is_asked_to_say_more(
     verdict, findings, _, _ = _normalize(content="ngập nước")
     assert verdict == Verdict.NEEDS_INFORMATION
     assert ("missing-content", "content") in findings
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        ("Đèn đường truoc nha so 12 Tran Phu khong sang", "truoc, nha, so, Tran, Phu, khong, sang"),
+        (
+            "Đèn đường trước nhà số 12 Trần Phú không sáng đã ba đêm, nguoi dân đi lại rất nguy hiem, đề nghị xử lý.",
+            "nguoi, hiem",
+        ),
+    ],
+)
+def test_partial_diacritics_are_sent_back_naming_the_words(content: str, words: str) -> None:
+    verdict, findings, _, messages = _normalize(content=content)
+    assert verdict == Verdict.NEEDS_INFORMATION
+    assert findings == [("missing-diacritics", "content")]
+    assert f"chưa có dấu: {words}." in messages[0]
+
+
+def test_one_slip_or_a_url_is_not_a_missing_mark() -> None:
+    content = (
+        "Đèn đường trước nhà số 12 Trần Phú không sáng đã ba đêm, nguoi đi lại rất nguy hiểm, "
+        "xem https://baokhanhhoa.vn/xa-hoi/duong-ngap."
+    )
+    assert _normalize(content=content)[:2] == (Verdict.ACCEPTED, [])
