@@ -10,6 +10,7 @@ from normalizer.rules.classification import Classification
 from normalizer.rules.contact import Contact
 from normalizer.rules.decode import DecodeText
 from normalizer.rules.extract import ExtractFromContent
+from normalizer.rules.field_marks import FieldDiacritics
 from normalizer.rules.identity import Identity
 from normalizer.rules.incident_time import IncidentTime
 from normalizer.rules.kind import KindOfSubmission
@@ -28,6 +29,7 @@ RULES: tuple[Rule, ...] = (
     Place(),
     Contact(),
     Identity(),
+    FieldDiacritics(),
     RequiredFields(),
     Classification(),
     KindOfSubmission(),

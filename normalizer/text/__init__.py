@@ -8,6 +8,7 @@ from normalizer.text.language import (
     decide_language,
     language_name_en,
     language_name_vi,
+    typed_without_marks,
     words_without_marks,
 )
 from normalizer.text.legacy import LEGACY_ENCODINGS, decode_legacy, encode_legacy
@@ -29,5 +30,6 @@ __all__ = [
     "score_text",
     "strip_marks",
     "syllable_stats",
+    "typed_without_marks",
     "words_without_marks",
 ]

@@ -127,6 +127,23 @@ def words_without_marks(text: str, *, plain: bool = False) -> tuple[str, ...]:
     return tuple(seen)
 
 
+def typed_without_marks(text: str) -> tuple[str, ...] | None:
+    """For a short field (a name, a place, a time): its Vietnamese words when it is written without marks.
+
+    None when the field carries marks, or when its words are not mostly Vietnamese syllables ("John
+    Smith", "21h 14/9/2024", "Block B2").  Words of one letter and acronyms are not counted.
+    """
+    if not text.isascii():
+        return None
+    runs = [w for w in _WORD.findall(text) if len(w) > 1]
+    shouting = bool(runs) and all(w.isupper() for w in runs)
+    words = [w for w in runs if shouting or not w.isupper()]
+    vietnamese = tuple(w for w in words if SYLLABLE_CLASS.get(w.lower()) in (PLAIN, NEEDS_MARKS))
+    if not words or len(vietnamese) * 10 < len(words) * 7:
+        return None
+    return vietnamese
+
+
 _NAMES: Final[dict[str, tuple[str, str]]] = {
     "vi": ("tiếng Việt", "Vietnamese"),
     "en": ("tiếng Anh", "English"),

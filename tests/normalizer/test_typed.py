@@ -242,3 +242,70 @@ def test_one_slip_or_a_url_is_not_a_missing_mark() -> None:
         "xem https://baokhanhhoa.vn/xa-hoi/duong-ngap."
     )
     assert _normalize(content=content)[:2] == (Verdict.ACCEPTED, [])
+
+
+CLEAN_CONTENT = "Đèn đường trước nhà số 12 đường Trần Phú không sáng đã ba đêm, người dân đi lại rất nguy hiểm."
+
+
+def test_every_field_without_diacritics_is_heard_about_at_once() -> None:
+    verdict, findings, case, messages = _normalize(
+        content=CLEAN_CONTENT,
+        name="Tran Van Hung",
+        location="so 12 duong Tran Phu, phuong Nha Trang, Khanh Hoa",
+        incident_time="toi qua",
+        address="so 5 duong Le Loi",
+    )
+    assert verdict == Verdict.NEEDS_INFORMATION, "the name cannot be guessed: asked again"
+    assert findings == [
+        ("name-no-diacritics", "name"),
+        ("location-restored", "location"),
+        ("address-no-diacritics", "address"),
+        ("incident-time-read", "incident_time"),
+    ]
+    assert "Phường Nha Trang, Khánh Hòa" in messages[1]
+    place = case["location"]
+    assert isinstance(place, dict) and (place["commune"], place["province"]) == ("Phường Nha Trang", "Tỉnh Khánh Hòa")
+    assert case["incident_time"] == "2024-09-15T20:00:00+07:00", "tối qua, kept"
+    assert "20:00 ngày 15/09/2024" in messages[3]
+
+
+def test_a_place_and_a_time_restored_or_read_alone_are_accepted() -> None:
+    verdict, findings, _, _ = _normalize(
+        content=CLEAN_CONTENT,
+        location="so 12 duong Tran Phu, phuong Loc Tho, TP Nha Trang",
+        incident_time="8h sang nay",
+    )
+    assert verdict == Verdict.ACCEPTED
+    assert findings == [("location-restored", "location"), ("incident-time-read", "incident_time")]
+
+
+def test_a_place_or_time_that_cannot_be_read_is_asked_again() -> None:
+    verdict, findings, _, _ = _normalize(
+        content=CLEAN_CONTENT, location="so 12 duong Tran Phu", incident_time="luc nay"
+    )
+    assert verdict == Verdict.NEEDS_INFORMATION
+    assert findings == [
+        ("location-no-diacritics", "location"),
+        ("incident-time-no-diacritics", "incident_time"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"name": "Nguyễn Văn An", "location": "số 12 đường Trần Phú, phường Lộc Thọ", "incident_time": "tối qua"},
+        {"name": "John Smith", "address": "Sheraton Hotel, room 1203"},
+        {"name": "Mai Lan"},  # may be right as written: not asked
+        {"name": "TRẦN VĂN HÙNG", "incident_time": "14h30 12/9/2024"},
+        {"location": "Block B2, Vinhomes Golden River", "incident_time": "21h 14/9/2024"},
+    ],
+)
+def test_fields_with_diacritics_or_not_vietnamese_pass(fields: dict[str, str]) -> None:
+    _, findings, _, _ = _normalize(content=CLEAN_CONTENT, **fields)
+    assert [code for code, _ in findings if "diacritics" in code or code.endswith(("-restored", "-read"))] == []
+
+
+@pytest.mark.parametrize("name", ["Nguyen An", "TRAN VAN HUNG", "tran thi hoa"])
+def test_a_name_without_diacritics_is_asked_again(name: str) -> None:
+    verdict, findings, _, _ = _normalize(content=CLEAN_CONTENT, name=name)
+    assert (verdict, findings) == (Verdict.NEEDS_INFORMATION, [("name-no-diacritics", "name")])
