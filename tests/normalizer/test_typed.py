@@ -9,6 +9,7 @@ through unconverted.
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
@@ -309,3 +310,12 @@ def test_fields_with_diacritics_or_not_vietnamese_pass(fields: dict[str, str]) -
 def test_a_name_without_diacritics_is_asked_again(name: str) -> None:
     verdict, findings, _, _ = _normalize(content=CLEAN_CONTENT, name=name)
     assert (verdict, findings) == (Verdict.NEEDS_INFORMATION, [("name-no-diacritics", "name")])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("aAdDeEoOuUwWiy^(+'`?~.1234567890 sfrxjngch/-@:"), max_size=60) | st.text())
+def test_any_text_converts_without_raising_and_gives_nfc(text: str) -> None:
+    result = convert_typed(text)
+    if result is not None:
+        assert unicodedata.is_normalized("NFC", result.text)
+        assert result.text.split() != [] and result.words
