@@ -10,6 +10,7 @@ from pakn.records import Finding, PlaceMatch, Severity, evolve
 
 # The fields a citizen types words into (phone and e-mail are left to their own rules).
 TEXT_FIELDS = ("content", "name", "address", "incident_time", "location")
+SHOWN = 300  # characters of the converted text quoted back in the finding's message
 
 
 class TypedWithoutKeyboard:
@@ -34,7 +35,7 @@ class TypedWithoutKeyboard:
                     Severity.INFO,
                     field,
                     detail={"original": text, "words": dict(typed.words)},
-                    text=typed.text,
+                    text=typed.text if len(typed.text) <= SHOWN else typed.text[:SHOWN].rsplit(" ", 1)[0] + " …",
                 )
             )
         if not converted:

@@ -235,10 +235,14 @@ def _parse_vni(word: str) -> _Parsed | None:
     return _Parsed(tuple(letters), tone, tone_at, strong)
 
 
-def _parse_telex(word: str) -> _Parsed | None:
+def _parse_telex(word: str, tone_at: int | None = None) -> _Parsed | None:
+    """Telex keys; the tone key ends the word, or sits at ``tone_at`` (typed right after the vowel)."""
     lower = word.lower()
     tone = ""
-    if len(lower) > 1 and lower[-1] in _TELEX_TONES and any(ch in _VOWELS or ch == "w" for ch in lower[:-1]):
+    if tone_at is not None:
+        tone = _TELEX_TONES[lower[tone_at]]
+        word = word[:tone_at] + word[tone_at + 1 :]
+    elif len(lower) > 1 and lower[-1] in _TELEX_TONES and any(ch in _VOWELS or ch == "w" for ch in lower[:-1]):
         tone = _TELEX_TONES[lower[-1]]
         word = word[:-1]
     letters: list[_Letter] = []
@@ -291,10 +295,25 @@ def _convert_word(core: str, sentence_end: bool, text_end: bool) -> tuple[str, C
         parsed = _parse_vni(core)
         out = _compose(parsed) if parsed else None
         return (out, "vni", parsed.strong) if out and parsed else None
-    if len(core) > 1 and _TELEX_SIGN.match(core) and (core[-1].lower() in _TELEX_TONES or _TELEX_SHAPES.search(core)):
+    if len(core) > 1 and _TELEX_SIGN.match(core):
+        return _convert_telex(core)
+    return None
+
+
+def _convert_telex(core: str) -> tuple[str, Convention, bool] | None:
+    """The tone key at the end first ("nguwowif"), then right after a vowel inside ("nguwowfi")."""
+    lower = core.lower()
+    if lower[-1] in _TELEX_TONES or _TELEX_SHAPES.search(core):
         parsed = _parse_telex(core)
         out = _compose(parsed) if parsed else None
-        return (out, "telex", parsed.strong) if out and parsed else None
+        if out and parsed:
+            return out, "telex", parsed.strong
+    for index in range(1, len(lower) - 1):
+        if lower[index] in _TELEX_TONES and (lower[index - 1] in _VOWELS or lower[index - 1] == "w"):
+            parsed = _parse_telex(core, index)
+            out = _compose(parsed) if parsed else None
+            if out and parsed:
+                return out, "telex", parsed.strong
     return None
 
 

@@ -96,6 +96,11 @@ def test_no_clean_text_of_the_existing_corpora_is_converted() -> None:
         ),
         ("To^i ddi ho.c. Ba.n co' kho?e kho^ng?", "Tôi đi học. Bạn có khỏe không?", "viqr"),
         ("Traanf Vawn Hungf", "Trần Văn Hùng", "telex"),
+        (
+            "Nguwowfi daan phanr asnh dduwowfng ngaajp nuwowsc",
+            "Người dân phản ánh đường ngập nước",
+            "telex",
+        ),  # tone inside
         ("Ca8n ho65 A12-05 toa2 CT2 bi5 tha6m1 nu7o7c1", "Căn hộ A12-05 tòa CT2 bị thấm nước", "vni"),
     ],
 )
@@ -319,3 +324,11 @@ def test_any_text_converts_without_raising_and_gives_nfc(text: str) -> None:
     if result is not None:
         assert unicodedata.is_normalized("NFC", result.text)
         assert result.text.split() != [] and result.words
+
+
+def test_a_long_converted_content_is_quoted_short_in_the_message() -> None:
+    content = "Dduwowngf Traanf Phus bij ngaapj nuwowcs, xe khoong ddi dduwowcj. " * 20
+    _, findings, case, messages = _normalize(content=content)
+    assert findings[0] == ("typed-as-telex", "content")
+    assert len(messages[0]) < 500 and messages[0].count("Đường Trần Phú") >= 2
+    assert str(case["content"]).count("Đường Trần Phú bị ngập nước") == 20, "the case keeps all of it"
