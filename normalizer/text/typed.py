@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from normalizer.text.syllables import MARKED, SYLLABLE_CLASS, _tone_positions, syllable_stats
+from normalizer.text.tokens import lowered
 
 Convention = Literal["viqr", "telex", "vni"]
 
@@ -53,12 +54,16 @@ _VNI_SIGN: Final = re.compile(r"^[a-zA-Z]+[1-9][a-zA-Z1-9]*$")
 _TELEX_SIGN: Final = re.compile(r"^[a-zA-Z]+$")
 _TELEX_SHAPES: Final = re.compile(r"aa|ee|oo|w|^dd", re.IGNORECASE)
 _LEAD: Final = "\"'([{“‘«*_"
+_EDGE: Final = ",;:!()[]{}\"'“”‘’«»….?*_-"
 _TRAIL_ALL: Final = ',;:!)]}"”’»….?*_'
 _NOT_WORD: Final = re.compile(r"@|://|^www\.|\.(com|net|org|gov|edu|info|io|vn)\b", re.IGNORECASE)
 _ENGLISH_APOSTROPHE: Final = re.compile(r"^i'm$", re.IGNORECASE)  # "ím" is a syllable; "don't" is not
 
 _MIN_MARKED: Final = 0.35
 _MIN_COVERAGE: Final = 0.7
+# In a text already written with marks (the keyboard switched off half-way), so many words must show
+# the convention unmistakably before anything is converted.
+_MIN_STRONG_IN_MARKED: Final = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,6 +361,15 @@ def _is_vietnamese(text: str) -> bool:
     return marked >= _MIN_MARKED and coverage >= _MIN_COVERAGE
 
 
+_STRONG_SIGNS: Final = ("w", "dd", "aa", "ee", "oo", "^", "+")
+_VNI_ANYWHERE: Final = re.compile(r"[a-z][1-9]")
+
+
+def _may_hold_keystrokes(low: str) -> bool:
+    """Substring tests (in C) for the signs a keystroke word shows; Vietnamese itself has none of them."""
+    return any(sign in low for sign in _STRONG_SIGNS) or _VNI_ANYWHERE.search(low) is not None
+
+
 def _convert_part(part: str, following: bool, at_end: bool) -> tuple[str, Convention, bool] | None:
     """One slash-free piece of a token, edge punctuation kept in place.
 
@@ -394,13 +408,23 @@ def convert_typed(text: str) -> TypedText | None:
     None when the text already carries marks, when no word converts, or when the conversion would not
     make it Vietnamese with marks (English with an "is" or a "box", a code, a URL).
     """
-    if not text or syllable_stats(text).marked_ratio >= _MIN_MARKED:
+    if not text:
+        return None
+    stats = syllable_stats(text)
+    marked_text = stats.marked_ratio >= _MIN_MARKED
+    if marked_text and (
+        stats.words == stats.marked + stats.plain + stats.needs_marks + stats.foreign_words
+        or not _may_hold_keystrokes(lowered(text).text)
+    ):
         return None  # the fast path: clean Vietnamese never gets further
     tokens = list(_TOKEN.finditer(text))
     found: list[tuple[re.Match[str], list[str], list[Convention | None], list[bool]]] = []
     strong: set[Convention] = set()
     for position, match in enumerate(tokens):
         token = match.group()
+        # In marked text only the words that are not syllables can be keystrokes: skipped cheaply.
+        if marked_text and (not token.isascii() or token.lower().strip(_EDGE) in SYLLABLE_CLASS):
+            continue
         if _NOT_WORD.search(token):
             continue  # URLs and e-mail addresses are never words
         following = tokens[position + 1].group().lstrip(_LEAD) if position + 1 < len(tokens) else ""
@@ -439,6 +463,8 @@ def convert_typed(text: str) -> TypedText | None:
         last = match.end()
     if not counts:
         return None
+    if marked_text and sum(strength for *_, strengths in found for strength in strengths) < _MIN_STRONG_IN_MARKED:
+        return None  # marked text with a stray "low" or "now": not keyboard-off typing
     pieces.append(text[last:])
     result = unicodedata.normalize("NFC", "".join(pieces))
     if not _is_vietnamese(result):

@@ -96,6 +96,11 @@ def test_no_clean_text_of_the_existing_corpora_is_converted() -> None:
         ),
         ("To^i ddi ho.c. Ba.n co' kho?e kho^ng?", "Tôi đi học. Bạn có khỏe không?", "viqr"),
         ("Traanf Vawn Hungf", "Trần Văn Hùng", "telex"),
+        (  # the keyboard switched off half-way: words that are syllables as typed ("khoong") stay
+            "Đường Trần Phú bij ngaapj nuwowcs từ chiều qua, xe khoong ddi dduwowcj.",
+            "Đường Trần Phú bị ngập nước từ chiều qua, xe khoong đi được.",
+            "telex",
+        ),
         (
             "Nguwowfi daan phanr asnh dduwowfng ngaajp nuwowsc",
             "Người dân phản ánh đường ngập nước",
