@@ -402,6 +402,31 @@ def _convert_part(part: str, following: bool, at_end: bool) -> tuple[str, Conven
     return lead + converted[0] + trail, converted[1], converted[2]
 
 
+def _starts_sentence(following: str, after: str) -> bool:
+    """Whether a sentence seems to begin at ``following`` (so a "." before it is a period).
+
+    "… da^n. To^i …" does; "nghi. UBND", "ho^. A12-05", "vu. Internet", "Bo^. No^.i vu." (a name of two
+    capitalised words) do not.
+    """
+    if not following[:1].isupper() or _ACRONYM.match(following) or after[:1].isupper():
+        return False
+    if any(ch.isdigit() for ch in following):
+        return False
+    word = following.rstrip(_TRAIL_ALL)
+    plain_foreign = word.isalpha() and word.isascii() and word.lower() not in SYLLABLE_CLASS
+    return not (plain_foreign and _convert_telex(word) is None)  # "Internet", "Heaven": names, not sentences
+
+
+def _one_word_sentence(tokens: list[re.Match[str]], position: int) -> bool:
+    """The word opens the text or follows a sentence's end: "Du+. Ho^.i nghi." is not a sentence "Dư."."""
+    if position == 0:
+        return True
+    return (
+        tokens[position - 1].group().endswith((".", "?", "!", ":"))
+        and not tokens[position - 1].group()[-2:-1].isalpha()
+    )
+
+
 def convert_typed(text: str) -> TypedText | None:
     """``text`` with its VIQR/Telex/VNI-typed words converted to NFC Vietnamese, or None to leave it.
 
@@ -430,8 +455,7 @@ def convert_typed(text: str) -> TypedText | None:
         following = tokens[position + 1].group().lstrip(_LEAD) if position + 1 < len(tokens) else ""
         after = tokens[position + 2].group().lstrip(_LEAD) if position + 2 < len(tokens) else ""
         at_end = not following or "\n" in text[match.end() : match.end() + 2]
-        # "… da^n. To^i …" starts a sentence; "nghi. UBND", "Bo^. No^.i vu." and "tha`nh Nha Trang" do not.
-        starts = following[:1].isupper() and not _ACRONYM.match(following) and not after[:1].isupper()
+        starts = _starts_sentence(following, after) and not _one_word_sentence(tokens, position)
         parts = token.split("/")  # "da^n/doanh", "Coongr/trang": two words
         conventions: list[Convention | None] = [None] * len(parts)
         strengths = [False] * len(parts)
