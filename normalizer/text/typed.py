@@ -6,17 +6,24 @@ Many citizens (older ones especially) type with the Vietnamese keyboard off, so 
   breve ``(`` (ă), horn ``+`` (ơ ư), ``dd`` (đ); tones ``'`` sắc, ``\\``` huyền, ``?`` hỏi, ``~`` ngã,
   ``.`` nặng.  Doubled vowels (``aa`` = â) are accepted as well: people mix in Telex habits.
 * **Telex** keystrokes: ``aa ee oo`` hats, ``aw`` ă, ``ow`` ơ, ``uw``/``w`` ư, ``dd`` đ; the tone key
-  ends the word: ``s`` sắc, ``f`` huyền, ``r`` hỏi, ``x`` ngã, ``j`` nặng — ``Dduwowngf`` = "Đường".
+  ends the word (or follows the vowel): ``s`` sắc, ``f`` huyền, ``r`` hỏi, ``x`` ngã, ``j`` nặng —
+  ``Dduwowngf`` = "Đường".
 * **VNI** keystrokes: digits after the letter: ``1..5`` tones (sắc huyền hỏi ngã nặng), ``6`` hat,
   ``7`` horn, ``8`` breve, ``9`` đ — ``D9u7o72ng`` = "Đường".  A modifier typed at the end of the word
   goes to the nearest letter it fits ("nuoc71" = "nước").
 
 Conversion is per word and only where the result is a valid Vietnamese syllable (syllables.py decides,
-no word list).  Whole-text guards keep clean text safe: a text already written with marks is never
-touched, only words with the telltale punctuation/digit/letter patterns are tried (URLs, e-mail
-addresses, numbers and codes never are), and the conversion is kept only when it makes the text
-Vietnamese with marks and at least one word shows an unmistakable sign (a hat, horn, breve or đ,
-or a mark inside the word).
+no word list).  Whole-text guards keep clean text safe: only words with the telltale punctuation, digit
+or letter patterns are tried (URLs, e-mail addresses, numbers and codes never are); the conversion is
+kept only when it makes the text Vietnamese with marks and a word shows an unmistakable sign (a hat,
+horn, breve or đ, or a mark inside the word) — a word with only a tone key ("bar", "is") follows such
+words, never converts alone.  A text already written with marks is looked at only when a C-level
+substring test finds such signs, and then needs two such words (the keyboard switched off half-way).
+
+Known ambiguities, measured in tests/normalizer/test_typed.py: a VIQR "." after a word is a dot below
+or a period (RFC 1456 wants "\\." for the period, nobody types it): before a capitalised word that
+seems to begin a sentence, or at the end, it is a period.  Telex "oo" is read as ô ("xoong" typed as
+"xoongs" reads "xống").
 """
 
 from __future__ import annotations
