@@ -10,6 +10,7 @@ from normalizer.rules.classification import Classification
 from normalizer.rules.contact import Contact
 from normalizer.rules.decode import DecodeText
 from normalizer.rules.extract import ExtractFromContent
+from normalizer.rules.field_marks import FieldDiacritics
 from normalizer.rules.identity import Identity
 from normalizer.rules.incident_time import IncidentTime
 from normalizer.rules.kind import KindOfSubmission
@@ -17,15 +18,18 @@ from normalizer.rules.language import Language
 from normalizer.rules.place import Place
 from normalizer.rules.repeats import Repeats
 from normalizer.rules.required import RequiredFields
+from normalizer.rules.typed import TypedWithoutKeyboard
 
 RULES: tuple[Rule, ...] = (
     DecodeText(),
+    TypedWithoutKeyboard(),
     ExtractFromContent(),
     Language(),
     IncidentTime(),
     Place(),
     Contact(),
     Identity(),
+    FieldDiacritics(),
     RequiredFields(),
     Classification(),
     KindOfSubmission(),

@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from normalizer.text.syllables import syllable_stats
+from normalizer.text.syllables import NEEDS_MARKS, PLAIN, SYLLABLE_CLASS, syllable_stats
 from normalizer.text.tokens import is_nfc
 
 Kind = Literal["vi", "vi_no_diacritics", "other", "undecided"]
@@ -103,6 +103,45 @@ def decide_language(text: str) -> LanguageDecision:
     if language == "vi":
         return decision("undecided", None)  # the rule and the detector disagree: do not judge
     return decision("other", language)
+
+
+_WORD: Final = re.compile(r"[^\W\d_]+")
+_URLISH: Final = re.compile(r"@|://|^www\.|\.(com|net|org|gov|edu|info|io|vn)\b", re.IGNORECASE)
+
+
+def words_without_marks(text: str, *, plain: bool = False) -> tuple[str, ...]:
+    """The words written without the marks they must have ("truoc", "nguoi"), each once, in order.
+
+    By default only words that are not Vietnamese as written (NEEDS_MARKS); with ``plain`` also those
+    that may be right as written ("nha", "khong", "Tran"), for a text that is only partly marked.
+    Acronyms ("UBND"), URLs and e-mail addresses are skipped ("…/duong-ngap").
+    """
+    wanted = (NEEDS_MARKS, PLAIN) if plain else (NEEDS_MARKS,)
+    seen: dict[str, None] = {}
+    for token in text.split():
+        if _URLISH.search(token):
+            continue
+        for word in _WORD.findall(token):
+            if SYLLABLE_CLASS.get(word.lower()) in wanted and not (len(word) > 1 and word.isupper()):
+                seen.setdefault(word, None)
+    return tuple(seen)
+
+
+def typed_without_marks(text: str) -> tuple[str, ...] | None:
+    """For a short field (a name, a place, a time): its Vietnamese words when it is written without marks.
+
+    None when the field carries marks, or when its words are not mostly Vietnamese syllables ("John
+    Smith", "21h 14/9/2024", "Block B2").  Words of one letter and acronyms are not counted.
+    """
+    if not text.isascii():
+        return None
+    runs = [w for w in _WORD.findall(text) if len(w) > 1]
+    shouting = bool(runs) and all(w.isupper() for w in runs)
+    words = [w for w in runs if shouting or not w.isupper()]
+    vietnamese = tuple(w for w in words if SYLLABLE_CLASS.get(w.lower()) in (PLAIN, NEEDS_MARKS))
+    if not words or len(vietnamese) * 10 < len(words) * 7:
+        return None
+    return vietnamese
 
 
 _NAMES: Final[dict[str, tuple[str, str]]] = {
