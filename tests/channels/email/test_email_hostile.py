@@ -30,7 +30,7 @@ OPENING = "Kính gửi Ban tiếp công dân,\n\nĐèn đường trước nhà s
 
 def test_multipart_without_boundary_is_read_as_text_and_the_defect_recorded() -> None:
     fields = fields_from_raw(fixture("no_boundary.eml"))
-    assert fields.content is not None and fields.content.startswith(OPENING)
+    assert isinstance(fields.content, str) and fields.content.startswith(OPENING)
     assert "Nguyễn Văn An" in fields.content
     assert fields.defects == (Defect("email-no-boundary"),)
 
