@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import sys
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given
@@ -21,7 +22,9 @@ from channels.email.parse import (
     parse_mail,
     safe_filename,
 )
-from pakn.records import Defect
+from config.settings import Settings
+from normalizer import context_from_settings, normalize
+from pakn.records import Channel, Defect, Severity, Submission, SubmissionFields
 from tests.channels.email.conftest import fixture
 
 OWN = ("pakn@khanhhoa.gov.vn", "@phananh.khanhhoa.gov.vn")
@@ -155,7 +158,23 @@ def test_deeply_nested_mail_is_not_parsed_past_the_cap_and_is_unreadable() -> No
     assert not parse_mail(fixture("multipart_photo.eml")).too_deep
 
 
-def test_empty_body_lacks_content_only_the_sender_is_the_contact() -> None:
+def test_empty_body_is_asked_what_every_channel_asks_the_sender_being_the_contact() -> None:
+    """An empty mail lacks what required_fields.toml requires of every channel, less what its headers give:
+    the sender's address is the contact, the display name the name; the same fields from the web form
+    are asked the same things."""
     fields = fields_from_raw(fixture("empty_body.eml"))
     assert fields.content is None
     assert (fields.name, fields.email) == ("Trần Thị Bình", "binh.tran@gmail.com")
+    context = context_from_settings(Settings())
+    now = datetime.now(UTC)
+    by_mail = normalize(Submission(Channel.EMAIL, now, fields), context)
+    by_form = normalize(Submission(Channel.WEB, now, SubmissionFields(name=fields.name, email=fields.email)), context)
+    missing = [f.code for f in by_mail.findings if f.severity is Severity.NEEDS_INFORMATION]
+    assert missing == ["missing-content", "missing-incident_time", "missing-location"]
+    assert missing == [f.code for f in by_form.findings if f.severity is Severity.NEEDS_INFORMATION]
+    assert context.catalog.required_fields.for_channel("email") == context.catalog.required_fields.for_channel("web")
+    # Without a display name the name is asked for too, never the contact (the address answers).
+    nameless = fixture("empty_body.eml").replace(b"From: =?UTF-8?B?", b"X-From: =?UTF-8?B?")
+    nameless = nameless.replace(b"\r\nX-From:", b"\r\nFrom: binh.tran@gmail.com\r\nX-From:")
+    no_name = normalize(Submission(Channel.EMAIL, now, fields_from_raw(nameless)), context)
+    assert [f.code for f in no_name.findings if f.severity is Severity.NEEDS_INFORMATION] == [*missing, "missing-name"]
