@@ -295,10 +295,32 @@ def test_broken_and_hostile_mail_through_the_listener_and_a_worker(
     assert not case_codes & {codes[n] for n in kinds}
     assert not [m for m in relay.messages() if m["To"] in ("pakn@khanhhoa.gov.vn", "x@example.vn")]
 
+    # An out-of-office answer to our request for information completes nothing: it is journaled apart.
+    code, answer = send(port, fixture("empty_body.eml"))
+    empty = answer.decode().split()[-1]
+    (ask,) = wait_until(lambda: [m for m in relay.messages() if empty in m["Subject"]], 40, "the request for more")
+    ooo = fixture("out_of_office.eml").replace(
+        b"Message-ID: <ooo-1@outlook.com>",
+        f"Message-ID: <ooo-2@outlook.com>\r\nIn-Reply-To: {ask['Message-ID']}".encode(),
+    )
+    code, answer = send(port, ooo)
+    codes["reply"] = answer.decode().split()[-1]
+    assert code == 250 and codes["reply"] != empty
+    assert gateway.journal("select count(*) from amendments") == [(0,)]
+    wait_until(lambda: row("reply")[0] == "rejected", 30, "the auto-reply judged")
+    assert [(f["code"], f["detail"]["kind"]) for f in row("reply")[1]] == [("automatic-mail", "auto-reply")]
+    assert gateway.journal("select status from submissions where tracking_code = ?", empty) == [("needs_information",)]
+
     # ... and counted apart from citizens' mail.
+    stats_ready = wait_until(
+        lambda: gateway.journal("select count(*) from submissions where status = 'received'") == [(0,)],
+        30,
+        "all judged",
+    )
+    assert stats_ready
     stats = json.loads(gateway.pakn("stats", "--json").stdout)["report"]
-    assert stats["automatic"] == {"auto-reply": 1, "bounce": 1, "newsletter": 1, "notice": 1, "own-address": 1}
-    assert stats["received"] == len(names) - len(kinds)
+    assert stats["automatic"] == {"auto-reply": 2, "bounce": 1, "newsletter": 1, "notice": 1, "own-address": 1}
+    assert stats["received"] == len(names) - len(kinds) + 1  # citizens' mail only, the empty one included
     assert "automatic-mail" not in stats["not_eligible_reasons"]
 
 
