@@ -283,6 +283,7 @@ _END_MARKERS = (
     (b"\x89PNG\r\n\x1a\n", b"IEND", 64),  # PNG: the IEND chunk
     (b"GIF8", b";", 16),  # GIF: the trailer
 )
+_HEADER_ROOM = 65536 + 16  # an EXIF segment (with its thumbnail) is at most 64 KiB
 _DAMAGED_BASE64 = ("InvalidBase64PaddingDefect", "InvalidBase64LengthDefect", "InvalidBase64CharactersDefect")
 
 
@@ -291,8 +292,10 @@ def damage_of(data: bytes | None, part: Message | None = None) -> str | None:
     without %%EOF: cut short), or its base64 broken; None when nothing shows."""
     if not data:
         return None
+    # Data after the end marker (a phone's "motion photo" video after a JPEG's EOI) is no damage; an end
+    # marker only inside the first 64 KiB may be an EXIF thumbnail's, not the file's.
     for magic, end, window in _END_MARKERS:
-        if data.startswith(magic) and end not in data[-window:]:
+        if data.startswith(magic) and end not in data[-window:] and data.rfind(end) < _HEADER_ROOM:
             return "truncated"
     if part is not None and any(type(d).__name__ in _DAMAGED_BASE64 for d in getattr(part, "defects", ())):
         return "damaged"
@@ -513,10 +516,35 @@ def strip_quotes_and_signature(text: str) -> tuple[str, str]:
 # --- the whole message ----------------------------------------------------------------------------------------
 
 
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+_FIRST_DELIMITER = re.compile(rb"\s*--([0-9A-Za-z'()+_,./:=?-]{1,70})[ \t]*\r?\n")
+_MULTIPART_TYPE = re.compile(rb"(?im)^(content-type:[ \t]*multipart/[\w.+-]+)")
+
+
+def _with_guessed_boundary(raw: bytes) -> bytes | None:
+    """A multipart mail whose Content-Type lost its ``boundary=`` but whose body still opens with a
+    delimiter line (``--xyz``): the same bytes with that boundary declared, else None."""
+    end = _HEADER_END.search(raw)
+    if end is None:
+        return None
+    head, body = raw[: end.start()], raw[end.start() :]
+    delimiter = _FIRST_DELIMITER.match(body, len(end.group(0)))
+    if delimiter is None:
+        return None
+    boundary = delimiter.group(1)
+    fixed, count = _MULTIPART_TYPE.subn(lambda m: m.group(1) + b'; boundary="' + boundary + b'"', head, count=1)
+    return fixed + body if count else None
+
+
 def parse_mail(raw: bytes) -> Mail:
     """Read a message: headers, the citizen's own text, and its non-text parts."""
     deep = too_deep(raw)
     message = read_message(raw)
+    guessed = None
+    if not deep and message.get_content_maintype() == "multipart" and not message.is_multipart():
+        guessed = _with_guessed_boundary(raw)
+        if guessed is not None:
+            message = read_message(guessed)
     from_name, from_address = _address(message, "from")
     _, reply_to = _address(message, "reply-to")
     body: str = ""
@@ -525,6 +553,8 @@ def parse_mail(raw: bytes) -> Mail:
     if not deep:
         with contextlib.suppress(Exception):
             body, parts, defects = _body_and_parts(message)
+        if guessed is not None:
+            defects = (Defect("email-no-boundary"), *defects)
     text, signature = strip_quotes_and_signature(body)
     return Mail(
         message=message,

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from channels.email.loops import automatic_kind
 from channels.email.parse import (
     MAX_NESTED_PARTS,
+    damage_of,
     fields_from_raw,
     lenient_base64,
     parse_mail,
@@ -36,6 +37,21 @@ def test_multipart_without_boundary_is_read_as_text_and_the_defect_recorded() ->
     assert isinstance(fields.content, str) and fields.content.startswith(OPENING)
     assert "Nguyễn Văn An" in fields.content
     assert fields.defects == (Defect("email-no-boundary"),)
+
+
+def test_multipart_without_boundary_but_delimited_parts_is_read_by_its_first_delimiter() -> None:
+    mail = parse_mail(fixture("no_boundary_parts.eml"))
+    assert mail.text.startswith(OPENING) and "Content-Type" not in mail.text and "b1_5f3a9c" not in mail.text
+    assert [(p.filename, p.damaged) for p in mail.parts] == [("den-duong.jpg", None)]
+    assert mail.defects == (Defect("email-no-boundary"),)
+
+
+def test_a_jpeg_with_data_after_its_end_marker_is_whole() -> None:
+    jpeg = b"\xff\xd8\xff\xe1" + bytes(70_000) + b"\xff\xd9"
+    assert damage_of(jpeg + b"\x00\x00\x00\x18ftypmp42" + bytes(200_000)) is None  # a motion photo's video
+    assert damage_of(jpeg[:-2]) == "truncated"
+    thumbnail = b"\xff\xd8\xff\xe1" + bytes(100) + b"\xff\xd9" + bytes(200_000)  # only an EXIF thumbnail's EOI
+    assert damage_of(thumbnail) == "truncated"
 
 
 def test_damaged_base64_loses_only_the_broken_bytes_and_says_so() -> None:
