@@ -169,7 +169,7 @@ def _address(message: Message, name: str) -> tuple[str | None, str | None]:
         if addresses:
             first = addresses[0]
             address = valid_text(first.addr_spec) if first.username and first.domain else None
-            return (valid_text(first.display_name) or None, address.lower() if address else None)
+            return (strip_controls(valid_text(first.display_name)) or None, address.lower() if address else None)
     except Exception:
         pass
     text = header(message, name)

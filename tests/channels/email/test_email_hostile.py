@@ -97,6 +97,11 @@ def test_control_characters_are_stripped_tabs_and_line_ends_kept() -> None:
     assert not any(ord(c) < 32 and c not in "\n\t" for c in content)
     assert "[31m" not in content and "\x1b" not in content
     assert "Đèn đường trước nhà" in content and "không sáng" in content
+    # ... and from the headers the name and subject are taken from.
+    raw = fixture("plain_utf8.eml").replace(b"Subject: Phan anh", b"Subject: Phan\x00 anh\x1b[2J")
+    raw = raw.replace(b'From: "=?UTF-8?B?', b'From: "Nguy\x00en\x07 =?UTF-8?B?')
+    mail = parse_mail(raw)
+    assert (mail.subject, mail.from_name) == ("Phan anh den duong", "Nguyen Nguyễn Văn An")
 
 
 def test_truncated_files_are_kept_but_marked_damaged() -> None:
