@@ -242,14 +242,41 @@ def parse(stored: StoredSubmission, amendments: list[StoredAmendment]) -> Submis
 def verdict_for(
     runtime: Runtime, context: Context, stored: StoredSubmission, submission: Submission | Exception
 ) -> Verdicted:
+    """The verdict on one submission, with the channel's own observations.
+
+    Mail no person wrote (``SubmissionFields.automatic``: a bounce, an auto-reply, a newsletter, a notice,
+    mail from our own address) is not judged by the rules: it is ``rejected`` with one ``automatic-mail``
+    finding naming its kind, and nobody is told (no notification: an answer would only feed a loop).  The
+    journal keeps it; it is never forwarded; ``pakn.reports`` counts it by kind, apart from citizens' mail.
+    A rejected verdict with a marking finding needs no new status, column or migration, and every place
+    that handles ``rejected`` (web status page, replay, sweeper) already does the right thing with it.
+
+    Defects the channel found (``SubmissionFields.defects``: broken MIME, damaged text or files) become
+    INFO findings: the IT centre sees them with the case; they change no verdict.
+    """
     attachments: tuple[Attachment, ...] = ()
     if isinstance(submission, Exception):
         log.warning("submission %s unreadable: %s", stored.tracking_code, type(submission).__name__)
         finding = runtime.context.finding("channel", "unreadable", Severity.REJECT)
         result = NormalizationResult(Verdict.REJECTED, (finding,), NormalizedCase())
+    elif submission.fields.automatic:
+        kind = submission.fields.automatic
+        finding = runtime.context.finding(
+            "channel", "automatic-mail", Severity.REJECT, detail={"kind": kind}, about=kind
+        )
+        result = NormalizationResult(Verdict.REJECTED, (finding,), NormalizedCase())
+        return Verdicted(stored.id, result)
     else:
         result = run_normalizer(submission, context)
         attachments = submission.attachments
+        if submission.fields.defects:
+            noted = tuple(
+                runtime.context.finding(
+                    "channel", d.code, Severity.INFO, detail={"about": d.about} if d.about else None, about=d.about
+                )
+                for d in submission.fields.defects
+            )
+            result = NormalizationResult(result.verdict, result.findings + noted, result.case)
     payload = key = None
     if result.verdict is Verdict.ACCEPTED:
         links = AttachmentLinks(

@@ -413,11 +413,13 @@ email_attachments = Table(
     Column("submission_id", Integer, ForeignKey("submissions.id"), nullable=False),
     Column("source_id", String(255), nullable=False),
     Column("part_index", Integer, nullable=False),
-    Column("filename", String(255), nullable=False),
+    Column("filename", String(255), nullable=False),  # a safe base name (see channels.email.parse)
     Column("content_type", String(100), nullable=False),
     Column("size", BigInteger, nullable=False),
     Column("sha256", String(64)),
     Column("refused", String(32)),
+    Column("original_filename", String(255)),  # as the sender named it: display only, escaped where shown
+    Column("damaged", String(32)),  # kept, but known incomplete: truncated | damaged
     Column("created_at", UTCDateTime, nullable=False),
     UniqueConstraint("submission_id", "source_id", "part_index", name="uq_email_attachments_part"),
 )

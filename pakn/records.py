@@ -114,6 +114,14 @@ class Attachment:
 
 
 @dataclass(frozen=True, slots=True)
+class Defect:
+    """Something a channel found broken in what it received, and what it was about (a file name, a part)."""
+
+    code: str
+    about: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class SubmissionFields:
     """What the submitter said, field by field, as the channel received it.
 
@@ -133,6 +141,12 @@ class SubmissionFields:
     attachments: tuple[Attachment, ...] = ()
     # The field (lĩnh vực) a person chose, e.g. a hotline operator; it wins over the classifier's guess.
     category: str | None = None
+    # What the channel saw wrong in the message it read (a broken MIME structure, damaged text or file):
+    # the content was recovered as far as it could be; the worker records each as an INFO finding.
+    defects: tuple[Defect, ...] = ()
+    # Mail no person wrote (a bounce, an auto-reply, a newsletter, a notice, our own address): its kind.
+    # Such a submission is journaled but never becomes a case (see dispatcher.jobs.verdict_for).
+    automatic: str | None = None
 
     def overlaid_with(self, later: SubmissionFields) -> SubmissionFields:
         """The fields after a completion: every value the citizen sent later replaces the earlier one."""
@@ -145,6 +159,8 @@ class SubmissionFields:
             changes["attachments"] = self.attachments + later.attachments
         if later.category:
             changes["category"] = later.category
+        if later.defects:
+            changes["defects"] = self.defects + later.defects
         return replace(self, **changes)
 
     def as_json(self) -> dict[str, Any]:
@@ -152,7 +168,7 @@ class SubmissionFields:
         out: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name == "attachments":
+            if f.name in ("attachments", "defects"):
                 value = [dataclasses.asdict(a) for a in value]
             out[f.name] = value.decode("latin-1") if isinstance(value, bytes) else value
         return out

@@ -10,6 +10,9 @@ receipt, computed from the journal so it is right across processes and restarts.
 * needs-information rate — share of received ones that were asked for more at least once;
 * repeats — resends of a case already open (linked, not counted twice downstream);
 * receipt → forwarding time — from the forwards' recorded latency;
+* automatic — mail no person wrote (bounces, auto-replies, newsletters, notices, our own address: see
+  ``dispatcher.jobs.verdict_for``), by kind; journaled, but outside every figure above, which count
+  citizens' submissions only;
 * on time / late and satisfaction — from the case store's callbacks (``case_updates``): the latest
   report per case counts.
 
@@ -82,6 +85,7 @@ class Report:
     by_field: dict[str, int] = field(default_factory=dict)
     by_unit: dict[str, int] = field(default_factory=dict)
     by_status: dict[str, int] = field(default_factory=dict)
+    automatic: dict[str, int] = field(default_factory=dict)
 
     @property
     def needs_information_rate(self) -> float | None:
@@ -107,6 +111,16 @@ def _ratio(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
+def _automatic_kind(findings: str | None) -> str | None:
+    """The kind of an automatic mail (its ``automatic-mail`` finding), None for a citizen's submission."""
+    if not findings or "automatic-mail" not in findings:
+        return None
+    for finding in json.loads(findings):
+        if finding.get("code") == "automatic-mail":
+            return str((finding.get("detail") or {}).get("kind") or "-")
+    return None
+
+
 def _percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
@@ -125,6 +139,7 @@ def build(engine: Engine, since: datetime | None, until: datetime | None) -> Rep
     units: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
     statuses: Counter[str] = Counter()
+    automatic: Counter[str] = Counter()
     with engine.connect() as conn:
         rows = conn.execute(
             select(
@@ -138,6 +153,9 @@ def build(engine: Engine, since: datetime | None, until: datetime | None) -> Rep
             ).where(in_period)
         )
         for row in rows:
+            if row.status == Status.REJECTED.value and (kind := _automatic_kind(row.findings)):
+                automatic[kind] += 1
+                continue
             report.received += 1
             statuses[row.status] += 1
             channel = report.by_channel.setdefault(row.channel, ChannelFigures())
@@ -215,6 +233,7 @@ def build(engine: Engine, since: datetime | None, until: datetime | None) -> Rep
     report.by_field = dict(fields_seen.most_common())
     report.by_unit = dict(units.most_common())
     report.by_status = dict(sorted(statuses.items()))
+    report.automatic = dict(automatic.most_common())
     report.by_channel = dict(sorted(report.by_channel.items()))
     return report
 
@@ -261,6 +280,8 @@ def rows(report: Report, labels: Labels) -> list[tuple[str, str, str, Any]]:
         out.append(("by_unit", unit, unit if unit != "-" else f["unknown_unit"], count))
     for status, count in report.by_status.items():
         out.append(("by_status", status, labels.of(labels.statuses, status), count))
+    for kind, count in report.automatic.items():
+        out.append(("automatic", kind, labels.of(labels.reasons, f"automatic-{kind}"), count))
     return out
 
 

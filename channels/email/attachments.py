@@ -186,6 +186,8 @@ def store_attachments(
                     "size": item.size,
                     "sha256": item.sha256 if isinstance(item, Attachment) else None,
                     "refused": item.reason if isinstance(item, Refused) else None,
+                    "original_filename": part.original_filename[:255] or None,
+                    "damaged": part.damaged,
                     "created_at": now,
                 }
             )
@@ -195,11 +197,27 @@ def store_attachments(
 
 
 def refused_of(engine: Engine, submission_id: int) -> list[tuple[str, str]]:
-    """(filename, reason) of the attachments refused for a submission, to tell the citizen."""
+    """(file name as the sender gave it, reason) of the attachments refused for a submission, to tell the citizen
+    (a plain-text mail: nothing to escape; control characters were stripped by the parser)."""
     with engine.connect() as conn:
         rows = conn.execute(
-            select(email_attachments.c.filename, email_attachments.c.refused)
+            select(email_attachments.c.filename, email_attachments.c.original_filename, email_attachments.c.refused)
             .where(email_attachments.c.submission_id == submission_id, email_attachments.c.refused.is_not(None))
             .order_by(email_attachments.c.id)
         ).all()
-    return [(r.filename, r.refused) for r in rows]
+    return [(r.original_filename or r.filename, r.refused) for r in rows]
+
+
+def damaged_of(engine: Engine, submission_id: int) -> list[str]:
+    """Names (as the sender gave them) of the attachments kept but known to be incomplete, to tell the citizen."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(email_attachments.c.filename, email_attachments.c.original_filename)
+            .where(
+                email_attachments.c.submission_id == submission_id,
+                email_attachments.c.damaged.is_not(None),
+                email_attachments.c.refused.is_(None),
+            )
+            .order_by(email_attachments.c.id)
+        ).all()
+    return [r.original_filename or r.filename for r in rows]

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select
 
 from channels.email.attachments import AttachmentPolicy, store_attachments
+from channels.email.loops import automatic_kind
 from channels.email.parse import COMPLETION_CONTENT_TYPE, CONTENT_TYPE, Mail, parse_mail, source_id
 from config.settings import Settings
 from pakn.db import amendments, email_outbound, utcnow
@@ -69,6 +70,8 @@ class MailIntake:
 
     def try_complete(self, raw: bytes, mail: Mail, source: str) -> Taken | None:
         """Amend the submission this mail answers; None when it is not a completion we can take."""
+        if automatic_kind(mail, self.runtime.settings.email_own_addresses):
+            return None  # an auto-reply to our question answers nothing: journaled apart, never a case
         target = self.completion_target(mail)
         if target is None:
             return None

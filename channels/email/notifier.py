@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
-from channels.email.attachments import refused_of
+from channels.email.attachments import damaged_of, refused_of
 from channels.email.loops import no_answer_reason
 from channels.email.parse import Mail, parse_mail
 from pakn.db import email_answer_counts, email_outbound, utcnow, writer
@@ -80,6 +80,10 @@ class EmailNotifier:
             for name, reason in refused:
                 why = text("email", f"refused-{reason}") if self.messages.has("email", f"refused-{reason}") else reason
                 body.append(f"- {name}: {why}")
+        damaged = damaged_of(self.engine, notification.submission_id)
+        if damaged:
+            body += ["", text("email", "attachments-damaged")]
+            body += [f"- {name}" for name in damaged]
         if notification.kind == "needs_information":
             body += ["", text("email", "how-to-complete", tracking_code=code)]
         body += ["", text("email", "footer", tracking_code=code)]

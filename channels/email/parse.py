@@ -8,6 +8,9 @@ crash would only make the submission ``unreadable`` when most of it can be read.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import contextlib
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -19,18 +22,26 @@ from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 
+import ftfy
 import nh3
 
 from channels.text import valid_text
 from normalizer.text import decode_bytes
 from pakn import tracking
-from pakn.records import Attachment, SubmissionFields
+from pakn.records import Attachment, Defect, SubmissionFields
 
 CONTENT_TYPE = "message/rfc822"
 # The content type an email completion (a reply to our needs-information mail) is journaled with.
 COMPLETION_CONTENT_TYPE = "message/rfc822; x-pakn=completion"
 
 _MAX_SOURCE_ID = 240
+# Containers (multipart/*, message/*) a mail may nest: real clients stay under ten.  Past this the body is
+# not parsed (the email package recurses once per level: 1,000 levels exhaust Python's stack).
+MAX_NESTED_PARTS = 64
+_NESTED_RE = re.compile(rb"content-type:[ \t]*(?:\r?\n[ \t]+)?(?:multipart|message)/", re.IGNORECASE)
+# Control characters never belong in text we hand on (NUL breaks PostgreSQL's text); \t, \n, \r stay.
+_ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _MSGID_RE = re.compile(r"<([^<>\s]{1,500})>")
 _CODE_RE = re.compile(r"PAKN[-\s]?[0-9A-Za-z]{4}[-\s]?[0-9A-Za-z]{4}", re.IGNORECASE)
 # Message-IDs of our own answers: <pakn-{notification id}-{tracking code}@host>
@@ -42,9 +53,11 @@ class Part:
     """A non-text part: a candidate attachment, with its decoded bytes (None: undecodable)."""
 
     index: int
-    filename: str
+    filename: str  # a safe base name (no directories, no control characters): what is stored and forwarded
     content_type: str
     data: bytes | None
+    damaged: str | None = None  # why the file is known to be incomplete (kept all the same), e.g. "truncated"
+    original_filename: str = ""  # the name as the sender gave it, for display only (escape it where shown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +77,8 @@ class Mail:
     text: str
     signature: str
     parts: tuple[Part, ...] = field(default=())
+    defects: tuple[Defect, ...] = field(default=())
+    too_deep: bool = False  # more nested containers than MAX_NESTED_PARTS: the body was not read
 
     def header(self, name: str) -> str:
         return header(self.message, name)
@@ -84,7 +99,14 @@ class Mail:
         return tuple(dict.fromkeys(found))
 
 
+def too_deep(raw: bytes) -> bool:
+    """More nested containers than MAX_NESTED_PARTS (counted, an upper bound of the depth, without parsing)."""
+    return len(_NESTED_RE.findall(raw, 0, len(raw))) > MAX_NESTED_PARTS
+
+
 def read_message(raw: bytes, headers_only: bool = False) -> EmailMessage:
+    """The parsed message; only its headers when it nests too deep to parse (see ``too_deep``)."""
+    headers_only = headers_only or too_deep(raw)
     message = BytesParser(policy=policy.default).parsebytes(raw, headersonly=headers_only)
     assert isinstance(message, EmailMessage)
     return message
@@ -104,7 +126,12 @@ def header(message: Message, name: str) -> str:
         raw = _raw_header(message, name) or ""
         if "=?" not in raw and any("\udc80" <= c <= "\udcff" for c in raw):
             text = raw
-    return valid_text(text)  # surrogates of 8-bit bytes: see channels.text
+    return strip_controls(valid_text(text))  # surrogates of 8-bit bytes: see channels.text
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without control characters (NUL, terminal escape sequences, C1), keeping tabs and line ends."""
+    return _CONTROL_RE.sub("", _ANSI_RE.sub("", text))
 
 
 def _raw_header(message: Message, name: str) -> str | None:
@@ -142,7 +169,7 @@ def _address(message: Message, name: str) -> tuple[str | None, str | None]:
         if addresses:
             first = addresses[0]
             address = valid_text(first.addr_spec) if first.username and first.domain else None
-            return (valid_text(first.display_name) or None, address.lower() if address else None)
+            return (strip_controls(valid_text(first.display_name)) or None, address.lower() if address else None)
     except Exception:
         pass
     text = header(message, name)
@@ -179,30 +206,132 @@ _SKIP_TYPES = ("message/delivery-status", "text/rfc822-headers", "message/dispos
 def decode_part(part: Message) -> str:
     """A text part's payload as text: declared charset if it reads well, else the normalizer's repair
     (undeclared, wrongly declared and legacy Vietnamese charsets: TCVN3, VNI, cp1258, ...)."""
-    try:
-        data = part.get_payload(decode=True)
-    except Exception:
-        data = None
-    if not isinstance(data, bytes):
-        payload = part.get_payload()
-        data = payload.encode("utf-8", "surrogateescape") if isinstance(payload, str) else b""
+    return _decode_text_part(part)[0]
+
+
+def _decode_text_part(part: Message) -> tuple[str, bool]:
+    """(the text, whether bytes were lost): damaged base64 is decoded leniently (see ``lenient_base64``)
+    and its text taken in the declared charset with what cannot be read dropped, then repaired by ftfy,
+    rather than read whole as some legacy charset (the mojibake ``Kính gá»­i``)."""
+    data, lost = _payload_bytes(part)
     try:
         declared = part.get_content_charset()
     except Exception:
         declared = None
     if declared in ("us-ascii", "ascii"):
         declared = None  # 8-bit bytes under "us-ascii" are an undeclared charset in practice
-    return decode_bytes(data, valid_text(declared) if declared else None).text
+    if lost:
+        try:
+            text = data.decode(declared or "utf-8", "replace").replace("\ufffd", "")
+        except LookupError:
+            text = decode_bytes(data).text
+        return strip_controls(ftfy.fix_text(text, uncurl_quotes=False)), True
+    return strip_controls(decode_bytes(data, valid_text(declared) if declared else None).text), False
 
 
-def _body_and_parts(message: EmailMessage) -> tuple[str, tuple[Part, ...]]:
+def _payload_bytes(part: Message) -> tuple[bytes, bool]:
+    """A part's decoded bytes, and whether some were lost to a damaged transfer encoding."""
+    payload = part.get_payload()
+    cte = str(part.get("content-transfer-encoding", "")).strip().lower()
+    if cte == "base64" and isinstance(payload, str):
+        return lenient_base64(payload.encode("utf-8", "surrogateescape"))
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:
+        data = None
+    if not isinstance(data, bytes):
+        data = payload.encode("utf-8", "surrogateescape") if isinstance(payload, str) else b""
+    return data, False
+
+
+_BASE64_ALPHABET = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
+
+
+def lenient_base64(encoded: bytes) -> tuple[bytes, bool]:
+    """(the bytes, whether some were lost).  Valid base64 (any line length) decodes as usual.  Damaged
+    base64 is decoded line by line and, within a line, 4 characters at a time from the line's start: a
+    broken or foreign character costs its own 3 bytes, not the alignment (so the text) of all that follows.
+    """
+    compact = b"".join(encoded.split())
+    try:
+        return base64.b64decode(compact, validate=True), False
+    except (binascii.Error, ValueError):
+        pass
+    out = bytearray()
+    for line in encoded.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            out += base64.b64decode(line, validate=True)
+            continue
+        except (binascii.Error, ValueError):
+            pass
+        for i in range(0, len(line) - 3, 4):
+            quantum = line[i : i + 4]
+            if all(c in _BASE64_ALPHABET for c in quantum):
+                with contextlib.suppress(binascii.Error, ValueError):
+                    out += base64.b64decode(quantum, validate=True)
+                if b"=" in quantum:
+                    break  # padding ends the data: what follows on the line is not base64
+    return bytes(out), True
+
+
+_END_MARKERS = (
+    (b"\xff\xd8\xff", b"\xff\xd9", 4096),  # JPEG: EOI
+    (b"%PDF-", b"%%EOF", 4096),  # PDF
+    (b"\x89PNG\r\n\x1a\n", b"IEND", 64),  # PNG: the IEND chunk
+    (b"GIF8", b";", 16),  # GIF: the trailer
+)
+_HEADER_ROOM = 65536 + 16  # an EXIF segment (with its thumbnail) is at most 64 KiB
+_DAMAGED_BASE64 = ("InvalidBase64PaddingDefect", "InvalidBase64LengthDefect", "InvalidBase64CharactersDefect")
+
+
+def damage_of(data: bytes | None, part: Message | None = None) -> str | None:
+    """Why a file is known to be incomplete: its format's end marker missing (a JPEG without FFD9, a PDF
+    without %%EOF: cut short), or its base64 broken; None when nothing shows."""
+    if not data:
+        return None
+    # Data after the end marker (a phone's "motion photo" video after a JPEG's EOI) is no damage; an end
+    # marker only inside the first 64 KiB may be an EXIF thumbnail's, not the file's.
+    for magic, end, window in _END_MARKERS:
+        if data.startswith(magic) and end not in data[-window:] and data.rfind(end) < _HEADER_ROOM:
+            return "truncated"
+    if part is not None and any(type(d).__name__ in _DAMAGED_BASE64 for d in getattr(part, "defects", ())):
+        return "damaged"
+    return None
+
+
+_UNSAFE_NAME = re.compile(r'[<>:"|?*\x00-\x1f\x7f]')
+
+
+def safe_filename(name: str, fallback: str) -> str:
+    """A base name safe to store and show as a path: no directories (``../../etc/passwd`` → ``passwd``,
+    ``..\\..\\Windows\\win.ini`` → ``win.ini``), no control or reserved characters, no leading dots."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    base = _UNSAFE_NAME.sub("_", strip_controls(base)).strip().lstrip(".").strip()
+    base = base.encode("utf-8")[:200].decode("utf-8", "ignore")
+    return base or fallback
+
+
+def _body_and_parts(message: EmailMessage) -> tuple[str, tuple[Part, ...], tuple[Defect, ...]]:
     plain: str | None = None
     html: str | None = None
     parts: list[Part] = []
+    defects: list[Defect] = []
     try:
         walked = list(message.walk())
     except Exception:
         walked = [message]
+    # An unterminated multipart (the mail cut short): its last part is the one that was cut.
+    cut_off: set[int] = set()
+    for container in walked:
+        if container.is_multipart() and any(
+            type(d).__name__ == "CloseBoundaryNotFoundDefect" for d in container.defects
+        ):
+            children = container.get_payload()
+            if isinstance(children, list) and children:
+                cut_off.add(id(children[-1]))
     for index, part in enumerate(walked):
         try:
             if part.is_multipart():
@@ -212,14 +341,25 @@ def _body_and_parts(message: EmailMessage) -> tuple[str, tuple[Part, ...]]:
             filename = part.get_filename()
         except Exception:
             continue
-        if ctype in _SKIP_TYPES or ctype.startswith("multipart/"):
+        if ctype.startswith("multipart/"):
+            # Declared multipart, but no parts could be found (no boundary= or none in the body): the body
+            # is taken as the text it most likely is, so the citizen is not asked to resend what they sent.
+            if plain is None:
+                plain = strip_controls(decode_bytes(_payload_bytes(part)[0]).text)
+                defects.append(Defect("email-no-boundary"))
+            continue
+        if ctype in _SKIP_TYPES:
             continue
         is_text = ctype in ("text/plain", "text/html")
         if is_text and disposition != "attachment" and not filename:
-            if ctype == "text/plain" and plain is None:
-                plain = decode_part(part)
-            elif ctype == "text/html" and html is None:
-                html = decode_part(part)
+            if (ctype == "text/plain" and plain is None) or (ctype == "text/html" and html is None):
+                text, lost = _decode_text_part(part)
+                if lost:
+                    defects.append(Defect("email-damaged-text"))
+                if ctype == "text/plain":
+                    plain = text
+                else:
+                    html = text
             continue
         if ctype.startswith("message/"):
             continue
@@ -227,13 +367,18 @@ def _body_and_parts(message: EmailMessage) -> tuple[str, tuple[Part, ...]]:
             data = part.get_payload(decode=True)
         except Exception:
             data = None
-        name = valid_text(filename or f"part-{index}").strip()[:255]
-        parts.append(Part(index, name, valid_text(ctype), data if isinstance(data, bytes) else None))
+        data = data if isinstance(data, bytes) else None
+        original = strip_controls(valid_text(filename or "")).strip()[:255]
+        name = safe_filename(original, f"part-{index}")
+        damaged = damage_of(data, part) or ("truncated" if id(part) in cut_off and data else None)
+        if damaged:
+            defects.append(Defect("email-attachment-damaged", original or name))
+        parts.append(Part(index, name, valid_text(ctype), data, damaged, original or name))
     if plain is not None and plain.strip():
-        return plain, tuple(parts)
+        return plain, tuple(parts), tuple(defects)
     if html is not None:
-        return html_to_text(html), tuple(parts)
-    return plain or "", tuple(parts)
+        return html_to_text(html), tuple(parts), tuple(defects)
+    return plain or "", tuple(parts), tuple(defects)
 
 
 _BLOCKS = frozenset(
@@ -371,15 +516,45 @@ def strip_quotes_and_signature(text: str) -> tuple[str, str]:
 # --- the whole message ----------------------------------------------------------------------------------------
 
 
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+_FIRST_DELIMITER = re.compile(rb"\s*--([0-9A-Za-z'()+_,./:=?-]{1,70})[ \t]*\r?\n")
+_MULTIPART_TYPE = re.compile(rb"(?im)^(content-type:[ \t]*multipart/[\w.+-]+)")
+
+
+def _with_guessed_boundary(raw: bytes) -> bytes | None:
+    """A multipart mail whose Content-Type lost its ``boundary=`` but whose body still opens with a
+    delimiter line (``--xyz``): the same bytes with that boundary declared, else None."""
+    end = _HEADER_END.search(raw)
+    if end is None:
+        return None
+    head, body = raw[: end.start()], raw[end.start() :]
+    delimiter = _FIRST_DELIMITER.match(body, len(end.group(0)))
+    if delimiter is None:
+        return None
+    boundary = delimiter.group(1)
+    fixed, count = _MULTIPART_TYPE.subn(lambda m: m.group(1) + b'; boundary="' + boundary + b'"', head, count=1)
+    return fixed + body if count else None
+
+
 def parse_mail(raw: bytes) -> Mail:
     """Read a message: headers, the citizen's own text, and its non-text parts."""
+    deep = too_deep(raw)
     message = read_message(raw)
+    guessed = None
+    if not deep and message.get_content_maintype() == "multipart" and not message.is_multipart():
+        guessed = _with_guessed_boundary(raw)
+        if guessed is not None:
+            message = read_message(guessed)
     from_name, from_address = _address(message, "from")
     _, reply_to = _address(message, "reply-to")
-    try:
-        body, parts = _body_and_parts(message)
-    except Exception:
-        body, parts = "", ()
+    body: str = ""
+    parts: tuple[Part, ...] = ()
+    defects: tuple[Defect, ...] = ()
+    if not deep:
+        with contextlib.suppress(Exception):
+            body, parts, defects = _body_and_parts(message)
+        if guessed is not None:
+            defects = (Defect("email-no-boundary"), *defects)
     text, signature = strip_quotes_and_signature(body)
     return Mail(
         message=message,
@@ -395,6 +570,8 @@ def parse_mail(raw: bytes) -> Mail:
         text=text,
         signature=signature,
         parts=parts,
+        defects=defects,
+        too_deep=deep,
     )
 
 
@@ -427,8 +604,16 @@ def attachment_records(mail: Mail) -> tuple[Attachment, ...]:
 def fields_from_raw(payload: bytes, content_type: str = CONTENT_TYPE) -> SubmissionFields:
     """The PARSERS entry for ``message/rfc822``: a new submission, or a completion of one."""
     mail = parse_mail(payload)
+    if mail.too_deep:
+        raise ValueError(f"more than {MAX_NESTED_PARTS} nested MIME parts")
     if "x-pakn=completion" in content_type.replace(" ", "").lower():
         return completion_fields(mail)
+    from channels.email.loops import automatic_kind
+    from config.settings import get_settings
+
+    if kind := automatic_kind(mail, get_settings().email_own_addresses):
+        # Journaled, never a case: only what the IT centre needs to see what it was.
+        return SubmissionFields(email=mail.from_address, defects=mail.defects, automatic=kind)
     signature = mail.signature
     return SubmissionFields(
         content=mail.text or None,
@@ -437,6 +622,7 @@ def fields_from_raw(payload: bytes, content_type: str = CONTENT_TYPE) -> Submiss
         phone=_phone_in(signature) if signature else None,
         address=_address_in(signature or "") or _address_in(mail.text),
         attachments=attachment_records(mail),
+        defects=mail.defects,
     )
 
 
@@ -473,4 +659,5 @@ def completion_fields(mail: Mail) -> SubmissionFields:
         address=found.get("address"),
         email=mail.reply_to or mail.from_address,
         attachments=attachment_records(mail),
+        defects=mail.defects,
     )
