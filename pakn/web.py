@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from pakn import api_errors
 from pakn.bodylimit import BodyLimitMiddleware
 from pakn.intake import IntakeWriter
 from pakn.responses import JSONResponse
@@ -40,6 +41,7 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
         default_response_class=JSONResponse,
     )
+    api_errors.install(app)
     app.add_middleware(BodyLimitMiddleware)  # before any handler buffers a body or checks its signature
     app.include_router(api_router)
     app.include_router(case_store_router)
