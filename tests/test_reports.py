@@ -114,6 +114,9 @@ def test_the_statistics_page_charts_and_downloads(
         expect(page.locator('#figures li[data-key="received"] strong')).not_to_have_text("0")
         expect(page.locator("#by-field-chart rect")).not_to_have_count(0)
         expect(page.locator("#satisfaction-chart desc")).to_contain_text("Không hài lòng: 1")
+        # The period as people read it: local midnight, dd/mm/yyyy HH:MM (not 2026-12-01T00:00:00+07:00).
+        shown_from = datetime.fromisoformat(start).strftime("%d/%m/%Y 00:00")
+        expect(page.locator('#report-table tr[data-key="from"] td').nth(2)).to_have_text(shown_from)
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "web-statistics.png"), full_page=True)
         cookies = {c["name"]: c["value"] for c in ctx.cookies() if c["path"] == "/admin"}
