@@ -8,8 +8,9 @@ the catalog by its error type, with the field's Vietnamese name.
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -20,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import PlainTextResponse, Response
 
 from config.catalog import Messages
+from pakn.edge import ApiError
 from pakn.responses import JSONResponse
 
 log = logging.getLogger(__name__)
@@ -110,6 +112,30 @@ def http_response(messages: Messages, request: Request, status: int, headers: Ma
     return JSONResponse({"error": code, "message": text}, status_code=status, headers=dict(headers or {}))
 
 
+def _documented(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """The OpenAPI document with FastAPI's own 422 body (``HTTPValidationError``) replaced by ``ApiError``."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = generate()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.setdefault("ApiError", ApiError.model_json_schema(ref_template="#/components/schemas/{model}"))
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                answer = operation.get("responses", {}).get("422", {}).get("content", {}).get("application/json")
+                if answer and answer.get("schema", {}).get("$ref", "").endswith("/HTTPValidationError"):
+                    answer["schema"] = {"$ref": "#/components/schemas/ApiError"}
+        if "/HTTPValidationError" not in json.dumps(schema):
+            components.pop("HTTPValidationError", None)
+            components.pop("ValidationError", None)
+        app.openapi_schema = schema
+        return schema
+
+    return openapi
+
+
 def install(app: FastAPI) -> None:
     """Answer the API's paths in its error shape; other paths (pages) keep FastAPI's answers."""
 
@@ -135,3 +161,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(Exception, on_crash)
+    app.openapi = _documented(app)  # type: ignore[method-assign]

@@ -116,3 +116,10 @@ def test_a_citizens_good_answers_read_in_vietnamese(web_gateway: Gateway) -> Non
         status = client.get(f"/api/v1/submissions/{posted.json()['tracking_code']}")
         assert status.status_code == 200
         assert_vietnamese(status)
+
+
+def test_the_openapi_document_promises_the_same_shape(web_gateway: Gateway) -> None:
+    schema = httpx.get(f"{web_gateway.url}/openapi.json", timeout=10).json()
+    assert "HTTPValidationError" not in json.dumps(schema)
+    calls = schema["paths"]["/hotline/api/v1/missed-calls/{call}/called-back"]["post"]["responses"]["422"]
+    assert calls["content"]["application/json"]["schema"]["$ref"] == "#/components/schemas/ApiError"
