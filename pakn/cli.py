@@ -133,6 +133,7 @@ def worker(burst: bool) -> None:
     configure_logging()
     _checked_settings()
     runtime = get_runtime()
+    _report_unsendable(runtime.settings)
     queues = runtime.queues
     _ = runtime.context, runtime.journal  # built now, then kept out of the collector's full passes
     freeze_startup_heap()
@@ -379,6 +380,27 @@ def show_settings() -> None:
         click.echo(f"ERROR: {error}", err=True)
     for warning in warnings:
         click.echo(f"WARNING: {warning}", err=True)
+    for line in _unsendable(settings):
+        click.echo(f"WARNING: {line}", err=True)
+
+
+def _unsendable(settings: Settings) -> list[str]:
+    """One line per reason: which channels' messages to citizens cannot be sent with these settings."""
+    from pakn.notify import unsendable
+
+    by_reason: dict[str, list[str]] = {}
+    for channel, reason in unsendable(settings).items():
+        by_reason.setdefault(reason, []).append(channel.value)
+    return [
+        f"messages to citizens on {', '.join(channels)} are kept as not sendable, never retried: {reason}"
+        for reason, channels in by_reason.items()
+    ]
+
+
+def _report_unsendable(settings: Settings) -> None:
+    """Once, when a worker starts: which channels cannot send (their messages are kept, never retried)."""
+    for line in _unsendable(settings):
+        log.warning(line)
 
 
 _DAY_MONTH_YEAR = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})")
