@@ -329,7 +329,12 @@ def dead_list(as_json: bool) -> None:
 @click.option("--to", "until", default=None, help="Date (dd/mm/yyyy or yyyy-mm-dd) or ISO time (exclusive).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def stats(since: str | None, until: str | None, as_json: bool) -> None:
-    """The provincial report's figures for the period (pakn/reports.py); --json adds the raw counts."""
+    """The provincial report's figures for the period (pakn/reports.py); --json adds the raw counts.
+
+    Without --to the period ends now; without --from it starts with the first submission.  The text's
+    "Theo lĩnh vực" (and --json's report.by_field) counts the eligible submissions only, the cases sent
+    on; --json's top-level by_category counts every submission received, whatever its status.
+    """
     from pakn import reports
     from pakn.runtime import get_runtime
 
@@ -339,17 +344,27 @@ def stats(since: str | None, until: str | None, as_json: bool) -> None:
         raise click.BadParameter("ends before it starts", param_hint="--to")
     _require_journal(settings)
     journal = get_runtime().journal
+    if end is None:
+        from zoneinfo import ZoneInfo
+
+        end = datetime.now(ZoneInfo(settings.timezone)).replace(microsecond=0)
     report = reports.build(journal.engine, start, end)
     if as_json:
-        _print_json({**journal.stats(start, end), "report": report.as_json()}, sys.stdout, indent=True)
+        about = {
+            "by_category": "every submission received in the period, whatever its status",
+            "report.by_field": "eligible submissions only (the cases sent on), as in the provincial report",
+        }
+        _print_json({**journal.stats(start, end), "report": report.as_json(), "about": about}, sys.stdout, indent=True)
         return
-    section = None
-    for part, _key, label, value in reports.rows(report, reports.labels_for(settings)):
-        if part != section:
-            section = part
-            click.echo(f"{part.replace('_', ' ')}:")
-        shown = "-" if value is None else f"{value:.1%}" if _key.endswith("_rate") else value
-        click.echo(f"  {label:<56} {shown!s:>12}")
+    labels = reports.labels_for(settings)
+    sections: dict[str, list[tuple[str, str]]] = {}
+    for part, key, label, value in reports.rows(report, labels):
+        shown = "-" if value is None else f"{value:.1%}" if key.endswith("_rate") else str(value)
+        sections.setdefault(part, []).append((label, shown))
+    for part, lines in sections.items():
+        click.echo(f"{labels.figures.get('section-' + part, part)}:")
+        for label, shown in lines:
+            click.echo(f"  {label:<56} {shown:>16}")
 
 
 def _checked_settings() -> Settings:
