@@ -285,6 +285,7 @@ def replay(tracking_code: str | None, failed: bool, stuck: bool) -> None:
     from pakn import tracking
     from pakn.runtime import get_runtime
 
+    _require_journal(get_settings())
     runtime = get_runtime()
     if tracking_code:
         code = tracking.parse(tracking_code)
@@ -313,6 +314,7 @@ def dead_list(as_json: bool) -> None:
     """List dead submissions and forwards with their last error; `pakn replay --failed` retries them."""
     from pakn.runtime import get_runtime
 
+    _require_journal(get_settings())
     journal = get_runtime().journal
     rows = [{"kind": "submission", **row} for row in journal.failed_submissions()]
     rows += [{"kind": "forward", **row} for row in journal.failed_forwards()]
