@@ -42,8 +42,27 @@ _CODES = {
 }
 
 
+# Machines' endpoints with answers of their own kind (Open311's error list, Twilio, Telegram): left as they are.
+MACHINE_PREFIXES = ("/open311/", "/hotline/twilio/", "/telegram/", "/metrics")
+
+
 def is_api(path: str) -> bool:
     return path.startswith(API_PREFIXES)
+
+
+def _wants_page(request: Request) -> bool:
+    """A person's browser (not the API, not another machine): answer with a Vietnamese page."""
+    return not request.url.path.startswith(MACHINE_PREFIXES) and "text/html" in request.headers.get("accept", "")
+
+
+def error_page(request: Request, status: int, headers: Mapping[str, str] | None = None) -> Response:
+    from channels.web.pages import message_page, texts
+
+    text = texts()
+    message = text.get(f"page-{status}") or text["page-other"].format(status=status)
+    response = message_page(request, status, message, title=text["page-error-title"])
+    response.headers.update(dict(headers or {}))
+    return response
 
 
 def _messages() -> Messages:
@@ -137,24 +156,32 @@ def _documented(app: FastAPI) -> Callable[[], dict[str, Any]]:
 
 
 def install(app: FastAPI) -> None:
-    """Answer the API's paths in its error shape; other paths (pages) keep FastAPI's answers."""
+    """The API's paths (and any other non-machine client) get the error shape; a browser gets a Vietnamese
+    page; Open311, Twilio and Telegram endpoints keep FastAPI's answers."""
 
     async def on_validation(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
         if not is_api(request.url.path):
+            if _wants_page(request):
+                return error_page(request, 400)
             return await request_validation_exception_handler(request, exc)
         return validation_response(_messages(), exc)
 
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         if not is_api(request.url.path):
-            return await http_exception_handler(request, exc)
+            if _wants_page(request):
+                return error_page(request, exc.status_code, exc.headers)
+            if request.url.path.startswith(MACHINE_PREFIXES):
+                return await http_exception_handler(request, exc)
         return http_response(_messages(), request, exc.status_code, exc.headers)
 
     async def on_crash(request: Request, exc: Exception) -> Response:
         """A bug answers the API's shape too (the traceback goes to the log, by Starlette, not to the client)."""
         message = _messages().text("api", "internal-error")
         if not is_api(request.url.path):
+            if _wants_page(request):
+                return error_page(request, 500)
             return PlainTextResponse(message, 500)
         return JSONResponse({"error": "internal", "message": message}, 500)
 

@@ -123,3 +123,17 @@ def test_the_openapi_document_promises_the_same_shape(web_gateway: Gateway) -> N
     assert "HTTPValidationError" not in json.dumps(schema)
     calls = schema["paths"]["/hotline/api/v1/missed-calls/{call}/called-back"]["post"]["responses"]["422"]
     assert calls["content"]["application/json"]["schema"]["$ref"] == "#/components/schemas/ApiError"
+
+
+def test_a_browser_gets_a_vietnamese_page_for_what_no_page_answers(web_gateway: Gateway) -> None:
+    html = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    with client_for(web_gateway) as client:
+        missing = client.get("/khong-co-trang-nay", headers=html)
+        assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+        assert "Không có trang nào tại địa chỉ này" in missing.text and "Not Found" not in missing.text
+        wrong_method = client.put("/lookup", headers=html)
+        assert wrong_method.status_code == 405 and "mã lỗi 405" in wrong_method.text
+        script = client.get("/khong-co-trang-nay")  # not a browser: the API's shape, still Vietnamese
+        assert script.status_code == 404 and assert_vietnamese(script)["error"] == "not-found"
+        open311 = client.get("/open311/v2/khong-co")  # machines' endpoints keep their own answers
+        assert open311.status_code == 404
