@@ -73,6 +73,12 @@ def test_every_api_error_has_one_shape_in_vietnamese(web_gateway: Gateway) -> No
         assert 'Trường ""' not in array.text and all("field" not in e for e in body["errors"])
         assert "đối tượng JSON" in body["message"]
 
+        as_text = client.post("/api/v1/submissions", content=b"{}", headers={"content-type": "text/plain"})
+        assert as_text.status_code == 415 and assert_vietnamese(as_text)["error"] == "unsupported-media-type"
+        huge = client.post("/api/v1/submissions", json={"content": "á" * 1_500_000})
+        assert huge.status_code == 413 and assert_vietnamese(huge)["error"] == "too-large"
+        no_token = client.post("/api/v1/submissions/PAKN-0000-0000/completion", json={"name": "An"})
+        assert no_token.status_code == 403 and assert_vietnamese(no_token)["error"] == "completion-token"
         not_json = client.post("/api/v1/submissions", content=b"{oops", headers={"content-type": "application/json"})
         assert not_json.status_code == 422 and assert_vietnamese(not_json)["error"] == "invalid-json"
 
