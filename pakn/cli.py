@@ -133,7 +133,6 @@ def worker(burst: bool) -> None:
     configure_logging()
     _checked_settings()
     runtime = get_runtime()
-    _report_unsendable(runtime.settings)
     queues = runtime.queues
     _ = runtime.context, runtime.journal  # built now, then kept out of the collector's full passes
     freeze_startup_heap()
@@ -159,6 +158,7 @@ def sweeper() -> None:
 
     configure_logging()
     log.info("sweeper running every %.1fs", get_settings().sweep_interval_seconds)
+    _report_unsendable(get_settings())  # here, not in each of the workers: one sweeper, said once
     run_forever(get_runtime())
 
 
@@ -415,7 +415,7 @@ def _unsendable(settings: Settings) -> list[str]:
 
 
 def _report_unsendable(settings: Settings) -> None:
-    """Once, when a worker starts: which channels cannot send (their messages are kept, never retried)."""
+    """Once, when the sweeper starts: which channels cannot send (their messages are kept, never retried)."""
     for line in _unsendable(settings):
         log.warning(line)
 

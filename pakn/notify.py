@@ -74,7 +74,7 @@ NOTIFIERS: dict[Channel, str] = {
 
 
 # channel → "module:function"; the function takes the Settings and says why that channel's notifier cannot
-# send (None: it can).  Reported once when a worker starts and by `pakn settings`.
+# send (None: it can).  Reported once when the sweeper starts and by `pakn settings`.
 READINESS: dict[Channel, str] = {
     Channel.HOTLINE: "channels.hotline.sms:hotline_not_configured",
     Channel.SMS: "channels.hotline.sms:sms_not_configured",

@@ -1,5 +1,5 @@
 """With default settings and no Twilio, a message owed to a hotline caller is kept as not sendable: said
-once when the worker starts (and by `pakn settings`), tried once, never retried, counted by `pakn stats`."""
+once when the sweeper starts (and by `pakn settings`), tried once, never retried, counted by `pakn stats`."""
 
 from __future__ import annotations
 
@@ -48,8 +48,9 @@ def test_an_sms_without_twilio_is_kept_once_not_retried(make_gateway: Callable[.
     ((attempts, sent_at, due_at, error),) = gateway.journal(query, code)
     assert (attempts, sent_at, due_at) == (1, None, None) and rows[0][0] == 1
     assert error.startswith("not-sendable: ") and NOT_CONFIGURED in error
-    log = gateway.log("worker0")
-    assert log.count(NOT_CONFIGURED) == 1, log[-3000:]  # said once, at start; not once per message
-    assert "not sent" not in log
+    said = gateway.log("sweeper")
+    assert said.count(NOT_CONFIGURED) == 1, said[-3000:]  # said once, at start; not once per message
+    worker = gateway.log("worker0")
+    assert NOT_CONFIGURED not in worker and "not sent" not in worker, worker[-3000:]
     stats = json.loads(gateway.pakn("stats", "--json").stdout)
     assert stats["notifications"].get("not_sendable") == 1, stats["notifications"]
