@@ -1061,9 +1061,9 @@ class Journal:
                 (notifications.c.last_error.like(f"{NOT_SENDABLE}%"), "not_sendable"),
                 else_="failed",
             )
-            out["notifications"] = dict(
-                conn.execute(select(state, func.count()).group_by(state)).tuples().all()
-            )
+            out["notifications"] = {
+                name: count for name, count in conn.execute(select(state, func.count()).group_by(state))
+            }
         return out
 
 
