@@ -1,7 +1,8 @@
 """One shape for every error of the JSON API: ``{error, message[, errors]}``, the message in Vietnamese.
 
 Endpoints answer their own errors; what they do not see (an unknown address, a wrong method, FastAPI's own
-validation of a body or a path parameter, an unexpected crash) is answered here, for the API's paths only.
+validation of a body or a path parameter, an unexpected crash) is answered here: in that shape on the
+API's paths, as a Vietnamese page to a browser elsewhere; Open311, Twilio and Telegram keep FastAPI's own.
 Pydantic's English (``Input should be a valid string``) never reaches a person: each problem is told from
 the catalog by its error type, with the field's Vietnamese name.
 """
@@ -9,7 +10,6 @@ the catalog by its error type, with the field's Vietnamese name.
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -23,8 +23,6 @@ from starlette.responses import PlainTextResponse, Response
 from config.catalog import Messages
 from pakn.edge import ApiError
 from pakn.responses import JSONResponse
-
-log = logging.getLogger(__name__)
 
 API_PREFIXES = ("/api/", "/hotline/api/")
 # FastAPI puts where a value came from first in its locations; that is not part of a field's name.
