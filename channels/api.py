@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, Valida
 from starlette.concurrency import run_in_threadpool
 
 from channels.web.guard import check_rate, retry_minutes
-from pakn import edge, tracking
+from pakn import api_errors, edge, tracking
 from pakn.db import utcnow
 from pakn.journal import RawSubmission, StoredSubmission
 from pakn.records import Channel, Status, SubmissionFields
@@ -107,20 +107,7 @@ async def _parse_body(request: Request) -> SubmissionIn | JSONResponse:
     try:
         return SubmissionIn.model_validate_json(body)
     except ValidationError as error:
-        problems = error.errors(include_url=False, include_context=False, include_input=False)
-        if any(p["type"] in ("json_invalid", "json_type") for p in problems):
-            return _error(422, "invalid-json", messages.text("api", "invalid-json"))
-        details = [
-            {
-                "field": ".".join(str(part) for part in p["loc"]) or "body",
-                "problem": p["msg"],
-                "message": messages.text(
-                    "api", "invalid-field", field=".".join(str(part) for part in p["loc"]), problem=p["msg"]
-                ),
-            }
-            for p in problems
-        ]
-        return _error(422, "invalid-fields", details[0]["message"], details)
+        return api_errors.validation_response(messages, error)
 
 
 def _rate_limited(request: Request, bucket: Literal["lookup", "completion"]) -> JSONResponse | None:

@@ -16,7 +16,7 @@ import re
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
-from pakn import edge
+from pakn import api_errors, edge
 from pakn.db import utcnow
 from pakn.journal import RawSubmission
 from pakn.records import Channel, Status, SubmissionFields
@@ -120,9 +120,7 @@ async def chat_message(platform: str, request: Request) -> JSONResponse:
     try:
         parsed = ChatMessageIn.model_validate_json(body)
     except ValidationError as error:
-        problem = error.errors(include_url=False, include_context=False, include_input=False)[0]
-        where = ".".join(str(p) for p in problem["loc"]) or "body"
-        return _error(422, "invalid-fields", messages.text("api", "invalid-field", field=where, problem=problem["msg"]))
+        return api_errors.validation_response(messages, error)
     raw = RawSubmission(Channel.CHAT, f"{platform}:{parsed.message_id}", body, CONTENT_TYPE, utcnow())
     try:
         receipt = await request.app.state.intake.submit(raw)

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from dispatcher.sinks import SIGNATURE_HEADER, verify
-from pakn import attachments, edge, tracking
+from pakn import api_errors, attachments, edge, tracking
 from pakn.journal import CaseUpdate
 from pakn.responses import JSONResponse
 from pakn.runtime import get_runtime
@@ -68,8 +68,7 @@ async def case_store_update(request: Request) -> JSONResponse:
     try:
         report = CaseStoreUpdate.model_validate_json(body)
     except ValidationError as error:
-        problems = error.errors(include_url=False, include_context=False, include_input=False)
-        return JSONResponse({"error": "invalid-fields", "errors": problems}, 422)
+        return api_errors.validation_response(messages, error)
     code = tracking.parse(report.tracking_code)
     text_key = f"case-{report.status}"
     message = messages.text("notification", text_key, tracking_code=code, answer=report.answer or "")

@@ -28,7 +28,7 @@ from normalizer.fields.similarity import contact_keys, content_key
 from normalizer.text import decode_bytes, repair_text
 from pakn.db import utcnow
 from pakn.journal import Journal, Recorded, StoredAmendment, StoredSubmission, Verdicted
-from pakn.notify import notifier_for
+from pakn.notify import NOT_SENDABLE, NotSendable, notifier_for
 from pakn.records import Attachment, EarlierCase, NormalizationResult, NormalizedCase, Severity, Submission, Verdict
 from pakn.runtime import Runtime, get_runtime
 
@@ -384,6 +384,10 @@ def notify(notification_ids: Sequence[int]) -> dict[str, int]:
             continue
         try:
             notifier_for(notification.channel, runtime).send(notification)
+        except NotSendable as error:  # reported once when the worker started; retrying cannot help
+            journal.notification_retry_later(notification.id, f"{NOT_SENDABLE}{error}", None)
+            outcomes["not_sendable"] += 1
+            log.debug("message %d for %s kept as not sendable: %s", notification.id, notification.channel.value, error)
         except Exception as error:
             detail = _describe(error)
             retry = notification.attempts < settings.notify_max_attempts

@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from channels import fields_of
+from config.catalog import load_catalog
 from config.settings import Settings
 from normalizer import context_from_settings, normalize
 from pakn.records import Channel, NormalizationResult, Submission, SubmissionFields
@@ -30,10 +31,25 @@ def normalize_document(
 ) -> dict[str, Any]:
     try:
         fields = fields_of(payload, content_type)
-    except (ValidationError, ValueError) as error:
-        return {"verdict": None, "error": {"code": "unreadable", "message": str(error).splitlines()[0]}}
+    except ValidationError as error:
+        return _unreadable(settings, error)
+    except ValueError:
+        return _unreadable(settings, None)
     submission = Submission(channel=Channel(channel), received_at=received_at, fields=fields)
     return normalize(submission, context_from_settings(settings)).as_json()
+
+
+def _unreadable(settings: Settings, error: ValidationError | None) -> dict[str, Any]:
+    """The verdict's place for an input that cannot be read: said in Vietnamese, per field, never pydantic's English."""
+    from pakn.api_errors import validation_errors
+
+    messages = load_catalog(settings.data_dir).messages
+    problems = error.errors(include_url=False, include_input=False) if error is not None else []
+    if any(p["type"] in ("json_invalid", "json_type") for p in problems) or (error is None):
+        return {"verdict": None, "error": {"code": "unreadable", "message": messages.text("finding", "unreadable")}}
+    details = validation_errors(messages, problems)
+    message = " ".join(d["message"] for d in details)
+    return {"verdict": None, "error": {"code": "unreadable", "message": message, "errors": details}}
 
 
 def normalize_lines(

@@ -218,6 +218,7 @@ def sweeper() -> None:
 
     configure_logging()
     log.info("sweeper running every %.1fs", get_settings().sweep_interval_seconds)
+    _report_unsendable(get_settings())  # here, not in each of the workers: one sweeper, said once
     run_forever(get_runtime())
 
 
@@ -345,6 +346,7 @@ def replay(tracking_code: str | None, failed: bool, stuck: bool) -> None:
     from pakn import tracking
     from pakn.runtime import get_runtime
 
+    _require_journal(get_settings())
     runtime = get_runtime()
     if tracking_code:
         code = tracking.parse(tracking_code)
@@ -373,6 +375,7 @@ def dead_list(as_json: bool) -> None:
     """List dead submissions and forwards with their last error; `pakn replay --failed` retries them."""
     from pakn.runtime import get_runtime
 
+    _require_journal(get_settings())
     journal = get_runtime().journal
     rows = [{"kind": "submission", **row} for row in journal.failed_submissions()]
     rows += [{"kind": "forward", **row} for row in journal.failed_forwards()]
@@ -389,7 +392,12 @@ def dead_list(as_json: bool) -> None:
 @click.option("--to", "until", default=None, help="Date (dd/mm/yyyy or yyyy-mm-dd) or ISO time (exclusive).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def stats(since: str | None, until: str | None, as_json: bool) -> None:
-    """The provincial report's figures for the period (pakn/reports.py); --json adds the raw counts."""
+    """The provincial report's figures for the period (pakn/reports.py); --json adds the raw counts.
+
+    Without --to the period ends now; without --from it starts with the first submission.  The text's
+    "Theo lĩnh vực" (and --json's report.by_field) counts the eligible submissions only, the cases sent
+    on; --json's top-level by_category counts every submission received, whatever its status.
+    """
     from pakn import reports
     from pakn.runtime import get_runtime
 
@@ -399,17 +407,27 @@ def stats(since: str | None, until: str | None, as_json: bool) -> None:
         raise click.BadParameter("ends before it starts", param_hint="--to")
     _require_journal(settings)
     journal = get_runtime().journal
+    if end is None:
+        from zoneinfo import ZoneInfo
+
+        end = datetime.now(ZoneInfo(settings.timezone)).replace(microsecond=0)
     report = reports.build(journal.engine, start, end)
     if as_json:
-        _print_json({**journal.stats(start, end), "report": report.as_json()}, sys.stdout, indent=True)
+        about = {
+            "by_category": "every submission received in the period, whatever its status",
+            "report.by_field": "eligible submissions only (the cases sent on), as in the provincial report",
+        }
+        _print_json({**journal.stats(start, end), "report": report.as_json(), "about": about}, sys.stdout, indent=True)
         return
-    section = None
-    for part, _key, label, value in reports.rows(report, reports.labels_for(settings)):
-        if part != section:
-            section = part
-            click.echo(f"{part.replace('_', ' ')}:")
-        shown = "-" if value is None else f"{value:.1%}" if _key.endswith("_rate") else value
-        click.echo(f"  {label:<56} {shown!s:>12}")
+    labels = reports.labels_for(settings)
+    sections: dict[str, list[tuple[str, str]]] = {}
+    for part, key, label, value in reports.rows(report, labels):
+        shown = "-" if value is None else f"{value:.1%}" if key.endswith("_rate") else str(value)
+        sections.setdefault(part, []).append((label, shown))
+    for part, lines in sections.items():
+        click.echo(f"{labels.figures.get('section-' + part, part)}:")
+        for label, shown in lines:
+            click.echo(f"  {label:<56} {shown:>16}")
 
 
 def _checked_settings() -> Settings:
@@ -440,6 +458,27 @@ def show_settings() -> None:
         click.echo(f"ERROR: {error}", err=True)
     for warning in warnings:
         click.echo(f"WARNING: {warning}", err=True)
+    for line in _unsendable(settings):
+        click.echo(f"WARNING: {line}", err=True)
+
+
+def _unsendable(settings: Settings) -> list[str]:
+    """One line per reason: which channels' messages to citizens cannot be sent with these settings."""
+    from pakn.notify import unsendable
+
+    by_reason: dict[str, list[str]] = {}
+    for channel, reason in unsendable(settings).items():
+        by_reason.setdefault(reason, []).append(channel.value)
+    return [
+        f"messages to citizens on {', '.join(channels)} are kept as not sendable, never retried: {reason}"
+        for reason, channels in by_reason.items()
+    ]
+
+
+def _report_unsendable(settings: Settings) -> None:
+    """Once, when the sweeper starts: which channels cannot send (their messages are kept, never retried)."""
+    for line in _unsendable(settings):
+        log.warning(line)
 
 
 _DAY_MONTH_YEAR = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})")

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, and_, bindparam, func, insert, or_, select, true, update
+from sqlalchemy import Table, and_, bindparam, case, func, insert, or_, select, true, update
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.sql.elements import ColumnElement
 
 from pakn import tracking
 from pakn.db import DriverSql, amendments, case_updates, forwards, notifications, submissions, utcnow, writer
-from pakn.notify import Notification
+from pakn.notify import NOT_SENDABLE, Notification
 from pakn.records import Channel, EarlierCase, NormalizationResult, Status, Verdict
 
 T = TypeVar("T")
@@ -1054,6 +1054,15 @@ class Journal:
                 for state, count in conn.execute(
                     select(forwards.c.state, func.count()).group_by(forwards.c.state)
                 ).all()
+            }
+            state = case(
+                (notifications.c.sent_at.is_not(None), "sent"),
+                (notifications.c.due_at.is_not(None), "waiting"),
+                (notifications.c.last_error.like(f"{NOT_SENDABLE}%"), "not_sendable"),
+                else_="failed",
+            )
+            out["notifications"] = {
+                name: count for name, count in conn.execute(select(state, func.count()).group_by(state))
             }
         return out
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 from pakn.records import Channel
 
 if TYPE_CHECKING:
+    from config.settings import Settings
     from pakn.runtime import Runtime
 
 
@@ -40,7 +41,18 @@ class Notification:
 
 class Notifier(Protocol):
     def send(self, notification: Notification) -> None:
-        """Deliver, or raise: the outbox retries later (so a send must be safe to repeat)."""
+        """Deliver, or raise: the outbox retries later (so a send must be safe to repeat).
+
+        Raise ``NotSendable`` when this configuration can never send it (a channel with no credentials):
+        the message is then kept as not sendable, visible, and not retried."""
+
+
+class NotSendable(RuntimeError):
+    """The channel is not configured to send: retrying cannot help until someone configures it."""
+
+
+# The journal's last_error of a message kept as not sendable starts with this (see `pakn stats --json`).
+NOT_SENDABLE = "not-sendable: "
 
 
 class RecordOnly:
@@ -59,6 +71,26 @@ NOTIFIERS: dict[Channel, str] = {
     Channel.HOTLINE: "channels.hotline.sms:hotline_notifier",
     Channel.SMS: "channels.hotline.sms:sms_notifier",
 }
+
+
+# channel → "module:function"; the function takes the Settings and says why that channel's notifier cannot
+# send (None: it can).  Reported once when the sweeper starts and by `pakn settings`.
+READINESS: dict[Channel, str] = {
+    Channel.HOTLINE: "channels.hotline.sms:hotline_not_configured",
+    Channel.SMS: "channels.hotline.sms:sms_not_configured",
+}
+
+
+def unsendable(settings: Settings) -> dict[Channel, str]:
+    """The channels whose messages cannot be sent with these settings, and why."""
+    found: dict[Channel, str] = {}
+    for channel, target in READINESS.items():
+        module, _, name = target.partition(":")
+        check: Callable[[Settings], str | None] = getattr(import_module(module), name)
+        reason = check(settings)
+        if reason:
+            found[channel] = reason
+    return found
 
 
 def record_only(_runtime: Runtime) -> Notifier:

@@ -34,6 +34,7 @@ from typing import Any
 from sqlalchemy import and_, select, true
 from sqlalchemy.engine import Engine
 
+from pakn import timefmt
 from pakn.db import case_updates, forwards, notifications, submissions
 from pakn.records import Status
 
@@ -247,17 +248,22 @@ class Labels:
     fields: dict[str, str]
     statuses: dict[str, str]
     reasons: dict[str, str]
+    timezone: str = "Asia/Ho_Chi_Minh"  # the period is shown in local time, dd/mm/yyyy HH:MM
 
     def of(self, table: dict[str, str], key: str) -> str:
         return table.get(key, key)
+
+
+def _moment(value: str | None, labels: Labels, open_end: str) -> str:
+    return timefmt.local_time(value, timezone=labels.timezone) if value else open_end
 
 
 def rows(report: Report, labels: Labels) -> list[tuple[str, str, str, Any]]:
     """The report as (section, key, label, value) rows: one shape for the CLI, CSV, XLSX and the page."""
     f = labels.figures
     out: list[tuple[str, str, str, Any]] = [
-        ("period", "from", f["from"], report.period_from or ""),
-        ("period", "to", f["to"], report.period_to or ""),
+        ("period", "from", f["from"], _moment(report.period_from, labels, f["from-open"])),
+        ("period", "to", f["to"], _moment(report.period_to, labels, f["to-open"])),
     ]
     summary = (
         "received", "eligible", "forwarded", "forward_failed", "not_eligible", "needs_information_now",
@@ -339,4 +345,5 @@ def labels_for(settings: Any) -> Labels:
         fields={c.code: c.name for c in context_from_settings(settings).categories.categories},
         statuses=dict(messages["status"]),
         reasons={key.removeprefix("reason-"): text for key, text in web.items() if key.startswith("reason-")},
+        timezone=settings.timezone,
     )

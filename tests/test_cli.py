@@ -47,6 +47,18 @@ def test_normalize_reads_json_lines_in_order(tmp_path: Path) -> None:
     assert out[2]["error"]["code"] == "unreadable"
 
 
+def test_normalize_says_in_vietnamese_what_it_cannot_read(tmp_path: Path) -> None:
+    """A line of the wrong shape is told per field in Vietnamese, never as pydantic's "1 validation error"."""
+    lines = [json.dumps({"content": 5}), "[1, 2]", "{oops"]
+    result = normalize(tmp_path, "\n".join(lines).encode())
+    assert result.returncode == 0, result.stderr.decode()
+    errors = [json.loads(line)["error"] for line in result.stdout.splitlines()]
+    assert [e["code"] for e in errors] == ["unreadable"] * 3
+    assert "Nội dung" in errors[0]["message"] and errors[0]["errors"][0]["field"] == "content"
+    assert "đối tượng JSON" in errors[1]["message"] and "Không đọc được" in errors[2]["message"]
+    assert b"validation error" not in result.stdout and b"Input should" not in result.stdout
+
+
 def test_procfile_declares_the_processes_pakn_run_starts() -> None:
     declared = {}
     for line in (REPO / "Procfile").read_text().splitlines():

@@ -9,6 +9,7 @@ import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -84,6 +85,16 @@ def test_pakn_stats_prints_the_report_for_a_period(
     for label in ("Số phản ánh, kiến nghị tiếp nhận", "Không đủ điều kiện tiếp nhận", "Ngoài phạm vi tiếp nhận",
                   "Xử lý trễ hạn", "Tỷ lệ không hài lòng", "Môi trường – Đô thị", "50.0%"):  # fmt: skip
         assert label in text, label
+    # Vietnamese section headers, each once; no English ones.
+    headers = [line for line in text.splitlines() if line.endswith(":") and not line.startswith(" ")]
+    assert headers[:2] == ["Kỳ báo cáo:", "Tổng hợp:"] and len(headers) == len(set(headers)), headers
+    assert {"Theo kênh tiếp nhận:", "Đủ điều kiện theo kênh:", "Theo lĩnh vực:"} <= set(headers), headers
+    assert not [h for h in headers if h.isascii()], headers
+    # Without --from/--to: "Từ" and "Đến" say what the period is, "Đến" is now in local time.
+    open_ended = web_gateway.pakn("stats").stdout.decode().splitlines()
+    today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%d/%m/%Y")
+    assert "(từ phản ánh đầu tiên)" in open_ended[1] and today in open_ended[2], open_ended[:3]
+    assert "by_category" in figures["about"] and "report.by_field" in figures["about"]
 
 
 def test_the_statistics_page_charts_and_downloads(
@@ -114,6 +125,9 @@ def test_the_statistics_page_charts_and_downloads(
         expect(page.locator('#figures li[data-key="received"] strong')).not_to_have_text("0")
         expect(page.locator("#by-field-chart rect")).not_to_have_count(0)
         expect(page.locator("#satisfaction-chart desc")).to_contain_text("Không hài lòng: 1")
+        # The period as people read it: local midnight, dd/mm/yyyy HH:MM (not 2026-12-01T00:00:00+07:00).
+        shown_from = datetime.fromisoformat(start).strftime("%d/%m/%Y 00:00")
+        expect(page.locator('#report-table tr[data-key="from"] td').nth(2)).to_have_text(shown_from)
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "web-statistics.png"), full_page=True)
         cookies = {c["name"]: c["value"] for c in ctx.cookies() if c["path"] == "/admin"}

@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from channels.hotline import auth, store
 from channels.hotline.calls import categories, live_findings, log_call, mask_phone
 from channels.hotline.payloads import CallLog, Outcome
-from pakn import edge
+from pakn import edge, timefmt
 from pakn.db import utcnow
 from pakn.responses import JSONResponse
 from pakn.runtime import get_runtime
@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/hotline", tags=["hotline console"], include_in_schema=False)
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
+timefmt.install(templates.env)
 STATIC = {"console.js": "text/javascript", "console.css": "text/css"}
 # Pages carry no inline script: the browser runs only our own files, and no other site may frame them.
 SECURITY_HEADERS = {
@@ -158,6 +159,7 @@ async def _console(
         "console.html",
         status,
         operator=operator,
+        role_name=get_runtime().catalog.messages.text("hotline", f"role-{operator.role}"),
         csrf=session.csrf_token,
         values=values,
         form_key=values.get("form_key") or uuid.uuid4().hex,

@@ -14,23 +14,38 @@ from twilio.rest import Client
 from channels.hotline import store
 from channels.hotline.payloads import CallLog, form_params
 from normalizer.fields.phones import normalize_phone
-from pakn.notify import Notification, Notifier
+from pakn.notify import Notification, Notifier, NotSendable
 
 if TYPE_CHECKING:
+    from config.settings import Settings
     from pakn.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 
-class NotConfigured(RuntimeError):
-    """Twilio credentials or the sender number are missing: the outbox keeps the message for later."""
+class NotConfigured(NotSendable):
+    """Twilio credentials or the sender number are missing: the message is kept as not sendable, not retried."""
+
+
+def sms_not_configured(settings: Settings) -> str | None:
+    """Why no SMS can be sent (None: Twilio is configured)."""
+    token = settings.hotline_twilio_auth_token
+    if not settings.hotline_twilio_account_sid or token is None or not settings.hotline_twilio_from_number:
+        return "HOTLINE_TWILIO_ACCOUNT_SID, _AUTH_TOKEN and _FROM_NUMBER are needed to send SMS"
+    return None
+
+
+def hotline_not_configured(settings: Settings) -> str | None:
+    """Why hotline callers get no SMS although HOTLINE_SMS_TO_CALLERS asks for it (None: they can)."""
+    return sms_not_configured(settings) if settings.hotline_sms_to_callers else None
 
 
 def twilio_client(runtime: Runtime) -> Client:
     settings = runtime.settings
     token = settings.hotline_twilio_auth_token
-    if not settings.hotline_twilio_account_sid or token is None or not settings.hotline_twilio_from_number:
-        raise NotConfigured("HOTLINE_TWILIO_ACCOUNT_SID, _AUTH_TOKEN and _FROM_NUMBER are needed to send SMS")
+    reason = sms_not_configured(settings)
+    if reason or token is None:
+        raise NotConfigured(reason)
     client = Client(settings.hotline_twilio_account_sid, token.get_secret_value())
     if settings.hotline_twilio_api_base_url:
         client.api.base_url = settings.hotline_twilio_api_base_url.rstrip("/")

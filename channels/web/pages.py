@@ -26,7 +26,7 @@ from channels.web import forms, guard, uploads
 from channels.web.checks import Problems, add_findings, check_fields
 from channels.web.payload import CONTENT_TYPE, StoredFile, WebPayload
 from normalizer.fields.places import DATA_FILE
-from pakn import attachments, edge, tracking
+from pakn import attachments, edge, timefmt, tracking
 from pakn.db import utcnow
 from pakn.journal import RawSubmission, StoredSubmission
 from pakn.records import Channel, Status, SubmissionFields
@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 router = APIRouter(tags=["citizen pages"], include_in_schema=False)
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
+timefmt.install(templates.env)
 STATIC = {"web.js": "text/javascript", "web.css": "text/css"}
 # No inline script or style anywhere: the browser runs only our own files; no other site may frame us.
 SECURITY_HEADERS = {

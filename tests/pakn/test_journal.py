@@ -10,6 +10,7 @@ from sqlalchemy import insert
 from pakn.db import make_engine, submissions
 from pakn.journal import Journal, RawSubmission, Verdicted
 from pakn.migrate import upgrade
+from pakn.notify import NOT_SENDABLE
 from pakn.records import Channel, NormalizationResult, NormalizedCase, Status, Verdict
 
 
@@ -173,3 +174,18 @@ def test_amendments_only_for_a_submission_waiting_for_information(journal_url: s
     assert stored is not None and stored.status is Status.RECEIVED
     found = journal.amendments_of_many([receipt.submission_id])[receipt.submission_id]
     assert [a.raw for a in found] == [b'{"location": "y"}']
+
+
+def test_stats_count_messages_sent_waiting_and_not_sendable(journal_url: str) -> None:
+    journal = journal_for(journal_url)
+    receipts = journal.record([raw("n1"), raw("n2"), raw("n3")])
+    ids = [r.submission_id for r in receipts]
+    journal.claim_submissions(ids, timedelta(seconds=30))
+    result = NormalizationResult(Verdict.ACCEPTED, (), NormalizedCase(content="x"))
+    verdicts = [Verdicted(i, result, "{}", f"key-{i}", notification=("accepted", "Đã tiếp nhận.")) for i in ids]
+    done = journal.finish_normalizations(verdicts)
+    sent, unsendable, waiting = done.notification_ids
+    journal.notifications_sent([sent])
+    journal.notification_retry_later(unsendable, f"{NOT_SENDABLE}no Twilio", None)
+    assert journal.stats()["notifications"] == {"sent": 1, "not_sendable": 1, "waiting": 1}
+    assert journal.due_notifications(datetime.now(UTC) + timedelta(days=1)) == [waiting], "never retried"

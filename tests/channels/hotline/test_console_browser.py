@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -136,8 +138,12 @@ def test_a_missed_call_is_called_back_and_logged(browser: Browser, hotline: Gate
 
     page = browser.new_page(locale="vi-VN")
     sign_in(page, hotline, operator)
+    expect(page.locator(".who")).to_have_text("Nguyễn Thị Lan (Điện thoại viên)")  # the role in Vietnamese
     missed = page.locator("#missed-calls tbody tr", has_text=caller)
     expect(missed).to_contain_text("Nghe (17 giây)")
+    ((started,),) = journal_rows(hotline, "select started_at from hotline_calls where call_key = ?", sid)
+    local = datetime.fromisoformat(started).replace(tzinfo=UTC).astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
+    expect(missed).to_contain_text(local.strftime("%d/%m/%Y %H:%M"))  # local time, not the journal's UTC
     missed.get_by_role("link", name="Gọi lại & ghi").focus()
     page.keyboard.press("Enter")
     expect(page.locator("#phone")).to_have_value(caller)

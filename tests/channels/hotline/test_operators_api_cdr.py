@@ -50,7 +50,7 @@ def test_sign_in_needs_the_right_password_and_forms_need_the_csrf_token(hotline:
     cookie = next(c for c in client.cookies.jar if c.name == "pakn_hotline_session")
     assert cookie.path == "/hotline" and cookie.has_nonstandard_attr("HttpOnly")
     console = client.get("/hotline/")
-    assert console.status_code == 200 and "Điện thoại viên hung (supervisor)" in console.text
+    assert console.status_code == 200 and "Điện thoại viên hung (Giám sát viên)" in console.text
     assert "default-src 'self'" in console.headers["content-security-policy"]
     csrf = form_csrf(console.text)
     body = {"content": "Đèn đường hỏng", "outcome": "case", "form_key": "k-csrf-1"}

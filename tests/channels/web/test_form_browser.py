@@ -5,11 +5,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
-from tests.channels.web.conftest import ARTIFACTS, FIXTURES, POSTS_PER_CLIENT, form_values, new_ip, web_gateway
+from tests.channels.web.conftest import (
+    ARTIFACTS,
+    FIXTURES,
+    POSTS_PER_CLIENT,
+    form_values,
+    journal_rows,
+    new_ip,
+    web_gateway,
+)
 from tests.conftest import Gateway
 
 __all__ = ["web_gateway"]
@@ -82,6 +92,11 @@ def test_with_javascript_the_hints_show_while_typing_and_a_photo_goes_along(
     page.click("form.lookup button")
     expect(page.locator("#result-title")).to_have_text(code)
     expect(page.locator("main")).not_to_contain_text(values["phone"])
+    # Times in the province's time zone, as people there write them (the journal keeps UTC).
+    ((received,),) = journal_rows(web_gateway, "select received_at from submissions where tracking_code = ?", code)
+    shown = datetime.fromisoformat(received).replace(tzinfo=UTC).astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
+    expect(page.locator("#result dl")).to_contain_text(shown.strftime("%d/%m/%Y %H:%M"))
+    expect(page.locator("#result dl")).not_to_contain_text("UTC")
     page.screenshot(path=str(ARTIFACTS / "web-lookup.png"), full_page=True)
     ctx.close()
 
