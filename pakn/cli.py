@@ -407,11 +407,12 @@ def stats(since: str | None, until: str | None, as_json: bool) -> None:
         raise click.BadParameter("ends before it starts", param_hint="--to")
     _require_journal(settings)
     journal = get_runtime().journal
-    if end is None:
+    report = reports.build(journal.engine, start, end)
+    if end is None:  # counted up to now, whatever arrives in this very second: shown as ending now
         from zoneinfo import ZoneInfo
 
-        end = datetime.now(ZoneInfo(settings.timezone)).replace(microsecond=0)
-    report = reports.build(journal.engine, start, end)
+        now = datetime.now(ZoneInfo(settings.timezone)).replace(microsecond=0)
+        report.period_to = now.isoformat()
     if as_json:
         about = {
             "by_category": "every submission received in the period, whatever its status",
