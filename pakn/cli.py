@@ -322,7 +322,7 @@ def normalize(source: Any, content_type: str, channel: str, received_at: str | N
     Input is what the API accepts (one JSON object), or JSON Lines: one submission per line in, one
     verdict per line out, in the same order.  Runs with no server.
     """
-    from normalizer.batch import normalize_document, normalize_lines
+    from pakn.normalize_cli import normalize_document, normalize_lines
 
     data = source.read()
     when = datetime.fromisoformat(received_at) if received_at else datetime.now(UTC)

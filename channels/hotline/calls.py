@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from channels.hotline import store
 from channels.hotline.payloads import CALL_CONTENT_TYPE, CallLog, Outcome
-from normalizer.batch import live_check
+from normalizer.live import live_check
 from normalizer.fields.phones import normalize_phone
 from pakn.db import utcnow
 from pakn.journal import RawSubmission

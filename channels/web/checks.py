@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from normalizer.batch import live_check
+from normalizer.live import live_check
 from pakn.records import Channel, Severity, SubmissionFields
 from pakn.runtime import get_runtime
 

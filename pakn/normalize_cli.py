@@ -13,8 +13,7 @@ An input that cannot be read gives ``{"verdict": null, "error": {"code", "messag
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -23,7 +22,8 @@ from channels import fields_of
 from config.catalog import load_catalog
 from config.settings import Settings
 from normalizer import context_from_settings, normalize
-from pakn.records import Channel, NormalizationResult, Submission, SubmissionFields
+from pakn.api_errors import validation_errors
+from pakn.records import Channel, Submission
 
 
 def normalize_document(
@@ -41,8 +41,6 @@ def normalize_document(
 
 def _unreadable(settings: Settings, error: ValidationError | None) -> dict[str, Any]:
     """The verdict's place for an input that cannot be read: said in Vietnamese, per field, never pydantic's English."""
-    from pakn.api_errors import validation_errors
-
     messages = load_catalog(settings.data_dir).messages
     problems = error.errors(include_url=False, include_input=False) if error is not None else []
     if any(p["type"] in ("json_invalid", "json_type") for p in problems) or (error is None):
@@ -57,26 +55,3 @@ def normalize_lines(
 ) -> Iterator[dict[str, Any]]:
     for line in lines:
         yield normalize_document(line, "application/json", channel, received_at, settings)
-
-
-@dataclass(frozen=True, slots=True)
-class LiveCheck:
-    """The normalizer's view of fields as typed so far (nothing stored), for hints while typing."""
-
-    result: NormalizationResult
-    category: dict[str, str] | None  # the suggested field: {"code", "name"}
-
-
-def live_check(
-    channel: Channel, fields: SubmissionFields, settings: Settings, received_at: datetime | None = None
-) -> LiveCheck:
-    """Run the normalizer now, as the worker will later, for an operator's or a citizen's form."""
-    context = context_from_settings(settings)
-    when = received_at or datetime.now(UTC)
-    result = normalize(Submission(channel=channel, received_at=when, fields=fields), context)
-    category = None
-    code = result.case.category
-    if code and any(c.code == code for c in context.categories.categories):
-        found = context.categories.by_code(code)
-        category = {"code": found.code, "name": found.name}
-    return LiveCheck(result, category)
