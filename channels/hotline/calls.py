@@ -16,8 +16,8 @@ from starlette.concurrency import run_in_threadpool
 
 from channels.hotline import store
 from channels.hotline.payloads import CALL_CONTENT_TYPE, CallLog, Outcome
-from normalizer.live import live_check
 from normalizer.fields.phones import normalize_phone
+from normalizer.live import live_check
 from pakn.db import utcnow
 from pakn.journal import RawSubmission
 from pakn.records import Channel, Severity
