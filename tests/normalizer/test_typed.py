@@ -151,6 +151,9 @@ def test_any_sentence_of_marked_syllables_survives_the_round_trip(
 ) -> None:
     # Real sentences always hold a hat, horn, breve or đ; with only tone keys nothing is converted (by design).
     assume(any(set(word) & set("ăâêôơưđấầẩẫậắằẳẵặếềểễệốồổỗộớờởỡợứừửữự") for word in words))
+    # In VNI a capitalised one-letter word is a capital and a digit ("I3" for "Ỉ", "A1" for "Á"): that is a
+    # code, never converted, by design.
+    assume(not (capital and convention == "vni" and len(words[0]) == 1))
     sentence = " ".join(words) + "."
     if capital:
         sentence = sentence[0].upper() + sentence[1:]
