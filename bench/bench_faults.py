@@ -64,6 +64,22 @@ async def post_all(url: str, count: int, concurrency: int, codes: list[str], fai
         await asyncio.gather(*(one(i) for i in range(count)))
 
 
+# The gateway's settings in both kinds of fault run: a flaky HTTP case store, quick retries and sweeps.
+FAULT_SETTINGS = {
+    "CASE_STORE_SINK": "http",
+    "CASE_STORE_SECRET": SECRET,
+    "CASE_STORE_TIMEOUT_SECONDS": "1",
+    "FORWARD_MAX_ATTEMPTS": "30",
+    "FORWARD_BACKOFF_BASE_SECONDS": "0.2",
+    "FORWARD_BACKOFF_MAX_SECONDS": "5",
+    "CIRCUIT_COOLDOWN_SECONDS": "2",
+    "STALE_AFTER_SECONDS": "10",
+    "JOB_LEASE_SECONDS": "15",
+    "SWEEP_INTERVAL_SECONDS": "1",
+    "LOG_LEVEL": "WARNING",
+}
+
+
 def chaos(
     gateway: Gateway, redis: RedisServer, workers: int, every: float, stop: threading.Event, log: list[str]
 ) -> None:
@@ -109,18 +125,8 @@ def main() -> None:
         workdir,
         PORT=str(port),
         REDIS_URL=redis.url,
-        CASE_STORE_SINK="http",
         CASE_STORE_URL=store.url,
-        CASE_STORE_SECRET=SECRET,
-        CASE_STORE_TIMEOUT_SECONDS="1",
-        FORWARD_MAX_ATTEMPTS="30",
-        FORWARD_BACKOFF_BASE_SECONDS="0.2",
-        FORWARD_BACKOFF_MAX_SECONDS="5",
-        CIRCUIT_COOLDOWN_SECONDS="2",
-        STALE_AFTER_SECONDS="10",
-        JOB_LEASE_SECONDS="15",
-        SWEEP_INTERVAL_SECONDS="1",
-        LOG_LEVEL="WARNING",
+        **FAULT_SETTINGS,
     )
     gateway = Gateway(workdir, env, port)
     codes: list[str] = []
@@ -271,18 +277,8 @@ def run_pakn_run(args: argparse.Namespace) -> None:
     env = gateway_env(
         workdir,
         PORT=str(port),
-        CASE_STORE_SINK="http",
         CASE_STORE_URL=store.url,
-        CASE_STORE_SECRET=SECRET,
-        CASE_STORE_TIMEOUT_SECONDS="1",
-        FORWARD_MAX_ATTEMPTS="30",
-        FORWARD_BACKOFF_BASE_SECONDS="0.2",
-        FORWARD_BACKOFF_MAX_SECONDS="5",
-        CIRCUIT_COOLDOWN_SECONDS="2",
-        STALE_AFTER_SECONDS="10",
-        JOB_LEASE_SECONDS="15",
-        SWEEP_INTERVAL_SECONDS="1",
-        LOG_LEVEL="WARNING",
+        **FAULT_SETTINGS,
     )
     redis = None
     if args.redis_restart_empty:

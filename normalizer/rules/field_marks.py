@@ -44,34 +44,11 @@ class FieldDiacritics:
             )
         location = draft.text("location")
         if location and typed_without_marks(location):
-            units = _units(draft.case.location)
-            if units:
-                findings.append(
-                    context.finding(
-                        self.name, "location-restored", Severity.INFO, "location", place=location, units=units
-                    )
-                )
-            else:
-                findings.append(
-                    context.finding(
-                        self.name, "location-no-diacritics", Severity.NEEDS_INFORMATION, "location", place=location
-                    )
-                )
+            findings.append(self._place(context, "location", "place", location, draft.case.location))
         address = draft.text("address")
         if address and typed_without_marks(address):
-            units = _units(match_place(address, hint_province=context.province_code))
-            if units:
-                findings.append(
-                    context.finding(
-                        self.name, "address-restored", Severity.INFO, "address", address=address, units=units
-                    )
-                )
-            else:
-                findings.append(
-                    context.finding(
-                        self.name, "address-no-diacritics", Severity.NEEDS_INFORMATION, "address", address=address
-                    )
-                )
+            match = match_place(address, hint_province=context.province_code)
+            findings.append(self._place(context, "address", "address", address, match))
         when = draft.text("incident_time")
         if when and typed_without_marks(when):
             if draft.case.incident_time is not None:
@@ -92,3 +69,10 @@ class FieldDiacritics:
                     )
                 )
         return Outcome(draft, tuple(findings))
+
+    def _place(self, context: Context, field: str, param: str, text: str, match: PlaceMatch | None) -> Finding:
+        """A place written without marks: restored when its units are known, else asked for again."""
+        units = _units(match)
+        if units:
+            return context.finding(self.name, f"{field}-restored", Severity.INFO, field, **{param: text}, units=units)
+        return context.finding(self.name, f"{field}-no-diacritics", Severity.NEEDS_INFORMATION, field, **{param: text})
