@@ -8,6 +8,8 @@ citizen hears about all of them at once.
 
 from __future__ import annotations
 
+from typing import Any
+
 from normalizer.fields.places import match_place
 from normalizer.pipeline import Context, Draft, Outcome
 from normalizer.text import typed_without_marks
@@ -73,6 +75,7 @@ class FieldDiacritics:
     def _place(self, context: Context, field: str, param: str, text: str, match: PlaceMatch | None) -> Finding:
         """A place written without marks: restored when its units are known, else asked for again."""
         units = _units(match)
+        quoted: dict[str, Any] = {param: text}
         if units:
-            return context.finding(self.name, f"{field}-restored", Severity.INFO, field, **{param: text}, units=units)
-        return context.finding(self.name, f"{field}-no-diacritics", Severity.NEEDS_INFORMATION, field, **{param: text})
+            return context.finding(self.name, f"{field}-restored", Severity.INFO, field, **quoted, units=units)
+        return context.finding(self.name, f"{field}-no-diacritics", Severity.NEEDS_INFORMATION, field, **quoted)
