@@ -34,7 +34,17 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import PAKN, Gateway, RedisServer, free_port, gateway_env, process_running, wait_until
+from tests.conftest import (
+    PAKN,
+    Gateway,
+    RedisServer,
+    command_line,
+    descendants,
+    free_port,
+    gateway_env,
+    process_running,
+    wait_until,
+)
 from tests.samples import submission
 from tests.standins.case_store import CaseStoreStandIn, FailurePlan
 
@@ -78,6 +88,27 @@ FAULT_SETTINGS = {
     "SWEEP_INTERVAL_SECONDS": "1",
     "LOG_LEVEL": "WARNING",
 }
+
+
+def print_outcome(
+    count: int,
+    codes: list[str],
+    failures: list[str],
+    journaled: int,
+    stored_codes: list[str],
+    store: CaseStoreStandIn,
+    dead: int,
+) -> None:
+    """What both kinds of fault run report: sent, journaled, delivered, twice, lost."""
+    expected, stored = set(codes), set(stored_codes)
+    print(f"command: python -m bench.bench_faults {' '.join(sys.argv[1:])}".rstrip())
+    print(f"sent (202 received):            {len(codes)} of {count} (client retries on errors: {len(failures)})")
+    print(f"journaled:                      {journaled}")
+    print(f"delivered (distinct cases):     {len(stored & expected)}")
+    print(f"stored twice at the case store: {len(stored_codes) - len(stored)}")
+    print(f"re-deliveries answered 409:     {store.duplicates}")
+    print(f"lost:                           {len(expected - stored)}")
+    print(f"dead forwards:                  {dead}")
 
 
 def chaos(
@@ -164,14 +195,7 @@ def main() -> None:
         redis.stop()
     for line in events:
         print(line)
-    print(f"command: python -m bench.bench_faults {' '.join(sys.argv[1:])}".rstrip())
-    print(f"sent (202 received):            {len(codes)} of {args.count} (client retries on errors: {len(failures)})")
-    print(f"journaled:                      {journaled}")
-    print(f"delivered (distinct cases):     {len(set(stored_codes) & expected)}")
-    print(f"stored twice at the case store: {len(stored_codes) - len(set(stored_codes))}")
-    print(f"re-deliveries answered 409:     {store.duplicates}")
-    print(f"lost:                           {len(expected - set(stored_codes))}")
-    print(f"dead forwards:                  {dead}")
+    print_outcome(args.count, codes, failures, journaled, stored_codes, store, dead)
     print(f"POSTs made to the case store:   {store.posts} (bad signatures: {store.bad_signatures})")
     print(f"posting took {posted - started:.1f} s; drained {drained - posted:.1f} s after the last POST")
     print("tries per case: " + ", ".join(f"{n}: {count}" for n, count in attempts))
@@ -189,35 +213,22 @@ KINDS = ("worker", "web", "sweeper", "writer")
 
 def processes_of(root: int) -> dict[str, list[int]]:
     """The processes of `pakn run` by kind, from their titles (`pakn web`, `rq:worker:...`, ...)."""
-    children: dict[int, list[int]] = defaultdict(list)
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rpartition(")")[2].split()
-        except OSError:
-            continue
-        children[int(fields[1])].append(int(stat.parent.name))
     found: dict[str, list[int]] = defaultdict(list)
-    todo = [root]
-    while todo:
-        for pid in children.get(todo.pop(), []):
-            todo.append(pid)
-            try:
-                line = (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            except OSError:
-                continue
-            kind = (
-                "writer"
-                if "pakn.intake" in line
-                else "worker"
-                if line.startswith("rq:worker") or line.strip() == "pakn worker"
-                else "web"
-                if line.strip() == "pakn web"
-                else "sweeper"
-                if line.strip() == "pakn sweeper"
-                else None
-            )
-            if kind and process_running(pid):
-                found[kind].append(pid)
+    for pid in descendants(root):
+        line = command_line(pid)
+        kind = (
+            "writer"
+            if "pakn.intake" in line
+            else "worker"
+            if line.startswith("rq:worker") or line == "pakn worker"
+            else "web"
+            if line == "pakn web"
+            else "sweeper"
+            if line == "pakn sweeper"
+            else None
+        )
+        if kind and process_running(pid):
+            found[kind].append(pid)
     return found
 
 
@@ -347,14 +358,7 @@ def run_pakn_run(args: argparse.Namespace) -> None:
     for kind, seconds in back:
         slowest[kind] = max(slowest.get(kind, 0.0), seconds)
         kills[kind] += 1
-    print(f"command: python -m bench.bench_faults {' '.join(sys.argv[1:])}".rstrip())
-    print(f"sent (202 received):            {len(codes)} of {args.count} (client retries on errors: {len(failures)})")
-    print(f"journaled:                      {journaled}")
-    print(f"delivered (distinct cases):     {len(set(stored_codes) & expected)}")
-    print(f"stored twice at the case store: {len(stored_codes) - len(set(stored_codes))}")
-    print(f"re-deliveries answered 409:     {store.duplicates}")
-    print(f"lost:                           {len(expected - set(stored_codes))}")
-    print(f"dead forwards:                  {dead}")
+    print_outcome(args.count, codes, failures, journaled, stored_codes, store, dead)
     checked = f"bad signatures: {store.bad_signatures}, cut off: {store.cut_off}"
     print(f"POSTs to the case store:        {store.posts} ({checked})")
     print(f"pakn run never exited:          {never_exited}; SIGTERM -> exit {exit_code} in {stopped_in:.1f} s")

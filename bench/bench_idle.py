@@ -24,24 +24,13 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import PAKN, free_port, gateway_env, wait_until
+from tests.conftest import PAKN, descendants, free_port, gateway_env, wait_until
 from tests.samples import submission
 
 
 def tree(root: int) -> list[int]:
-    """``root`` and its descendants, from /proc (children by parent pid)."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rpartition(")")[2].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found, todo = [root], [root]
-    while todo:
-        found.extend(kids := children.get(todo.pop(), []))
-        todo.extend(kids)
-    return found
+    """``root`` and its descendants."""
+    return [root, *descendants(root)]
 
 
 def pss_kib(pid: int) -> int:

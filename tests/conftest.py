@@ -55,6 +55,38 @@ def process_running(pid: int) -> bool:
         return False
 
 
+def children(pid: int) -> list[int]:
+    """The processes ``pid`` started (of any of its threads), from /proc; none once it is gone."""
+    try:
+        tasks = list((Path("/proc") / str(pid) / "task").iterdir())
+    except OSError:
+        return []
+    found = []
+    for task in tasks:
+        try:
+            found.extend(int(child) for child in (task / "children").read_text().split())
+        except OSError:
+            continue
+    return found
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid``: its children, theirs, and so on."""
+    found, todo = [], [pid]
+    while todo:
+        found.extend(kids := children(todo.pop()))
+        todo.extend(kids)
+    return found
+
+
+def command_line(pid: int) -> str:
+    """A process's command line (or its title, for a process that set one), "" once it is gone."""
+    try:
+        return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+    except OSError:
+        return ""
+
+
 class RedisServer:
     """A redis-server of the test's own, so a test may restart it and lose its data."""
 

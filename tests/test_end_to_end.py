@@ -26,6 +26,8 @@ from tests.conftest import (
     SYSTEM_REDIS,
     Gateway,
     RedisServer,
+    command_line,
+    descendants,
     free_port,
     gateway_env,
     process_running,
@@ -300,10 +302,10 @@ def test_pakn_run_starts_everything_on_embedded_defaults(tmp_path: Path) -> None
         assert set(_cases_in(tmp_path / "var" / "casestore.db")) == set(codes)
         assert (tmp_path / "var" / "journal.db").exists()
         assert (tmp_path / "var" / "appendonly.aof").exists(), "the embedded Redis keeps its data in var/"
-        everything = _descendants(process.pid)
-        writers = [pid for pid in everything if "pakn.intake" in _command_line(pid)]
+        everything = descendants(process.pid)
+        writers = [pid for pid in everything if "pakn.intake" in command_line(pid)]
         assert writers, "the web process runs its journal writer"
-        assert any("redis-server" in _command_line(pid) for pid in everything), "the embedded Redis is a child"
+        assert any("redis-server" in command_line(pid) for pid in everything), "the embedded Redis is a child"
     finally:
         process.send_signal(signal.SIGTERM)
         stopping = time.monotonic()
@@ -319,28 +321,6 @@ def test_pakn_run_starts_everything_on_embedded_defaults(tmp_path: Path) -> None
     assert str(tmp_path) not in running, "every process of `pakn run` stops with it"
     socket_dir = output.split("embedded redis listening on unix://", 1)[1].split("/redis.sock", 1)[0]
     assert not Path(socket_dir).exists(), "the socket's temporary folder is removed"
-
-
-def _descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rpartition(")")[2].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found, todo = [], [pid]
-    while todo:
-        found.extend(kids := children.get(todo.pop(), []))
-        todo.extend(kids)
-    return found
-
-
-def _command_line(pid: int) -> str:
-    try:
-        return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""
 
 
 def _cases_in(path: Path) -> list[str]:

@@ -10,26 +10,16 @@ import stat
 import time
 import tomllib
 from collections.abc import Callable
-from pathlib import Path
 
 import httpx
 
 from dispatcher.sinks import sign
 from tests.channels.web.conftest import form_values
-from tests.conftest import SYSTEM_REDIS, Gateway, wait_until
+from tests.conftest import SYSTEM_REDIS, Gateway, children, command_line, wait_until
 from tests.samples import submission
 
 CLOSE = {"Connection": "close"}  # a new connection per request: each may land on another web process
 PASSWORD = "mat-khau-dung-123"
-
-
-def children(pid: int) -> list[int]:
-    tasks = Path(f"/proc/{pid}/task")
-    return [int(c) for task in tasks.iterdir() for c in (task / "children").read_text().split()]
-
-
-def cmdline(pid: int) -> bytes:
-    return Path(f"/proc/{pid}/cmdline").read_bytes()
 
 
 def status(gateway: Gateway, code: str) -> dict[str, object]:
@@ -103,9 +93,9 @@ def test_two_web_processes_share_keys_rate_limits_and_sign_in_locks(make_gateway
             posted = client.post("/submit", data={**form_values("complete"), "csrf": csrf[1], "form_key": key[1]})
             statuses["submit"].append(posted.status_code)
     assert statuses == {"submit": [303] * 30, "hints": [200] * 30}, statuses
-    workers = [pid for pid in children(gateway.processes["web"].pid) if b"spawn_main" in cmdline(pid)]
+    workers = [pid for pid in children(gateway.processes["web"].pid) if "spawn_main" in command_line(pid)]
     assert len(workers) == 2
-    writers = [pid for worker in workers for pid in children(worker) if b"pakn.intake" in cmdline(pid)]
+    writers = [pid for worker in workers for pid in children(worker) if "pakn.intake" in command_line(pid)]
     assert len(writers) == 2, "both web processes took posts (each starts its journal writer on its first)"
 
     lookups = [httpx.get(f"{gateway.url}/api/v1/submissions/PAKN-0000-0000", headers=CLOSE) for _ in range(21)]

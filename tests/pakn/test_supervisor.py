@@ -19,7 +19,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pakn.supervisor import Backoff
-from tests.conftest import PAKN, free_port, gateway_env, process_running, wait_until
+from tests.conftest import (
+    PAKN,
+    children,
+    command_line,
+    descendants,
+    free_port,
+    gateway_env,
+    process_running,
+    wait_until,
+)
 from tests.samples import submission
 
 # -- the restart policy ------------------------------------------------------------------------------
@@ -76,8 +85,8 @@ class Run:
     def children(self) -> dict[str, list[int]]:
         """The supervisor's running children by kind (web, worker, sweeper, redis)."""
         found: dict[str, list[int]] = {}
-        for pid in _children(self.process.pid):
-            line = _command_line(pid)
+        for pid in children(self.process.pid):
+            line = command_line(pid)
             kind = _kind(line)
             if process_running(pid):
                 found.setdefault(kind, []).append(pid)
@@ -164,8 +173,8 @@ def test_one_after_another_worker_web_and_sweeper_die_and_every_submission_still
 def test_sigterm_stops_every_process_and_removes_the_socket_folder(pakn_run: Run) -> None:
     run = pakn_run
     run.submit_and_see_it_forwarded(3)  # the web process's journal writer is running now
-    everything = _descendants(run.process.pid)
-    lines = [_command_line(pid) for pid in everything]
+    everything = descendants(run.process.pid)
+    lines = [command_line(pid) for pid in everything]
     assert any("pakn.intake" in line for line in lines), lines
     assert any("redis-server" in line for line in lines), lines
     socket_dir = Path(re.search(r"embedded redis listening on unix://(\S+)/redis.sock", run.output())[1])  # type: ignore[index]
@@ -188,29 +197,6 @@ def _kind(command_line: str) -> str:
     if command_line.startswith("rq:worker"):
         return "worker"
     return command_line.rpartition("pakn ")[2].strip()
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        text = (Path("/proc") / str(pid) / "task" / str(pid) / "children").read_text()
-    except OSError:
-        return []
-    return [int(child) for child in text.split()]
-
-
-def _descendants(pid: int) -> list[int]:
-    found, todo = [], [pid]
-    while todo:
-        found.extend(kids := _children(todo.pop()))
-        todo.extend(kids)
-    return found
-
-
-def _command_line(pid: int) -> str:
-    try:
-        return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
-    except OSError:
-        return ""
 
 
 def test_a_process_that_keeps_dying_young_is_retried_ever_later_and_comes_up_once_it_can(tmp_path: Path) -> None:
@@ -247,8 +233,8 @@ def test_a_process_that_keeps_dying_young_is_retried_ever_later_and_comes_up_onc
 def test_a_killed_supervisor_leaves_no_process_behind(pakn_run: Run) -> None:
     run = pakn_run
     run.submit_and_see_it_forwarded(4)  # the journal writer runs too
-    everything = _descendants(run.process.pid)
-    assert len(everything) >= 6, [_command_line(pid) for pid in everything]
+    everything = descendants(run.process.pid)
+    assert len(everything) >= 6, [command_line(pid) for pid in everything]
     run.process.kill()  # nobody is left to stop the children: the kernel does (PR_SET_PDEATHSIG)
     run.process.wait(10)
     wait_until(lambda: not any(process_running(pid) for pid in everything), 15, "every child to be gone")
