@@ -93,12 +93,23 @@ PHOTO = (
 )
 
 
-def realistic_message(index: int, run: str) -> bytes:
-    """One mail of the mix: 10% with a photo, 15% text/plain, the rest multipart/alternative (text + HTML)."""
+def realistic_message(index: int, run: str, unique: bool = False) -> bytes:
+    """One mail of the mix: 10% with a photo, 15% text/plain, the rest multipart/alternative (text + HTML).
+
+    ``unique``: each mail from its own citizen (address, phone, house number, photo), so that the normalizer
+    sees no repeats, as in real traffic (bench_email_worker); otherwise 50 senders of the same text."""
     kind = index % 20
-    text = "\n".join(LINES * 3) + "\n\n" + SIGNATURE + "\n"
+    lines, signature, sender, photo = LINES, SIGNATURE, f"an{index % 50}@gmail.com", PHOTO
+    if unique:
+        number = index % 1_000_000
+        lines = [line.replace("số 12", f"số {index + 1}") for line in LINES]
+        signature = SIGNATURE.replace("0905 123 456", f"0905 {number // 1000:03d} {number % 1000:03d}")
+        signature = signature.replace("số 12", f"số {index + 1}")
+        sender = f"an{index}@gmail.com"
+        photo = PHOTO[:-2] + index.to_bytes(4, "big") + PHOTO[-2:]  # each its own file in the store
+    text = "\n".join(lines * 3) + "\n\n" + signature + "\n"
     mail = EmailMessage(policy=SMTP)
-    mail["From"] = f"Nguyễn Văn An <an{index % 50}@gmail.com>"
+    mail["From"] = f"Nguyễn Văn An <{sender}>"
     mail["To"] = "pakn@khanhhoa.gov.vn"
     mail["Subject"] = f"Phản ánh đèn đường không sáng ({index})"
     mail["Message-ID"] = f"<bench-{run}-{index}@mail.gmail.com>"
@@ -106,16 +117,16 @@ def realistic_message(index: int, run: str) -> bytes:
     if kind in (0, 1, 2):  # plain text, as some phones and old clients send it
         mail.set_content(text, cte="8bit")
         return mail.as_bytes()
-    paragraphs = "".join(f"<p>{line}</p>" for line in LINES * 3)
+    paragraphs = "".join(f"<p>{line}</p>" for line in lines * 3)
     html = (
         '<html><head><meta charset="UTF-8"></head><body><div dir="ltr">'
-        f'{paragraphs}<div class="gmail_signature">{SIGNATURE.replace(chr(10), "<br>")}</div></div></body></html>'
+        f'{paragraphs}<div class="gmail_signature">{signature.replace(chr(10), "<br>")}</div></div></body></html>'
     )
     cte = "base64" if index % 2 else "quoted-printable"
     mail.set_content(text, cte=cte)
     mail.add_alternative(html, subtype="html", cte=cte)
     if kind in (3, 4):  # one in ten: a photo of the place
-        mail.add_attachment(PHOTO, maintype="image", subtype="jpeg", filename=f"IMG_2024091{index % 10}.jpg")
+        mail.add_attachment(photo, maintype="image", subtype="jpeg", filename=f"IMG_2024091{index % 10}.jpg")
     return mail.as_bytes()
 
 

@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.bench_faults [--count 10000] [--kill-every 3] [--workers 2]
     .venv/bin/python -m bench.bench_faults --pakn-run [--count 2000] [--kill-every 3] [--workers 2]
+        [--redis-restart-empty] [--poison 0.01]
 
 While the submissions are posted: a worker is SIGKILLed every few seconds and started again; Redis is
 killed once and restarted empty halfway; the case store (a real HTTP stand-in) answers 500 to 20% of
@@ -13,27 +14,39 @@ anything: every few seconds a random process of it (a worker, the web process, t
 process's journal writer) is SIGKILLed, until every case is delivered, and its supervisor must bring
 it back.  Also printed: that
 `pakn run` never exited, and the longest time a killed process took to come back.
+
+``--pakn-run --poison 0.01`` also enables its SMTP listener (killed too) and makes 1% of the submissions
+mails with undecodable headers and names, 1% API posts at and over every limit (bench/poison.py).
+Also printed: every good submission final, every poisoned one answered at the edge (a 4xx with a
+message naming the field, an SMTP refusal) or final or `failed` and shown by `pakn dead list` and
+/metrics; none stuck, none lost.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import json
 import os
 import random
 import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
+from bench.poison import OURS, Mix
+from config.settings import Settings
 from tests.conftest import (
     PAKN,
     Gateway,
@@ -51,13 +64,18 @@ from tests.standins.case_store import CaseStoreStandIn, FailurePlan
 SECRET = "bench-case-store-secret-0123"
 
 
-async def post_all(url: str, count: int, concurrency: int, codes: list[str], failures: list[str]) -> None:
+async def post_all(
+    url: str, count: int, concurrency: int, codes: list[str], failures: list[str], poison: Mix | None = None
+) -> None:
     limit = asyncio.Semaphore(concurrency)
     async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=concurrency)) as client:
 
         async def one(index: int) -> None:
             body = submission(index, idempotency_key=f"bench-{index}")
             async with limit:
+                if poison is not None and poison.kind(index):
+                    await poison.send(client, url, index)
+                    return
                 for _attempt in range(20):  # a client retries with its key until it gets a 202
                     try:
                         response = await client.post(f"{url}/api/v1/submissions", json=body)
@@ -136,11 +154,19 @@ def main() -> None:
     parser.add_argument("--kill-every", type=float, default=3.0)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--pakn-run", action="store_true", help="Kill processes of one real `pakn run`.")
+    parser.add_argument("--keep", action="store_true", help="Keep the data folder (journal, pakn-run.log) to read.")
     parser.add_argument(
         "--redis-restart-empty",
         action="store_true",
         help="With --pakn-run: `pakn run` uses a Redis of its own (REDIS_URL), killed and restarted empty once, "
         "20 s in (the embedded Redis comes back with its append-only file, so it is never empty).",
+    )
+    parser.add_argument(
+        "--poison",
+        type=float,
+        default=0.0,
+        help="With --pakn-run: this fraction of the submissions are mails with undecodable headers sent to "
+        "its SMTP listener, and as many API posts at and over every limit (bench/poison.py).",
     )
     args = parser.parse_args()
     if args.pakn_run:
@@ -208,7 +234,7 @@ def main() -> None:
     shutil.rmtree(workdir, ignore_errors=True)
 
 
-KINDS = ("worker", "web", "sweeper", "writer")
+KINDS = ("worker", "web", "sweeper", "writer", "smtp")
 
 
 def processes_of(root: int) -> dict[str, list[int]]:
@@ -225,6 +251,8 @@ def processes_of(root: int) -> dict[str, list[int]]:
             if line == "pakn web"
             else "sweeper"
             if line == "pakn sweeper"
+            else "smtp"
+            if line == "pakn smtp"
             else None
         )
         if kind and process_running(pid):
@@ -240,8 +268,10 @@ def pakn_run_chaos(
     log: list[str],
     back: list[tuple[str, float]],
     redis: RedisServer | None = None,
+    smtp_port: int | None = None,
 ) -> None:
-    """SIGKILL a random process of `pakn run` every ``every`` seconds; time how long until it is back.
+    """SIGKILL a random process of `pakn run` every ``every`` seconds; time how long until it is back
+    (the web process answering /healthz, the SMTP listener taking connections on ``smtp_port``).
     With ``redis``: that server is also killed and restarted empty once, 20 s in."""
     rng = random.Random(3)
     started = time.monotonic()
@@ -267,6 +297,10 @@ def pakn_run_chaos(
             pids = processes_of(root.pid).get(k, [])
             if v in pids or len(pids) < n:
                 return False
+            if k == "smtp" and smtp_port:
+                with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", smtp_port), 1):
+                    return True
+                return False
             if k != "web":
                 return True
             try:
@@ -281,6 +315,106 @@ def pakn_run_chaos(
             log.append(f"{time.monotonic() - started:6.1f}s {kind} NOT back after 60 s")
 
 
+# Where a submission may end: a verdict, a delivered case (and what the case store said since), or failed.
+FINAL = frozenset({"forwarded", "needs_information", "rejected", "failed", "in_progress", "resolved"})
+
+
+def journal_statuses(workdir: Path) -> dict[str, str]:
+    with sqlite3.connect(workdir / "journal.db") as conn:
+        return dict(conn.execute("select tracking_code, status from submissions").fetchall())
+
+
+def unfinished(workdir: Path, mix: Mix) -> list[str]:
+    """Acknowledged poisoned submissions not (yet) in a final status."""
+    statuses = journal_statuses(workdir)
+    return [a.code for a in mix.answers if a.code and statuses.get(a.code) not in FINAL]
+
+
+@dataclass(frozen=True)
+class PoisonSeen:
+    statuses: dict[str, str]  # every journaled submission's status, by tracking code
+    good: list[str]  # the good submissions' codes
+    dead: set[str]  # the codes `pakn dead list` shows
+    metrics_failed: int  # pakn_failed_submissions + pakn_dead_forwards on /metrics
+    stuck_rows: list[str]  # what the journal holds of each submission not final: why it is stuck
+
+
+def poison_figures(workdir: Path, env: dict[str, str], url: str, mix: Mix, good: list[str]) -> PoisonSeen:
+    listed = subprocess.run([*PAKN, "dead", "list", "--json"], env=env, cwd=workdir, capture_output=True, check=True)
+
+    def scrape() -> str | None:
+        with contextlib.suppress(httpx.HTTPError):
+            return httpx.get(f"{url}/metrics", timeout=10).raise_for_status().text
+        return None
+
+    metrics: str = wait_until(scrape, 60, "/metrics")
+    counted = ("pakn_failed_submissions{", "pakn_dead_forwards{")
+    failed = sum(float(line.split()[-1]) for line in metrics.splitlines() if line.startswith(counted))
+    statuses = journal_statuses(workdir)
+    acked = list(good) + [a.code for a in mix.answers if a.code]
+    return PoisonSeen(
+        statuses,
+        list(good),
+        {row["tracking_code"] for row in json.loads(listed.stdout)},
+        int(failed),
+        [stuck_row(workdir, code) for code in acked if statuses.get(code) not in FINAL],
+    )
+
+
+def stuck_row(workdir: Path, code: str) -> str:
+    """One line of the journal's columns that say where a submission stopped: its row, its forward."""
+    with sqlite3.connect(workdir / "journal.db") as conn:
+        row = conn.execute(
+            "select s.id, s.status, s.verdict, s.attempts, s.due_at, s.lease_until, s.updated_at, s.last_error,"
+            " f.state, f.attempts, f.due_at, f.lease_until, f.last_error"
+            " from submissions s left join forwards f on f.submission_id = s.id where s.tracking_code = ?",
+            (code,),
+        ).fetchone()
+    if row is None:
+        return f"{code}: not journaled"
+    names = "id status verdict attempts due lease updated error fwd_state fwd_attempts fwd_due fwd_lease fwd_error"
+    return f"{code}: " + ", ".join(f"{n}={v!r}" for n, v in zip(names.split(), row, strict=True))
+
+
+def print_poison(mix: Mix, seen: PoisonSeen, stored: set[str]) -> None:
+    """Every good submission final; every poisoned one answered at the edge or final/failed and visible."""
+    statuses = seen.statuses
+    good = Counter(statuses.get(c, "missing") for c in seen.good)
+    final_good = sum(n for status, n in good.items() if status in FINAL)
+    print(f"good submissions final:         {final_good} of {len(seen.good)} ({dict(good)})")
+    for kind in ("mail", "api"):
+        mine = [a for a in mix.answers if a.kind == kind]
+        acked = [a for a in mine if a.code]
+        refused = [a for a in mine if a.status and not a.code]
+        print(
+            f"poisoned {kind:<4} {len(mine):>5}:           acknowledged {len(acked)} -> "
+            f"{dict(Counter(statuses.get(str(a.code), 'missing') for a in acked))}; refused {len(refused)} "
+            f"{dict(Counter(a.status for a in refused))}, {sum(a.clear for a in refused)} with a clear message; "
+            f"never answered {sum(1 for a in mine if not a.status)}"
+        )
+        by_variant: dict[str, Counter[str]] = defaultdict(Counter)
+        for a in mine:
+            by_variant[a.variant][f"{a.status} {statuses.get(a.code, '?')}" if a.code else str(a.status)] += 1
+        for variant, outcomes in by_variant.items():
+            print(f"    {variant:<24} {', '.join(f'{k} x{n}' for k, n in sorted(outcomes.items()))}")
+    wrong = sorted({f"{a.variant}: {a.status}" for a in mix.answers if a.expected not in (None, a.status)})
+    print(f"API posts answered otherwise:   {len(wrong)} {wrong if wrong else ''}".rstrip())
+    print(f"retries of poisoned ones:       {dict(Counter(mix.retries))}")
+    acked_all = seen.good + [a.code for a in mix.answers if a.code]
+    stuck = Counter(statuses.get(c, "missing") for c in acked_all if statuses.get(c) not in FINAL)
+    print(f"stuck (not final):              {sum(stuck.values())} {dict(stuck) if stuck else ''}".rstrip())
+    for line in seen.stuck_rows:
+        print(f"    {line}")
+    failed = {c for c in acked_all if statuses.get(c) == "failed"}
+    print(
+        f"failed:                         {len(failed)}, in `pakn dead list` {len(failed & seen.dead)}, "
+        f"on /metrics {seen.metrics_failed}"
+    )
+    delivered = ("forwarded", "in_progress", "resolved")
+    lost = [c for c in acked_all if c not in statuses or (statuses[c] in delivered and c not in stored)]
+    print(f"lost (good and poisoned):       {len(lost)}")
+
+
 def run_pakn_run(args: argparse.Namespace) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="pakn-faults-"))
     store = CaseStoreStandIn(SECRET.encode(), FailurePlan(error_rate=0.20, hang_rate=0.05, hang_seconds=2.5)).start()
@@ -291,6 +425,10 @@ def run_pakn_run(args: argparse.Namespace) -> None:
         CASE_STORE_URL=store.url,
         **FAULT_SETTINGS,
     )
+    mix = None
+    if args.poison:
+        mix = Mix(args.poison, free_port(), Settings.model_fields["max_body_bytes"].default)
+        env.update(EMAIL_SMTP_PORT=str(mix.smtp_port), EMAIL_ADDRESSES=OURS)
     redis = None
     if args.redis_restart_empty:
         redis = RedisServer(workdir / "redis")
@@ -316,10 +454,12 @@ def run_pakn_run(args: argparse.Namespace) -> None:
                 return False
 
         wait_until(healthy, 120, "pakn run to answer /healthz")
-        monkey = threading.Thread(target=pakn_run_chaos, args=(root, url, args.kill_every, stop, events, back, redis))
+        smtp_port = mix.smtp_port if mix else None
+        chaos_args = (root, url, args.kill_every, stop, events, back, redis, smtp_port)
+        monkey = threading.Thread(target=pakn_run_chaos, args=chaos_args)
         started = time.monotonic()
         monkey.start()
-        asyncio.run(post_all(url, args.count, args.concurrency, codes, failures))
+        asyncio.run(post_all(url, args.count, args.concurrency, codes, failures, mix))
         posted = time.monotonic()
         expected = set(codes)
         wait_until(  # processes keep being killed while the cases are delivered
@@ -328,11 +468,16 @@ def run_pakn_run(args: argparse.Namespace) -> None:
             "every case at the case store",
             interval=0.5,
         )
+        if mix is not None:
+            with contextlib.suppress(AssertionError):  # what is still unfinished is reported below
+                wait_until(lambda: not unfinished(workdir, mix), 300, "every poisoned submission final", 0.5)
         drained = time.monotonic()
         stop.set()
         monkey.join()
         time.sleep(3)  # anything arriving now would be a duplicate
         never_exited = root.poll() is None
+        if mix is not None:
+            poison_seen = poison_figures(workdir, env, url, mix, codes)
         with sqlite3.connect(workdir / "journal.db") as conn:
             journaled = conn.execute("select count(*) from submissions").fetchone()[0]
             dead = conn.execute("select count(*) from forwards where state = 'failed'").fetchone()[0]
@@ -364,7 +509,12 @@ def run_pakn_run(args: argparse.Namespace) -> None:
     print(f"pakn run never exited:          {never_exited}; SIGTERM -> exit {exit_code} in {stopped_in:.1f} s")
     print("kills, and longest time back:   " + ", ".join(f"{k} {kills[k]}x {slowest[k]:.1f} s" for k in slowest))
     print(f"posting took {posted - started:.1f} s; drained {drained - posted:.1f} s after the last POST")
-    shutil.rmtree(workdir, ignore_errors=True)
+    if mix is not None:
+        print_poison(mix, poison_seen, {c["tracking_code"] for c in store.cases.values()})
+    if args.keep:
+        print(f"kept: {workdir}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

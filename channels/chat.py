@@ -12,16 +12,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Mapping
+from typing import ClassVar
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
+from pydantic import ConfigDict, Field, StrictStr, ValidationError
 
+from channels.depends import IntakeDep, RuntimeDep
+from channels.fields import FieldsModel
+from channels.intake import Refusal
 from pakn import api_errors, edge
-from pakn.db import utcnow
-from pakn.journal import RawSubmission
 from pakn.records import Channel, Status, SubmissionFields
 from pakn.responses import JSONResponse
-from pakn.runtime import get_runtime
 
 CONTENT_TYPE = "application/vnd.pakn.chat+json"
 SIGNATURE_HEADER = "X-PAKN-Signature"
@@ -32,10 +34,11 @@ _SHORT = 500
 router = APIRouter(prefix="/api/v1", tags=["chatbot"])
 
 
-class ChatMessageIn(BaseModel):
+class ChatMessageIn(FieldsModel):
     """One message a citizen sent on another chat platform, as its relay forwards it."""
 
     model_config = ConfigDict(extra="ignore")
+    renamed: ClassVar[Mapping[str, str]] = {"text": "content"}
 
     message_id: StrictStr = Field(
         min_length=1, max_length=128, description="The platform's id of the message: a repeat is recognised by it."
@@ -52,15 +55,8 @@ class ChatMessageIn(BaseModel):
 
 
 def fields_from_raw(payload: bytes, content_type: str) -> SubmissionFields:
-    """The fields of a journaled chat message (PARSERS entry): the text is the content."""
-    data = ChatMessageIn.model_validate_json(payload)
-    return SubmissionFields(
-        content=data.text,
-        name=data.name,
-        phone=data.phone,
-        location=data.location,
-        incident_time=data.incident_time,
-    )
+    """The fields of a journaled chat message (``channels.readers`` entry): the text is the content."""
+    return ChatMessageIn.model_validate_json(payload).to_fields()
 
 
 def sign(secret: bytes, body: bytes) -> str:
@@ -101,11 +97,10 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
         }
     ),
 )
-async def chat_message(platform: str, request: Request) -> JSONResponse:
+async def chat_message(platform: str, request: Request, intake: IntakeDep, runtime: RuntimeDep) -> JSONResponse:
     """Journal one signed chat message as a submission; 202 with its tracking code (the same for a repeat)."""
-    runtime = get_runtime()
     messages = runtime.catalog.messages
-    secret = runtime.settings.chat_webhook_secrets.get(platform) if _PLATFORM.match(platform) else None
+    secret = runtime.settings.chatbot.webhook_secrets.get(platform) if _PLATFORM.match(platform) else None
     if secret is None:
         return _error(404, "unknown-platform", messages.text("chat", "unknown-platform", platform=platform[:32]))
     limit = runtime.settings.max_body_bytes
@@ -121,10 +116,8 @@ async def chat_message(platform: str, request: Request) -> JSONResponse:
         parsed = ChatMessageIn.model_validate_json(body)
     except ValidationError as error:
         return api_errors.validation_response(messages, error)
-    raw = RawSubmission(Channel.CHAT, f"{platform}:{parsed.message_id}", body, CONTENT_TYPE, utcnow())
-    try:
-        receipt = await request.app.state.intake.submit(raw)
-    except Exception:
+    receipt = await intake.take(Channel.CHAT, f"{platform}:{parsed.message_id}", body, CONTENT_TYPE)
+    if isinstance(receipt, Refusal):
         return _error(503, "unavailable", messages.text("api", "unavailable"))
     code = receipt.tracking_code
     return JSONResponse(

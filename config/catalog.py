@@ -64,3 +64,36 @@ def load_catalog(data_dir: Path) -> Catalog:
             greetings=tuple(required.get("content", {}).get("greetings", ())),
         ),
     )
+
+
+SETTINGS_HELP_FILE = "settings.vi.toml"
+_SHIPPED = Path(__file__).parent / "data"
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsHelp:
+    """The Vietnamese documentation `pakn settings` prints (``settings.vi.toml``): per group its heading and
+    description, per setting (by its environment variable) its description."""
+
+    groups: Mapping[str, Mapping[str, str]]
+    settings: Mapping[str, str]
+
+    def heading(self, group: str) -> str | None:
+        return self.groups.get(group, {}).get("heading")
+
+    def group_description(self, group: str) -> str | None:
+        return self.groups.get(group, {}).get("description")
+
+    def describe(self, variable: str) -> str | None:
+        return self.settings.get(variable)
+
+
+@lru_cache(maxsize=8)
+def load_settings_help(data_dir: Path) -> SettingsHelp:
+    """From ``data_dir``, or the shipped file when a CONFIG_DATA_DIR made before it has none."""
+    path = data_dir / SETTINGS_HELP_FILE
+    data = _read(path if path.exists() else _SHIPPED / SETTINGS_HELP_FILE)
+    return SettingsHelp(
+        groups=MappingProxyType({k: MappingProxyType(dict(v)) for k, v in data.get("groups", {}).items()}),
+        settings=MappingProxyType(dict(data.get("settings", {}))),
+    )

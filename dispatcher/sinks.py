@@ -22,16 +22,18 @@ from typing import Any, Protocol
 
 import httpx
 import orjson
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from config.settings import Settings
-from pakn.db import cases, make_engine, utcnow, writer
+from pakn.db import case_ratings, case_replies, cases, make_engine, utcnow, writer
 
 SIGNATURE_HEADER = "X-PAKN-Signature"
 
 
-class Outcome(StrEnum):
+class DeliveryOutcome(StrEnum):
+    """How one forward to the case store went: it decides finish, retry later or give up."""
+
     DELIVERED = "delivered"
     RETRY = "retry"
     PERMANENT = "permanent"
@@ -39,7 +41,7 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    outcome: Outcome
+    outcome: DeliveryOutcome
     detail: str = ""
     attempted: bool = True  # False: not even tried (circuit open); the try is not counted
 
@@ -93,6 +95,14 @@ Parcel = tuple[str, str, bytes]  # idempotency key, tracking code, body
 class Sink(Protocol):
     def deliver_many(self, parcels: Sequence[Parcel]) -> list[Delivery]: ...
 
+    def deliver_replies(self, parcels: Sequence[Parcel]) -> list[Delivery]:
+        """Citizens' answers to the case store's questions (``pakn.answer`` bodies), same outcomes."""
+        ...
+
+    def deliver_ratings(self, parcels: Sequence[Parcel]) -> list[Delivery]:
+        """Citizens' ratings of the answers (``pakn.rating`` bodies), same outcomes."""
+        ...
+
 
 def sign(secret: bytes, timestamp: int, body: bytes) -> str:
     digest = hmac.new(secret, str(timestamp).encode() + b"." + body, hashlib.sha256).hexdigest()
@@ -120,6 +130,17 @@ class SqlSink:
 
     def deliver_many(self, parcels: Sequence[Parcel]) -> list[Delivery]:
         """All in one transaction; a key the store already has counts as delivered."""
+        return self._store(cases, parcels)
+
+    def deliver_replies(self, parcels: Sequence[Parcel]) -> list[Delivery]:
+        """Into the store's ``case_replies`` table, the same way."""
+        return self._store(case_replies, parcels)
+
+    def deliver_ratings(self, parcels: Sequence[Parcel]) -> list[Delivery]:
+        """Into the store's ``case_ratings`` table, the same way."""
+        return self._store(case_ratings, parcels)
+
+    def _store(self, table: Table, parcels: Sequence[Parcel]) -> list[Delivery]:
         if not parcels:
             return []
         now = utcnow()
@@ -129,8 +150,8 @@ class SqlSink:
                     have = {
                         row.idempotency_key
                         for row in conn.execute(
-                            select(cases.c.idempotency_key).where(
-                                cases.c.idempotency_key.in_([key for key, _, _ in parcels])
+                            select(table.c.idempotency_key).where(
+                                table.c.idempotency_key.in_([key for key, _, _ in parcels])
                             )
                         )
                     }
@@ -145,20 +166,29 @@ class SqlSink:
                         if key not in have
                     ]
                     if rows:
-                        conn.execute(insert(cases), rows)
+                        conn.execute(insert(table), rows)
             except IntegrityError:
                 continue  # another worker stored one of these keys in between: look again
             except Exception as error:  # the case store's database is down: try later
-                return [Delivery(Outcome.RETRY, f"{type(error).__name__}: {error}")] * len(parcels)
-            return [Delivery(Outcome.DELIVERED)] * len(parcels)
-        return [Delivery(Outcome.RETRY, "conflicting concurrent deliveries")] * len(parcels)
+                return [Delivery(DeliveryOutcome.RETRY, f"{type(error).__name__}: {error}")] * len(parcels)
+            return [Delivery(DeliveryOutcome.DELIVERED)] * len(parcels)
+        return [Delivery(DeliveryOutcome.RETRY, "conflicting concurrent deliveries")] * len(parcels)
 
 
 class HttpSink:
     def __init__(
-        self, url: str, secret: bytes, timeout: float, concurrency: int = 8, breaker: CircuitBreaker | None = None
+        self,
+        url: str,
+        secret: bytes,
+        timeout: float,
+        concurrency: int = 8,
+        breaker: CircuitBreaker | None = None,
+        replies_url: str | None = None,
+        ratings_url: str | None = None,
     ) -> None:
         self.url = url
+        self.replies_url = replies_url or url.rstrip("/") + "/answers"
+        self.ratings_url = ratings_url or url.rstrip("/") + "/ratings"
         self.secret = secret
         self.client = httpx.Client(timeout=timeout, limits=httpx.Limits(max_connections=concurrency))
         self.breaker = breaker or CircuitBreaker(threshold=5, cooldown=10.0)
@@ -168,14 +198,28 @@ class HttpSink:
     def deliver_many(self, parcels: Sequence[Parcel]) -> list[Delivery]:
         return list(self.pool.map(lambda parcel: self.deliver(*parcel), parcels))
 
-    def deliver(self, idempotency_key: str, tracking_code: str, body: bytes) -> Delivery:
+    def deliver_replies(self, parcels: Sequence[Parcel]) -> list[Delivery]:
+        """Signed POSTs of the citizens' answers to ``replies_url`` (CASE_STORE_ANSWERS_URL)."""
+        return self._deliver_to(self.replies_url, parcels)
+
+    def deliver_ratings(self, parcels: Sequence[Parcel]) -> list[Delivery]:
+        """Signed POSTs of the citizens' ratings to ``ratings_url`` (CASE_STORE_RATINGS_URL)."""
+        return self._deliver_to(self.ratings_url, parcels)
+
+    def _deliver_to(self, url: str, parcels: Sequence[Parcel]) -> list[Delivery]:
+        return list(self.pool.map(lambda parcel: self.deliver(parcel[0], parcel[1], parcel[2], url), parcels))
+
+    def deliver(self, idempotency_key: str, tracking_code: str, body: bytes, url: str | None = None) -> Delivery:
         if not self.breaker.allow():
-            return Delivery(Outcome.RETRY, "circuit open: the case store failed repeatedly", attempted=False)
-        delivery = self._post(idempotency_key, body)
-        self.breaker.record(delivery.outcome is not Outcome.RETRY)
+            return Delivery(DeliveryOutcome.RETRY, "circuit open: the case store failed repeatedly", attempted=False)
+        delivery = self._post(idempotency_key, body) if url is None else self._signed_post(url, idempotency_key, body)
+        self.breaker.record(delivery.outcome is not DeliveryOutcome.RETRY)
         return delivery
 
     def _post(self, idempotency_key: str, body: bytes) -> Delivery:
+        return self._signed_post(self.url, idempotency_key, body)
+
+    def _signed_post(self, url: str, idempotency_key: str, body: bytes) -> Delivery:
         headers = {
             "Content-Type": "application/json",
             "Idempotency-Key": idempotency_key,
@@ -183,9 +227,9 @@ class HttpSink:
             "User-Agent": "pakn-gateway",
         }
         try:
-            response = self.client.post(self.url, content=body, headers=headers)
+            response = self.client.post(url, content=body, headers=headers)
         except httpx.HTTPError as error:
-            return Delivery(Outcome.RETRY, f"{type(error).__name__}: {error}")
+            return Delivery(DeliveryOutcome.RETRY, f"{type(error).__name__}: {error}")
         return _delivery_for(response)
 
 
@@ -193,11 +237,11 @@ def _delivery_for(response: httpx.Response) -> Delivery:
     """2xx and 409 (already have it) delivered; 408/425/429/5xx retried; any other answer is final."""
     status = response.status_code
     if 200 <= status < 300 or status == 409:
-        return Delivery(Outcome.DELIVERED, str(status))
+        return Delivery(DeliveryOutcome.DELIVERED, str(status))
     detail = f"HTTP {status}: {response.text[:500]}"
     if status in (408, 425, 429) or status >= 500:
-        return Delivery(Outcome.RETRY, detail)
-    return Delivery(Outcome.PERMANENT, detail)
+        return Delivery(DeliveryOutcome.RETRY, detail)
+    return Delivery(DeliveryOutcome.PERMANENT, detail)
 
 
 class Open311Sink(HttpSink):
@@ -218,6 +262,8 @@ class Open311Sink(HttpSink):
         **http: Any,
     ) -> None:
         super().__init__(endpoint.rstrip("/") + "/requests.json", **http)
+        self.answers_url_set = bool(http.get("replies_url"))
+        self.ratings_url_set = bool(http.get("ratings_url"))
         self.api_key = api_key
         self.service_codes = service_codes
         self.default_service_code = default_service_code
@@ -249,40 +295,60 @@ class Open311Sink(HttpSink):
             form["media_url"] = media[0]
         return form
 
+    def deliver_replies(self, parcels: Sequence[Parcel]) -> list[Delivery]:
+        """GeoReport v2 has no answers to questions: only to a CASE_STORE_ANSWERS_URL set explicitly."""
+        if not self.answers_url_set:
+            return [Delivery(DeliveryOutcome.PERMANENT, "open311 sink: set CASE_STORE_ANSWERS_URL")] * len(parcels)
+        return super().deliver_replies(parcels)
+
+    def deliver_ratings(self, parcels: Sequence[Parcel]) -> list[Delivery]:
+        """GeoReport v2 has no ratings: only to a CASE_STORE_RATINGS_URL set explicitly."""
+        if not self.ratings_url_set:
+            return [Delivery(DeliveryOutcome.PERMANENT, "open311 sink: set CASE_STORE_RATINGS_URL")] * len(parcels)
+        return super().deliver_ratings(parcels)
+
     def _post(self, idempotency_key: str, body: bytes) -> Delivery:
         try:
             response = self.client.post(self.url, data=self.form(body), headers={"Idempotency-Key": idempotency_key})
         except httpx.HTTPError as error:
-            return Delivery(Outcome.RETRY, f"{type(error).__name__}: {error}")
+            return Delivery(DeliveryOutcome.RETRY, f"{type(error).__name__}: {error}")
         return _delivery_for(response)
 
 
 def make_sink(settings: Settings) -> Sink:
-    if settings.case_store_sink != "sql" and not settings.case_store_secret.get_secret_value():
-        raise ValueError(f"CASE_STORE_SINK={settings.case_store_sink} needs CASE_STORE_SECRET (16+ characters)")
-    if settings.case_store_sink == "open311":
-        if not settings.case_store_url:
+    if settings.case_store.sink != "sql" and not settings.case_store.secret.get_secret_value():
+        raise ValueError(f"CASE_STORE_SINK={settings.case_store.sink} needs CASE_STORE_SECRET (16+ characters)")
+    if settings.case_store.sink == "open311":
+        if not settings.case_store.url:
             raise ValueError("CASE_STORE_SINK=open311 needs CASE_STORE_URL (the GeoReport v2 endpoint)")
         mapping = tomllib.loads((settings.data_dir / "open311.toml").read_text(encoding="utf-8"))
         return Open311Sink(
-            settings.case_store_url,
-            settings.open311_api_key.get_secret_value(),
+            settings.case_store.url,
+            settings.case_store.open311_api_key.get_secret_value(),
             MappingProxyType(mapping.get("service_codes", {})),
             mapping.get("default_service_code", "other"),
-            settings.open311_jurisdiction_id,
-            secret=settings.case_store_secret.get_secret_value().encode(),
-            timeout=settings.case_store_timeout_seconds,
-            concurrency=settings.case_store_concurrency,
-            breaker=CircuitBreaker(settings.circuit_failure_threshold, settings.circuit_cooldown_seconds),
+            settings.case_store.open311_jurisdiction_id,
+            secret=settings.case_store.secret.get_secret_value().encode(),
+            replies_url=settings.case_store.answers_url,
+            ratings_url=settings.case_store.ratings_url,
+            timeout=settings.case_store.timeout_seconds,
+            concurrency=settings.case_store.concurrency,
+            breaker=CircuitBreaker(
+                settings.case_store.circuit_failure_threshold, settings.case_store.circuit_cooldown_seconds
+            ),
         )
-    if settings.case_store_sink == "http":
-        if not settings.case_store_url:
+    if settings.case_store.sink == "http":
+        if not settings.case_store.url:
             raise ValueError("CASE_STORE_SINK=http needs CASE_STORE_URL")
         return HttpSink(
-            settings.case_store_url,
-            settings.case_store_secret.get_secret_value().encode(),
-            settings.case_store_timeout_seconds,
-            concurrency=settings.case_store_concurrency,
-            breaker=CircuitBreaker(settings.circuit_failure_threshold, settings.circuit_cooldown_seconds),
+            settings.case_store.url,
+            settings.case_store.secret.get_secret_value().encode(),
+            settings.case_store.timeout_seconds,
+            concurrency=settings.case_store.concurrency,
+            breaker=CircuitBreaker(
+                settings.case_store.circuit_failure_threshold, settings.case_store.circuit_cooldown_seconds
+            ),
+            replies_url=settings.case_store.answers_url,
+            ratings_url=settings.case_store.ratings_url,
         )
     return SqlSink(settings.case_store_sql_url)

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 from config.catalog import Catalog
 from normalizer.fields.classify import CategoryTable, KindTable
+from normalizer.fields.routing import RoutingTable
+from normalizer.fields.subjects import SubjectTable
 from normalizer.fields.workdays import WorkCalendar
 from pakn.records import (
     EarlierCase,
@@ -37,6 +39,9 @@ class Context:
     categories: CategoryTable
     kinds: KindTable
     calendar: WorkCalendar
+    subjects: SubjectTable
+    routes: RoutingTable
+    province_name: str  # for agencies named after the province ("Công an tỉnh Khánh Hòa")
     # Recent cases by contact keys and content key (the worker asks the journal; no I/O in the rules).
     earlier_cases: Callable[[tuple[str, ...], str], Sequence[EarlierCase]] = lambda _contacts, _content: ()
 
@@ -59,9 +64,7 @@ class Context:
             message=messages.text("finding", code, **params) if messages.has("finding", code) else code,
             rule=rule,
             field=field,
-            message_en=messages.text("finding", english, **params)
-            if messages.has("finding", english)
-            else None,
+            message_en=messages.text("finding", english, **params) if messages.has("finding", english) else None,
             detail=MappingProxyType(dict(detail or {})),
         )
 
@@ -83,7 +86,9 @@ class Draft:
 
 
 @dataclass(frozen=True, slots=True)
-class Outcome:
+class RuleResult:
+    """What one rule's check gives back: the draft (changed or not) and what it found."""
+
     draft: Draft
     findings: tuple[Finding, ...] = ()
 
@@ -94,7 +99,7 @@ class Rule(Protocol):
     name: str
     description: str
 
-    def check(self, draft: Draft, context: Context) -> Outcome: ...
+    def check(self, draft: Draft, context: Context) -> RuleResult: ...
 
 
 def verdict_of(findings: Sequence[Finding]) -> Verdict:

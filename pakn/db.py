@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -51,6 +52,10 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
 
 
 def utcnow() -> datetime:
@@ -145,6 +150,26 @@ notifications = Table(
     Index("ix_notifications_due", "sent_at", "due_at"),
 )
 
+# What staff did to a submission in the triage inbox (pakn.journal.review; migration 0011_review): who,
+# when, which action, which field from what to what, and why.  Never updated, never deleted.
+review_actions = Table(
+    "review_actions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("submission_id", Integer, ForeignKey("submissions.id"), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("acted_at", UTCDateTime, nullable=False),
+    Column("action", String(24), nullable=False),
+    Column("field", String(24)),
+    Column("before", Text),
+    Column("after", Text),
+    Column("reason", Text),
+    # Whose decision a person overrode: the rule that set a corrected field, "verdict" for an accepted
+    # case rejected or sent back, the findings' codes of a reopened one (comma-separated).
+    Column("rule", String(200)),
+    Index("ix_review_actions_submission", "submission_id", "id"),
+)
+
 # What the case store told us about a case (signed callbacks): received, in progress, resolved.
 case_updates = Table(
     "case_updates",
@@ -160,6 +185,75 @@ case_updates = Table(
     Column("received_at", UTCDateTime, nullable=False),
 )
 
+# --- the agency <-> citizen loop (pakn/journal/loop.py; migration 0013_loop) ---------------------------------
+# A question the case store asked about a case (POST /api/v1/case-store/questions), relayed to the citizen on
+# their channel by the outbox row ``notification_id``; ``answered_at`` once the citizen's answer is taken.
+case_questions = Table(
+    "case_questions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("submission_id", Integer, ForeignKey("submissions.id"), nullable=False),
+    Column("question_key", String(64), nullable=False, unique=True),  # sha256(code:question_id): resends
+    Column("question_id", String(64), nullable=False),  # the case store's own id, sent back with the answer
+    Column("question", Text, nullable=False),
+    Column("asked_at", UTCDateTime),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("notification_id", Integer, ForeignKey("notifications.id")),
+    Column("answered_at", UTCDateTime),
+    Index("ix_case_questions_submission", "submission_id", "answered_at"),
+)
+
+# The citizen's answer to a question, on its way to the case store (leased work, like ``forwards``): one per
+# question (the first answer wins); its body (dispatcher.contract) and idempotency key the same on every attempt.
+citizen_replies = Table(
+    "citizen_replies",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("submission_id", Integer, ForeignKey("submissions.id"), nullable=False),
+    Column("question_id", Integer, ForeignKey("case_questions.id"), nullable=False, unique=True),
+    Column("idempotency_key", String(128), nullable=False, unique=True),
+    Column("source_id", String(255), nullable=False),  # the channel's message that carried the answer
+    Column("channel", String(16), nullable=False),  # the channel it came by
+    Column("answer", Text, nullable=False),
+    Column("answered_at", UTCDateTime, nullable=False),
+    Column("state", String(16), nullable=False),  # pending | delivered | failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("due_at", UTCDateTime),
+    Column("lease_until", UTCDateTime),
+    Column("last_error", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("delivered_at", UTCDateTime),
+    Index("ix_citizen_replies_state_due", "state", "due_at"),
+    Index("ix_citizen_replies_source", "source_id"),
+)
+
+# --- satisfaction (pakn/journal/ratings.py; migration 0014_ratings) -------------------------------------------
+# The citizen asked once, when the case store reports the case resolved, to rate the answer; their rating
+# (very_satisfied | satisfied | acceptable | unhappy) and comment, then on its way to the case store as
+# leased work (state: asked -> pending -> delivered | failed).
+ratings = Table(
+    "ratings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("submission_id", Integer, ForeignKey("submissions.id"), nullable=False, unique=True),
+    Column("notification_id", Integer, ForeignKey("notifications.id")),
+    Column("idempotency_key", String(64), nullable=False, unique=True),
+    Column("asked_at", UTCDateTime, nullable=False),
+    Column("rating", String(16)),
+    Column("comment", Text),
+    Column("rated_at", UTCDateTime),
+    Column("channel", String(16)),  # where the citizen rated
+    Column("source_id", String(255)),  # the channel's message that carried the rating
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("due_at", UTCDateTime),
+    Column("lease_until", UTCDateTime),
+    Column("last_error", Text),
+    Column("delivered_at", UTCDateTime),
+    Index("ix_ratings_state_due", "state", "due_at"),
+    Index("ix_ratings_source", "source_id"),
+)
+
 # The embedded `sql` case store: what the downstream system received, one row per idempotency key.
 case_store_metadata = MetaData()
 cases = Table(
@@ -172,14 +266,34 @@ cases = Table(
     Column("received_at", UTCDateTime, nullable=False),
 )
 
+# The embedded `sql` case store's ratings: one per key.
+case_ratings = Table(
+    "case_ratings",
+    case_store_metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("idempotency_key", String(128), nullable=False, unique=True),
+    Column("tracking_code", String(20), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+)
+
+# The embedded `sql` case store's side of the loop: the citizens' answers it received, one per key.
+case_replies = Table(
+    "case_replies",
+    case_store_metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("idempotency_key", String(128), nullable=False, unique=True),
+    Column("tracking_code", String(20), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+)
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine with the settings this project relies on (WAL + full sync + busy timeout on SQLite)."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
-            from pathlib import Path
-
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
 
@@ -194,6 +308,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
+            # SQLite's own lower() folds ASCII only; PostgreSQL's folds "Đ" too.  The triage inbox's
+            # search compares lower() of both sides, so SQLite gets Python's (Unicode) lower().
+            dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
@@ -448,3 +565,49 @@ email_answer_counts = Table(
     Column("count", Integer, nullable=False),
 )
 # --- end of email channel ------------------------------------------------------------------------------
+
+# --- contact changes (pakn/contact_changes.py; migration 0009_contact_changes) ------------------------------
+# A completion that gives another phone or email than the one on file: recorded, not applied, until the
+# code sent on the submission's original channel is entered.  Old and new values kept for staff.
+contact_changes = Table(
+    "contact_changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("submission_id", Integer, ForeignKey("submissions.id"), nullable=False),
+    Column("source_id", String(255), nullable=False),  # the completion that asked for it (its amendment)
+    Column("field", String(16), nullable=False),  # phone | email
+    Column("old_value", String(320), nullable=False),
+    Column("new_value", String(320), nullable=False),
+    Column("code_hmac", String(64), nullable=False),  # HMAC of the confirmation code, never the code
+    Column("state", String(16), nullable=False),  # pending | confirmed | refused | replaced | expired
+    Column("attempts", Integer, nullable=False, default=0),  # wrong codes entered
+    Column("notification_id", Integer, ForeignKey("notifications.id")),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("decided_at", UTCDateTime),
+    Index("ix_contact_changes_submission", "submission_id", "state"),
+)
+# --- end of contact changes ----------------------------------------------------------------------------------
+
+# --- the week's summary for leaders (pakn/summary.py; migration 0012_summary) ---------------------------------
+# One row per ISO week ("2026-W48"): claimed with a lease by one sweeper, `sent` once every recipient has it.
+summary_weeks = Table(
+    "summary_weeks",
+    metadata,
+    Column("week", String(8), primary_key=True),
+    Column("state", String(16), nullable=False),  # sending | sent
+    Column("lease_until", UTCDateTime),
+    Column("claimed_by", String(64)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+)
+
+# Each recipient that has the week's summary ("email:…", "telegram:…", "zalo:…"): a resend skips them.
+summary_sends = Table(
+    "summary_sends",
+    metadata,
+    Column("week", String(8), ForeignKey("summary_weeks.week"), primary_key=True),
+    Column("recipient", String(330), primary_key=True),
+    Column("sent_at", UTCDateTime, nullable=False),
+)
+# --- end of the week's summary ---------------------------------------------------------------------------------

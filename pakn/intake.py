@@ -23,7 +23,6 @@ import contextlib
 import logging
 import os
 import select
-import signal
 import socket
 import struct
 import subprocess
@@ -35,8 +34,8 @@ from typing import cast
 
 from sqlalchemy.engine import Connection
 
-from pakn.journal import Journal, RawSubmission, Receipt
-from pakn.records import Channel
+from pakn.journal.intake import Intake
+from pakn.records import Channel, RawSubmission, Receipt
 
 log = logging.getLogger(__name__)
 
@@ -123,14 +122,14 @@ class JournalWriter:
 
     def __init__(
         self,
-        journal: Journal,
+        intake: Intake,
         after_commit: Callable[[Sequence[int]], None],
         max_batch: int = 256,
         enqueue_delay: float = 0.02,
     ) -> None:
         """``after_commit`` gets the ids of newly stored submissions, gathered for up to ``enqueue_delay``
         seconds so that one queue job carries many of them."""
-        self.journal = journal
+        self.intake = intake
         self.after_commit = after_commit
         self.max_batch = max_batch
         self.enqueue_delay = enqueue_delay
@@ -193,8 +192,8 @@ class JournalWriter:
     def _record(self, raws: list[RawSubmission]) -> list[Receipt]:
         try:
             if self._connection is None:
-                self._connection = self.journal.writer_connection()
-            return self.journal.record(raws, self._connection)
+                self._connection = self.intake.writer_connection()
+            return self.intake.record(raws, self._connection)
         except Exception:
             log.exception("journal write failed for %d submissions", len(raws))
             self._drop_connection()  # the next transaction starts on a fresh connection
@@ -230,26 +229,6 @@ def _about_a_row(error: BaseException) -> bool:
     database refused a value, so storing the rows one by one isolates it.  Anything else (connection
     lost, database locked) would fail each row again, a connect timeout each: not worth retrying."""
     return any(cls.__name__ in ("DataError", "IntegrityError") for cls in type(error).__mro__)
-
-
-def main(argv: Sequence[str]) -> None:
-    """``python -m pakn.intake FD``: the writer process, on the socket its channel process handed down."""
-    from pakn.logs import configure_logging
-    from pakn.runtime import freeze_startup_heap, get_runtime
-
-    configure_logging()
-    # Ctrl-C, and `pakn run` stopping (SIGTERM to the process group), reach this process too: the
-    # channel process shuts down first, answering the senders still waiting on this writer, then closes
-    # its end of the socket, which ends this process.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    channel = socket.socket(fileno=int(argv[0]))
-    runtime = get_runtime()
-    writer = JournalWriter(
-        runtime.journal, runtime.queues.enqueue_normalize, enqueue_delay=runtime.settings.batch_window_seconds
-    )
-    freeze_startup_heap()
-    writer.serve(channel)
 
 
 # --- the channel's side ------------------------------------------------------------------------------
@@ -297,6 +276,9 @@ class _WriterLink(asyncio.Protocol):
         self._lost(self)
 
 
+START_TRIES = 8
+
+
 class IntakeWriter:
     """What a channel process uses: ``submit`` resolves once the submission is durably in the journal.
 
@@ -319,6 +301,7 @@ class IntakeWriter:
         self._process: subprocess.Popen[bytes] | None = None
         self._starting: asyncio.Task[None] | None = None
         self._closing = False
+        self._closed = asyncio.Event()  # set by close(): a pause between two tries to start ends at once
 
     async def start(self) -> None:
         await self._spawn()
@@ -348,6 +331,7 @@ class IntakeWriter:
     async def close(self) -> None:
         """Let the writer finish what it has (it commits, answers and enqueues), then end it."""
         self._closing = True
+        self._closed.set()
         if self._starting is not None:
             with contextlib.suppress(Exception):
                 await self._starting
@@ -366,7 +350,7 @@ class IntakeWriter:
         ours, theirs = socket.socketpair()
         try:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "pakn.intake", str(theirs.fileno())],
+                [sys.executable, "-m", "pakn.intake_process", str(theirs.fileno())],
                 pass_fds=(theirs.fileno(),),
                 env=self._env,
             )
@@ -385,9 +369,28 @@ class IntakeWriter:
                 self._restart()
 
     def _restart(self) -> asyncio.Task[None]:
-        self._starting = asyncio.get_running_loop().create_task(self._spawn())
+        self._starting = asyncio.get_running_loop().create_task(self._spawn_again())
         self._starting.add_done_callback(_log_failure)
         return self._starting
+
+    async def _spawn_again(self) -> None:
+        """Start a writer after one died.  One that dies while starting is tried again, 0.5 s, 1 s, 2 s
+        ... up to 8 s apart, START_TRIES times in all, so the writer is back without waiting for the next
+        sender (a SIGKILL during the start left the web process without one until a request came);
+        past that, the next sender's submission tries once more."""
+        for attempt in range(START_TRIES):
+            try:
+                await self._spawn()
+                return
+            except (WriterUnavailable, OSError, TimeoutError) as error:
+                if self._closing or attempt == START_TRIES - 1:
+                    raise
+                pause = min(8.0, 0.5 * 2**attempt)
+                log.warning("the journal writer process did not start (%s); trying again in %.1fs", error, pause)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._closed.wait(), pause)
+                if self._closing:
+                    raise
 
 
 def _log_failure(task: asyncio.Task[None]) -> None:
@@ -402,7 +405,3 @@ def _reap(process: subprocess.Popen[bytes], grace: float) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
-
-
-if __name__ == "__main__":
-    main(sys.argv[1:])

@@ -8,6 +8,7 @@ so a submission completed after `needs_information` counts both verdicts, as the
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import Response
@@ -17,8 +18,10 @@ from sqlalchemy import case, func, select
 from starlette.concurrency import run_in_threadpool
 
 from pakn.db import forwards, notifications, submissions
-from pakn.journal import FAILED_BEFORE_VERDICT, ForwardState
+from pakn.journal import FAILED_BEFORE_VERDICT
+from pakn.records import ForwardState
 from pakn.runtime import Runtime, get_runtime
+from pakn.upload_sweep import swept_key
 
 router = APIRouter(tags=["operations"])
 LATENCY_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0, 3600.0)
@@ -76,9 +79,7 @@ class JournalCollector:
                 labels=["channel"],
             )
             for channel, count in conn.execute(
-                select(submissions.c.channel, func.count())
-                .where(FAILED_BEFORE_VERDICT)
-                .group_by(submissions.c.channel)
+                select(submissions.c.channel, func.count()).where(FAILED_BEFORE_VERDICT).group_by(submissions.c.channel)
             ):
                 failed.add_metric([channel], count)
             yield failed
@@ -114,6 +115,17 @@ class JournalCollector:
         except Exception:  # Redis down: the journal figures are still worth serving
             pass
         yield depth
+
+        swept = CounterMetricFamily(
+            "pakn_abandoned_uploads_removed",
+            "Kept uploads no submission referenced, removed by the sweeper after ABANDONED_UPLOAD_HOURS.",
+        )
+        try:
+            removed: Any = self.runtime.queues.connection.get(swept_key(self.runtime))
+            swept.add_metric([], int(removed or 0))
+            yield swept
+        except Exception:  # Redis down
+            pass
 
 
 @router.get("/metrics", include_in_schema=False)

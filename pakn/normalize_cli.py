@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from channels import fields_of
+from channels.readers import READERS
 from config.catalog import load_catalog
 from config.settings import Settings
 from normalizer import context_from_settings, normalize
@@ -30,7 +30,7 @@ def normalize_document(
     payload: bytes, content_type: str, channel: str, received_at: datetime, settings: Settings
 ) -> dict[str, Any]:
     try:
-        fields = fields_of(payload, content_type)
+        fields = READERS.fields_of(payload, content_type)
     except ValidationError as error:
         return _unreadable(settings, error)
     except ValueError:

@@ -10,33 +10,23 @@ that only records the message as delivered.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import replace
 from importlib import import_module
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-from pakn.records import Channel
+from config.catalog import Messages
+from config.settings import Settings
+from pakn.records import Channel, Notification
+from pakn.secret_keys import answer_link, completion_link, rating_link
 
-if TYPE_CHECKING:
-    from config.settings import Settings
-    from pakn.runtime import Runtime
-
-
-@dataclass(frozen=True, slots=True)
-class Notification:
-    """One message to one citizen, with what a channel needs to reach them and to thread the answer."""
-
-    id: int
-    submission_id: int
-    tracking_code: str
-    channel: Channel
-    source_id: str  # the submission's source identity (Message-ID, chat id:update id, CallSid, ...)
-    raw: bytes  # the submission's journaled raw payload: the sender's address, chat id, phone, ...
-    content_type: str
-    kind: str  # accepted | needs_information | rejected | reminder | closed | forwarded | status
-    message: str  # Vietnamese text from config/data/messages.vi.toml, already filled in
-    created_at: datetime
-    attempts: int
+# Messages that ask the citizen for more: sent with the link to the web completion page (its token in it).
+ASKING = ("needs_information", "reminder")
+# A question of the case store (pakn.journal.loop.QUESTION_KIND): sent with the lookup page's reply form link.
+QUESTION = "case-question"
+# The request to rate the answer (pakn.journal.ratings.RATING_KIND): sent with the rating page's link, and on
+# the channels where a typed number answers it (chats, SMS) with how to.
+RATING = "rating-request"
+TYPED_RATING_CHANNELS = (Channel.TELEGRAM, Channel.ZALO, Channel.SMS)
 
 
 class Notifier(Protocol):
@@ -47,12 +37,28 @@ class Notifier(Protocol):
         the message is then kept as not sendable, visible, and not retried."""
 
 
+def text_as_sent(kind: str, tracking_code: str, message: str, settings: Settings, messages: Messages) -> str:
+    """A message as a channel sends it: a request for information gets the completion page's link here,
+    when sent, so that the journal's copy (which public status views show) never holds the token."""
+    if kind == RATING:
+        return f"{message}\n{messages.text('notification', 'rating-link', url=rating_link(settings, tracking_code))}"
+    if kind == QUESTION:
+        return f"{message}\n{messages.text('notification', 'answer-link', url=answer_link(settings, tracking_code))}"
+    if kind not in ASKING:
+        return message
+    link = messages.text("notification", "complete-link", url=completion_link(settings, tracking_code))
+    return f"{message}\n{link}"
+
+
+def as_sent(notification: Notification, settings: Settings, messages: Messages) -> Notification:
+    text = text_as_sent(notification.kind, notification.tracking_code, notification.message, settings, messages)
+    if notification.kind == RATING and notification.channel in TYPED_RATING_CHANNELS:
+        text = f"{text}\n{messages.text('notification', 'rating-reply-hint')}"
+    return replace(notification, message=text)
+
+
 class NotSendable(RuntimeError):
     """The channel is not configured to send: retrying cannot help until someone configures it."""
-
-
-# The journal's last_error of a message kept as not sendable starts with this (see `pakn stats --json`).
-NOT_SENDABLE = "not-sendable: "
 
 
 class RecordOnly:
@@ -62,11 +68,13 @@ class RecordOnly:
         return None
 
 
-# channel → "module:factory"; the factory takes the Runtime and returns a Notifier.  Each channel
+# channel → "module:factory"; the factory takes the process's runtime (``pakn.runtime.Runtime``, which this
+# module only passes on) and returns a Notifier.  Each channel
 # module registers itself here with one line.
 NOTIFIERS: dict[Channel, str] = {
     Channel.API: "pakn.notify:record_only",
     Channel.TELEGRAM: "channels.telegram.notify:notifier",
+    Channel.ZALO: "channels.zalo.notify:notifier",
     Channel.EMAIL: "channels.email.notifier:notifier",
     Channel.HOTLINE: "channels.hotline.sms:hotline_notifier",
     Channel.SMS: "channels.hotline.sms:sms_notifier",
@@ -76,6 +84,7 @@ NOTIFIERS: dict[Channel, str] = {
 # channel → "module:function"; the function takes the Settings and says why that channel's notifier cannot
 # send (None: it can).  Reported once when the sweeper starts and by `pakn settings`.
 READINESS: dict[Channel, str] = {
+    Channel.ZALO: "channels.zalo.oa:not_ready",
     Channel.HOTLINE: "channels.hotline.sms:hotline_not_configured",
     Channel.SMS: "channels.hotline.sms:sms_not_configured",
 }
@@ -93,12 +102,12 @@ def unsendable(settings: Settings) -> dict[Channel, str]:
     return found
 
 
-def record_only(_runtime: Runtime) -> Notifier:
+def record_only(_runtime: object) -> Notifier:
     return RecordOnly()
 
 
-def notifier_for(channel: Channel, runtime: Runtime) -> Notifier:
+def notifier_for(channel: Channel, runtime: object) -> Notifier:
     target = NOTIFIERS.get(channel, "pakn.notify:record_only")
     module, _, name = target.partition(":")
-    factory: Callable[[Runtime], Notifier] = getattr(import_module(module), name)
+    factory: Callable[[object], Notifier] = getattr(import_module(module), name)
     return factory(runtime)

@@ -18,9 +18,12 @@ from redis import Redis
 from rq import Queue
 from rq.job import Job
 
-NORMALIZE = "dispatcher.jobs.normalize"
-DISPATCH = "dispatcher.jobs.dispatch"
-NOTIFY = "dispatcher.jobs.notify"
+# The worker's entry points (pakn/worker_jobs.py), which hand the worker's runtime to dispatcher.jobs.
+NORMALIZE = "pakn.worker_jobs.normalize"
+DISPATCH = "pakn.worker_jobs.dispatch"
+NOTIFY = "pakn.worker_jobs.notify"
+RELAY = "pakn.worker_jobs.relay"
+RATE = "pakn.worker_jobs.rate"
 
 # A job that is waiting: re-enqueueing its rows would only add no-op work.  A ``started`` job is not
 # waiting: the sweeper only asks about rows whose lease ran out, so that job's worker died mid-job.
@@ -65,6 +68,14 @@ class Queues:
     def enqueue_notify(self, notification_ids: Sequence[int]) -> None:
         self._enqueue(self.notify, NOTIFY, "notify", notification_ids)
 
+    def enqueue_relay(self, reply_ids: Sequence[int]) -> None:
+        """Citizens' answers to the case store: on the dispatch queue, the way to the case store."""
+        self._enqueue(self.dispatch, RELAY, "relay", reply_ids)
+
+    def enqueue_ratings(self, rating_ids: Sequence[int]) -> None:
+        """Citizens' ratings to the case store: on the dispatch queue too."""
+        self._enqueue(self.dispatch, RATE, "rate", rating_ids)
+
     def _enqueue(self, queue: Queue, func: str, kind: str, ids: Sequence[int]) -> None:
         if not ids:
             return
@@ -94,6 +105,26 @@ class Queues:
             for distinct_id in distinct:
                 pipe.hget(Job.key_for(distinct_id), "status")
             statuses = dict(zip(distinct, pipe.execute(), strict=True))
+        # A worker takes a job off its queue (BLPOP over its three queues) and only then marks it started:
+        # one SIGKILLed in between leaves the job "queued" in no queue, for ever.  Queued means waiting
+        # only while the job is still in its queue (or in RQ's intermediate queue, which RQ cleans up).
+        queued = [j for j in distinct if statuses[j] and _text(statuses[j]) == "queued"]
+        if queued:
+            queue = {
+                "normalize": self.normalize,
+                "dispatch": self.dispatch,
+                "notify": self.notify,
+                "relay": self.dispatch,
+                "rate": self.dispatch,
+            }[kind]
+            with self.connection.pipeline() as pipe:
+                for job_id in queued:
+                    pipe.lpos(queue.key, job_id)
+                    pipe.lpos(queue.intermediate_queue_key, job_id)
+                places = pipe.execute()
+            for index, job_id in enumerate(queued):
+                if places[2 * index] is None and places[2 * index + 1] is None:
+                    statuses[job_id] = None  # taken by a worker that died before it started it: lost
         orphans = []
         for row_id, job_id in zip(ids, job_ids, strict=True):
             found = statuses.get(_text(job_id)) if job_id else None

@@ -13,6 +13,7 @@ import hashlib
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -53,16 +54,16 @@ class Limits:
     def __init__(self, settings: Settings, storage: Storage) -> None:
         self.settings = settings
         self.limiter = MovingWindowRateLimiter(storage)
-        window = max(1, round(settings.web_rate_limit_window_seconds))
+        window = max(1, round(settings.web.rate_limit_window_seconds))
         self.buckets: dict[str, RateLimitItem] = {
-            "post": RateLimitItemPerSecond(settings.web_rate_limit_posts, window),
-            "page": RateLimitItemPerSecond(settings.web_rate_limit_pages, window),
-            "lookup": RateLimitItemPerSecond(settings.web_rate_limit_lookups, window),
-            "completion": RateLimitItemPerSecond(settings.web_rate_limit_completions, window),
+            "post": RateLimitItemPerSecond(settings.web.rate_limit_posts, window),
+            "page": RateLimitItemPerSecond(settings.web.rate_limit_pages, window),
+            "lookup": RateLimitItemPerSecond(settings.web.rate_limit_lookups, window),
+            "completion": RateLimitItemPerSecond(settings.web.rate_limit_completions, window),
         }
-        lock = max(1, round(settings.login_lock_minutes * 60))
-        self.account_failures = RateLimitItemPerSecond(settings.login_max_failures_per_account, lock)
-        self.address_failures = RateLimitItemPerSecond(settings.login_max_failures_per_address, lock)
+        lock = max(1, round(settings.login.lock_minutes * 60))
+        self.account_failures = RateLimitItemPerSecond(settings.login.max_failures_per_account, lock)
+        self.address_failures = RateLimitItemPerSecond(settings.login.max_failures_per_address, lock)
         self.lock = RateLimitItemPerSecond(1, lock)
         self._warned = 0.0
 
@@ -110,7 +111,7 @@ class Limits:
                     if self.limiter.hit(self.lock, "login-lock", kind, who):
                         log.warning(
                             "%s: sign-in locked for %.0f min: %s %s had %d failed sign-ins",
-                            where, self.settings.login_lock_minutes, kind, who, item.amount,
+                            where, self.settings.login.lock_minutes, kind, who, item.amount,
                         )  # fmt: skip
         except Exception as error:
             self._unavailable(error)
@@ -123,22 +124,34 @@ class Limits:
             self._unavailable(error)
 
 
+def limits_on(settings: Settings, redis_url: str) -> Limits:
+    """The limits of these settings, on the Redis every process shares."""
+    storage = RedisStorage(
+        storage_uri(redis_url),
+        key_prefix=f"{settings.queue_name}-limits",
+        socket_timeout=2,
+        socket_connect_timeout=2,
+    )
+    return Limits(settings, storage)
+
+
+_make: Callable[[], Limits] | None = None
 _limits: Limits | None = None
 _pid: int | None = None
 
 
+def configure(make: Callable[[], Limits]) -> None:
+    """How this process's limits are made: the web application says so when it is created (``pakn.web``),
+    so that this module, below the app, looks nothing up."""
+    global _make, _limits, _pid
+    _make, _limits, _pid = make, None, None
+
+
 def get_limits() -> Limits:
-    """This process's limits, on the Redis every process shares (rebuilt after a fork)."""
+    """This process's limits (made again after a fork: a Redis connection does not survive it)."""
     global _limits, _pid
     if _limits is None or _pid != os.getpid():
-        from pakn.runtime import get_runtime
-
-        runtime = get_runtime()
-        storage = RedisStorage(
-            storage_uri(runtime.redis_url),
-            key_prefix=f"{runtime.settings.queue_name}-limits",
-            socket_timeout=2,
-            socket_connect_timeout=2,
-        )
-        _limits, _pid = Limits(runtime.settings, storage), os.getpid()
+        if _make is None:
+            raise RuntimeError("no rate limits in this process: pakn.web.create_app configures them")
+        _limits, _pid = _make(), os.getpid()
     return _limits

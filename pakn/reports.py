@@ -14,7 +14,9 @@ receipt, computed from the journal so it is right across processes and restarts.
   ``dispatcher.jobs.verdict_for``), by kind; journaled, but outside every figure above, which count
   citizens' submissions only;
 * on time / late and satisfaction — from the case store's callbacks (``case_updates``): the latest
-  report per case counts.
+  report per case counts; a rating the citizen gave the gateway itself (``ratings``: very satisfied,
+  satisfied, acceptable, unhappy; asked once when the case is resolved) counts before the store's, and is
+  also counted by field, suggested agency and channel (``ratings``, ``satisfaction_by_*``).
 
 Grouping is done in Python over the period's rows (two columns of JSON per row): provincial volumes are
 thousands per month, and one code path serves SQLite and PostgreSQL alike.
@@ -30,13 +32,17 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, select, true
 from sqlalchemy.engine import Engine
 
+from config.catalog import load_catalog
+from normalizer import context_from_settings
 from pakn import timefmt
-from pakn.db import case_updates, forwards, notifications, submissions
-from pakn.records import Status
+from pakn.db import case_updates, forwards, notifications, ratings, submissions
+from pakn.journal import review
+from pakn.records import RATINGS, Status
 
 ELIGIBLE = frozenset(
     {
@@ -85,8 +91,21 @@ class Report:
     by_channel: dict[str, ChannelFigures] = field(default_factory=dict)
     by_field: dict[str, int] = field(default_factory=dict)
     by_unit: dict[str, int] = field(default_factory=dict)
+    # The routing suggestion and the subject of each eligible case (case contract 1.1).
+    by_level: dict[str, int] = field(default_factory=dict)
+    by_agency: dict[str, int] = field(default_factory=dict)
+    by_subject: dict[str, int] = field(default_factory=dict)
     by_status: dict[str, int] = field(default_factory=dict)
     automatic: dict[str, int] = field(default_factory=dict)
+    # The triage inbox's work in the period (by when staff acted): actions per kind and corrected field,
+    # and how often each of the normalizer's rules was overridden (pakn.journal.review).
+    reviewed: dict[str, int] = field(default_factory=dict)
+    overridden: dict[str, int] = field(default_factory=dict)
+    # The citizens' own ratings on their channel (pakn.journal.ratings): by level, and by field, agency, channel.
+    ratings: dict[str, int] = field(default_factory=dict)
+    satisfaction_by_field: dict[str, dict[str, int]] = field(default_factory=dict)
+    satisfaction_by_agency: dict[str, dict[str, int]] = field(default_factory=dict)
+    satisfaction_by_channel: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def needs_information_rate(self) -> float | None:
@@ -138,12 +157,17 @@ def build(engine: Engine, since: datetime | None, until: datetime | None) -> Rep
     report = Report(since.isoformat() if since else None, until.isoformat() if until else None)
     fields_seen: Counter[str] = Counter()
     units: Counter[str] = Counter()
+    levels: Counter[str] = Counter()
+    agencies: Counter[str] = Counter()
+    subjects: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
     statuses: Counter[str] = Counter()
     automatic: Counter[str] = Counter()
     with engine.connect() as conn:
+        groups: dict[int, tuple[str, str, str]] = {}  # submission id → (field, agency, channel) of each case
         rows = conn.execute(
             select(
+                submissions.c.id,
                 submissions.c.channel,
                 submissions.c.status,
                 submissions.c.category,
@@ -168,8 +192,14 @@ def build(engine: Engine, since: datetime | None, until: datetime | None) -> Rep
                 report.eligible += 1
                 channel.eligible += 1
                 fields_seen[row.category or "-"] += 1
-                place = (json.loads(row.normalized) if row.normalized else {}).get("location") or {}
+                normalized = json.loads(row.normalized) if row.normalized else {}
+                place = normalized.get("location") or {}
                 units[place.get("commune") or place.get("province") or "-"] += 1
+                routing = normalized.get("routing") or {}  # absent in cases normalized before it existed
+                levels[routing.get("level") or "-"] += 1
+                agencies[routing.get("agency") or "-"] += 1
+                groups[row.id] = (row.category or "-", routing.get("agency") or "-", row.channel)
+                subjects[normalized.get("subject") or "-"] += 1
             elif row.status == Status.REJECTED.value:
                 report.not_eligible += 1
                 channel.not_eligible += 1
@@ -223,6 +253,22 @@ def build(engine: Engine, since: datetime | None, until: datetime | None) -> Rep
                 latest_on_time[update.submission_id] = bool(update.on_time)
             if update.satisfaction is not None:
                 latest_rating[update.submission_id] = int(update.satisfaction)
+        given: Counter[str] = Counter()
+        by_group: tuple[dict[str, Counter[str]], ...] = ({}, {}, {})
+        for rated in conn.execute(
+            select(ratings.c.submission_id, ratings.c.rating)
+            .join(submissions, submissions.c.id == ratings.c.submission_id)
+            .where(in_period, ratings.c.rating.is_not(None))
+        ):
+            given[rated.rating] += 1
+            # On the case store's 1–5 scale, so that both count alike: 5, 4, 3, 1.
+            latest_rating[rated.submission_id] = (5, 4, 3, 1)[RATINGS.index(rated.rating)]
+            for counts, key in zip(by_group, groups.get(rated.submission_id, ("-", "-", "-")), strict=True):
+                counts.setdefault(key, Counter())[rated.rating] += 1
+    report.ratings = {r: given[r] for r in RATINGS if given[r]}
+    report.satisfaction_by_field, report.satisfaction_by_agency, report.satisfaction_by_channel = (
+        {key: {r: c[r] for r in RATINGS if c[r]} for key, c in sorted(counts.items())} for counts in by_group
+    )
     report.resolved = len(resolved)
     report.on_time = sum(latest_on_time.values())
     report.late = len(latest_on_time) - report.on_time
@@ -233,9 +279,15 @@ def build(engine: Engine, since: datetime | None, until: datetime | None) -> Rep
     report.not_eligible_reasons = dict(reasons.most_common())
     report.by_field = dict(fields_seen.most_common())
     report.by_unit = dict(units.most_common())
+    report.by_level = dict(levels.most_common())
+    report.by_agency = dict(agencies.most_common())
+    report.by_subject = dict(subjects.most_common())
     report.by_status = dict(sorted(statuses.items()))
     report.automatic = dict(automatic.most_common())
     report.by_channel = dict(sorted(report.by_channel.items()))
+    with engine.connect() as conn:
+        report.reviewed = review.correction_counts(conn, since, until)
+        report.overridden = review.override_counts(conn, since, until)
     return report
 
 
@@ -249,6 +301,9 @@ class Labels:
     statuses: dict[str, str]
     reasons: dict[str, str]
     timezone: str = "Asia/Ho_Chi_Minh"  # the period is shown in local time, dd/mm/yyyy HH:MM
+    subjects: dict[str, str] = field(default_factory=dict)  # behaviour / regulations, from subjects.toml
+    reviewed: dict[str, str] = field(default_factory=dict)  # staff's actions (and corrected fields) by key
+    rules: dict[str, str] = field(default_factory=dict)  # the normalizer's rules and finding codes
 
     def of(self, table: dict[str, str], key: str) -> str:
         return table.get(key, key)
@@ -284,10 +339,31 @@ def rows(report: Report, labels: Labels) -> list[tuple[str, str, str, Any]]:
         out.append(("by_field", code, labels.of(labels.fields, code), count))
     for unit, count in report.by_unit.items():
         out.append(("by_unit", unit, unit if unit != "-" else f["unknown_unit"], count))
+    for level, count in report.by_level.items():
+        out.append(("by_level", level, f.get(f"level-{level}", level), count))
+    for agency, count in report.by_agency.items():
+        out.append(("by_agency", agency, agency if agency != "-" else f["unknown_agency"], count))
+    for subject, count in report.by_subject.items():
+        out.append(("by_subject", subject, labels.of(labels.subjects, subject), count))
     for status, count in report.by_status.items():
         out.append(("by_status", status, labels.of(labels.statuses, status), count))
+    for rating, count in report.ratings.items():
+        out.append(("ratings", rating, f.get(f"rating-{rating}", rating), count))
+    for section, table, names in (
+        ("satisfaction_by_field", report.satisfaction_by_field, labels.fields),
+        ("satisfaction_by_agency", report.satisfaction_by_agency, {"-": f["unknown_agency"]}),
+        ("satisfaction_by_channel", report.satisfaction_by_channel, labels.channels),
+    ):
+        for group, counts in table.items():
+            for rating, count in counts.items():
+                label = f"{labels.of(names, group)} – {f.get(f'rating-{rating}', rating)}"
+                out.append((section, f"{group}/{rating}", label, count))
     for kind, count in report.automatic.items():
         out.append(("automatic", kind, labels.of(labels.reasons, f"automatic-{kind}"), count))
+    for key, count in report.reviewed.items():
+        out.append(("reviewed", key, labels.of(labels.reviewed, key), count))
+    for rule, count in report.overridden.items():
+        out.append(("overridden", rule, labels.rules.get(rule) or labels.of(labels.reasons, rule), count))
     return out
 
 
@@ -303,30 +379,98 @@ def to_csv(report: Report, labels: Labels) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def to_xlsx(report: Report, labels: Labels) -> bytes:
-    """One sheet per section, numbers as numbers (rates as percentages)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+# The statistics page's look in the workbook: its blue, its labels whole, numbers as people read them.
+XLSX_BLUE = "0B4FA0"
+XLSX_HEADER_ROW = 5
+XLSX_FORMATS = {"rate": "0.0%", "hours": "0.00", "count": "#,##0", "moment": "dd/mm/yyyy hh:mm"}
+XLSX_CHARTED = (
+    "not_eligible_reasons", "by_channel", "by_field", "by_unit", "by_level", "by_agency", "by_subject", "by_status",
+    "automatic", "reviewed", "overridden",
+)  # fmt: skip
 
+
+def _local_moment(value: str | None, labels: Labels) -> datetime | str | None:
+    """A period end as a local date and time without offset (what a spreadsheet shows), None when open."""
+    if not value:
+        return None
+    return datetime.fromisoformat(value).astimezone(ZoneInfo(labels.timezone)).replace(tzinfo=None)
+
+
+def _number_format(key: str, value: Any) -> str | None:
+    if key.endswith("_rate"):
+        return XLSX_FORMATS["rate"]
+    if key.startswith("forwarding_hours"):
+        return XLSX_FORMATS["hours"]
+    return XLSX_FORMATS["count"] if isinstance(value, int) else None
+
+
+def to_xlsx(report: Report, labels: Labels, generated: datetime | None = None) -> bytes:
+    """The statistics page as a workbook: one sheet per section, each headed by the report's title and
+    period (real dates, dd/mm/yyyy hh:mm), a coloured header row, whole labels in a wide wrapped column,
+    numbers as numbers (rates as percentages, hours with two decimals), and the page's horizontal bar
+    chart beside each breakdown."""
+    from openpyxl import Workbook
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    f = labels.figures
     book = Workbook()
     first = book.active
     sheets: dict[str, Any] = {}
+    moments = [
+        (f["from"], _local_moment(report.period_from, labels) or f["from-open"]),
+        (f["to"], _local_moment(report.period_to, labels) or f["to-open"]),
+        (f["generated"], _local_moment((generated or datetime.now().astimezone()).isoformat(), labels)),
+    ]
+    widest: dict[str, int] = {}
     for section, key, label, value in rows(report, labels):
+        if section == "period":  # on top of every sheet instead
+            continue
         sheet = sheets.get(section)
         if sheet is None:
-            title = labels.figures.get("section-" + section, section)[:31]
+            title = f.get("section-" + section, section)
             sheet = first if not sheets and first is not None else book.create_sheet()
-            sheet.title = title.replace("/", "-")
-            sheet.append([labels.figures["label"], labels.figures["key"], labels.figures["value"]])
-            for cell in sheet[1]:
-                cell.font = Font(bold=True)
-            sheet.column_dimensions["A"].width = 48
-            sheet.column_dimensions["B"].width = 28
-            sheet.column_dimensions["C"].width = 16
+            sheet.title = title[:31].replace("/", "-")
+            sheet["A1"] = f"{f['title']} – {title}"
+            sheet["A1"].font = Font(bold=True, size=14, color=XLSX_BLUE)
+            for offset, (name, moment) in enumerate(moments):
+                sheet.cell(row=2 + offset, column=1, value=name).font = Font(bold=True)
+                cell = sheet.cell(row=2 + offset, column=2, value=moment)
+                cell.alignment = Alignment(horizontal="left")
+                if isinstance(moment, datetime):
+                    cell.number_format = XLSX_FORMATS["moment"]
+            for column, text in enumerate((f["label"], f["value"], f["key"]), start=1):
+                cell = sheet.cell(row=XLSX_HEADER_ROW, column=column, value=text)
+                cell.font = Font(bold=True, color="FFFFFF")
+                cell.fill = PatternFill("solid", start_color=XLSX_BLUE, end_color=XLSX_BLUE)
+                cell.alignment = Alignment(vertical="center", wrap_text=True)
+            sheet.freeze_panes = f"A{XLSX_HEADER_ROW + 1}"  # the title, period and header stay in view
             sheets[section] = sheet
-        sheet.append([label, key, value])
-        if key.endswith("_rate") and isinstance(value, float):
-            sheet.cell(row=sheet.max_row, column=3).number_format = "0.0%"
+        sheet.append([label, value, key])
+        row = sheet.max_row
+        sheet.cell(row=row, column=1).alignment = Alignment(wrap_text=True, vertical="top")
+        if (number_format := _number_format(key, value)) is not None:
+            sheet.cell(row=row, column=2).number_format = number_format
+        widest[section] = max(widest.get(section, 0), len(label))
+    for section, sheet in sheets.items():
+        # Column A fits the longest label (up to 60 characters, longer ones wrap); B the dates and figures.
+        sheet.column_dimensions["A"].width = max(28, min(60, widest[section] + 2))
+        sheet.column_dimensions["B"].width = 18
+        sheet.column_dimensions["C"].width = 26
+        last = sheet.max_row
+        if section in XLSX_CHARTED and last > XLSX_HEADER_ROW:
+            chart = BarChart()
+            chart.type = "bar"  # horizontal bars, like the page: long Vietnamese labels stay readable
+            chart.style = 10
+            chart.title = f.get("section-" + section, section)
+            chart.legend = None
+            chart.y_axis.title = f["value"]
+            chart.x_axis.scaling.orientation = "maxMin"  # the largest first, as in the table
+            chart.add_data(Reference(sheet, min_col=2, min_row=XLSX_HEADER_ROW, max_row=last), titles_from_data=True)
+            chart.set_categories(Reference(sheet, min_col=1, min_row=XLSX_HEADER_ROW + 1, max_row=last))
+            chart.series[0].graphicalProperties.solidFill = XLSX_BLUE
+            chart.width, chart.height = 22, max(6.0, 1.0 * (last - XLSX_HEADER_ROW) + 3)
+            sheet.add_chart(chart, f"E{XLSX_HEADER_ROW}")
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -334,16 +478,27 @@ def to_xlsx(report: Report, labels: Labels) -> bytes:
 
 def labels_for(settings: Any) -> Labels:
     """The Vietnamese names of everything in a report, from ``messages.vi.toml`` and ``categories.toml``."""
-    from config.catalog import load_catalog
-    from normalizer import context_from_settings
-
     messages = load_catalog(settings.data_dir).messages.sections
     web = messages["web"]
+    context = context_from_settings(settings)
+    subjects = {s.code: s.name for s in context.subjects.subjects}
     return Labels(
         figures={key.removeprefix("report-"): text for key, text in web.items() if key.startswith("report-")},
         channels={key.removeprefix("channel-"): text for key, text in web.items() if key.startswith("channel-")},
-        fields={c.code: c.name for c in context_from_settings(settings).categories.categories},
+        fields={c.code: c.name for c in context.categories.categories},
         statuses=dict(messages["status"]),
         reasons={key.removeprefix("reason-"): text for key, text in web.items() if key.startswith("reason-")},
         timezone=settings.timezone,
+        subjects={**subjects, context.subjects.none: web["report-subject-none"], "-": web["report-subject-unknown"]},
+        reviewed=_reviewed_labels(messages),
+        rules=dict(messages["triage-rules"]),
     )
+
+
+def _reviewed_labels(messages: Any) -> dict[str, str]:
+    """``correct:category`` → "Chỉnh sửa: Lĩnh vực"; an action on the status alone by the action's name."""
+    actions, fields = messages["triage-actions"], messages["triage-fields"]
+    named = dict(actions)
+    for action, name in actions.items():
+        named.update({f"{action}:{f}": name if f == "status" else f"{name}: {text}" for f, text in fields.items()})
+    return named

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
-import gc
 import os
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
-from typing import TYPE_CHECKING
 
+from channels.uploads import UPLOAD_REFERENCES
 from config.catalog import Catalog, load_catalog
 from config.settings import Settings, get_settings
+from dispatcher.sinks import Sink, make_sink
+from normalizer import Context, context_from_settings
+from pakn.contact_changes import ContactChanges, for_runtime
 from pakn.db import make_engine
 from pakn.journal import Journal
-from pakn.queue import Queues, connect
+from pakn.notify import Notifier, notifier_for
+from pakn.process import freeze_startup_heap
+from pakn.queue import Queues, connect, embedded_redis
+from pakn.records import Channel
+from pakn.secret_keys import with_secrets
+from pakn.summary import Senders
+from pakn.summary_senders import channel_senders
+from pakn.upload_sweep import UploadReferences
 
-if TYPE_CHECKING:
-    from dispatcher.sinks import Sink
-    from normalizer import Context
+__all__ = ["Runtime", "freeze_startup_heap", "get_runtime"]
 
 
 @dataclass
@@ -32,12 +39,17 @@ class Runtime:
         )
 
     @cached_property
+    def contact_changes(self) -> ContactChanges:
+        settings = self.settings
+        return for_runtime(
+            self.journal.engine, settings.web.secret.get_secret_value(), settings.web.contact_change_valid_hours
+        )
+
+    @cached_property
     def redis_url(self) -> str:
         if self.settings.redis_url:
             return self.settings.redis_url
         # No REDIS_URL: attach to (or start) the embedded server; `pakn run` starts it for its children.
-        from pakn.queue import embedded_redis
-
         server = embedded_redis(self.settings.pakn_data_dir)
         self._embedded = server
         return f"unix://{server.socket_file}"
@@ -52,15 +64,24 @@ class Runtime:
 
     @cached_property
     def context(self) -> Context:
-        from normalizer import context_from_settings
-
         return context_from_settings(self.settings)
 
     @cached_property
     def sink(self) -> Sink:
-        from dispatcher.sinks import make_sink
-
         return make_sink(self.settings)
+
+    @property
+    def upload_references(self) -> tuple[UploadReferences, ...]:
+        """What the channels keep that names kept uploads, for the sweep of abandoned ones."""
+        return UPLOAD_REFERENCES
+
+    def summary_senders(self) -> Senders:
+        """The ways the week's summary reaches leaders (``pakn.summary_senders``)."""
+        return channel_senders(self.settings, self.journal.engine)
+
+    def notifier(self, channel: Channel) -> Notifier:
+        """The notifier of a channel, made for this runtime (``pakn.notify.NOTIFIERS``)."""
+        return notifier_for(channel, self)
 
 
 _runtime: Runtime | None = None
@@ -71,19 +92,5 @@ def get_runtime() -> Runtime:
     """The runtime of this process (rebuilt after a fork, since engines and sockets do not survive it)."""
     global _runtime, _pid
     if _runtime is None or _pid != os.getpid():
-        from pakn.secret_keys import with_secrets
-
         _runtime, _pid = Runtime(with_secrets(get_settings())), os.getpid()
     return _runtime
-
-
-def freeze_startup_heap() -> None:
-    """Keep what a long-running process built at start-up out of the garbage collector's full passes.
-
-    Imports, settings, catalogs and tables are ~150k objects that live as long as the process; each
-    full collection walked them all (~70 ms here) while the event loop stood still, which set the
-    intake's p99 at ~80 ms instead of ~14 ms.  Frozen objects are never collected, as start-up state
-    never would be anyway.
-    """
-    gc.collect()
-    gc.freeze()

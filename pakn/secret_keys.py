@@ -21,12 +21,14 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from config.catalog import load_catalog
 from config.settings import Settings
 
 log = logging.getLogger(__name__)
 
 FILE_NAME = "secrets.toml"
-GENERATED = ("web_secret", "case_store_secret")
+# Key in secrets.toml -> (group, field) of the setting it fills; the file's keys stay as they were written.
+GENERATED = {"web_secret": ("web", "secret"), "case_store_secret": ("case_store", "secret")}
 
 
 class SecretsError(Exception):
@@ -71,8 +73,8 @@ def _create(path: Path) -> dict[str, str]:
 
 
 def _needs(settings: Settings) -> list[str]:
-    wanted = [] if settings.web_secret.get_secret_value() else ["web_secret"]
-    if settings.case_store_sink == "sql" and not settings.case_store_secret.get_secret_value():
+    wanted = [] if settings.web.secret.get_secret_value() else ["web_secret"]
+    if settings.case_store.sink == "sql" and not settings.case_store.secret.get_secret_value():
         wanted.append("case_store_secret")
     return wanted
 
@@ -89,7 +91,11 @@ def with_secrets(settings: Settings, *, create: bool = True) -> Settings:
         if path.exists():
             raise SecretsError(f"{path} lacks {', '.join(missing)}: delete it to have it made again")
         stored = _create(path)
-    updates = {name: SecretStr(stored[name]) for name in wanted if name in stored}
+    updates = {
+        group: getattr(settings, group).model_copy(update={field: SecretStr(stored[name])})
+        for name, (group, field) in GENERATED.items()
+        if name in wanted and name in stored
+    }
     if not updates:
         return settings
     resolved = settings.model_copy(update=updates)
@@ -98,20 +104,24 @@ def with_secrets(settings: Settings, *, create: bool = True) -> Settings:
 
 
 def problems(settings: Settings) -> tuple[list[str], list[str]]:
-    """(errors that stop the gateway from starting, warnings) about its secret settings."""
+    """(errors that stop the gateway from starting, warnings) about its secret settings, in the words of
+    ``[settings-check]`` in messages.vi.toml (what `pakn settings` prints and the start logs)."""
+
+    def said(key: str, **values: object) -> str:
+        return load_catalog(settings.data_dir).messages.text("settings-check", key, **values)
+
     errors: list[str] = []
-    warnings = [f"{name} is a placeholder or shorter than 16 characters: ignored" for name in settings.weak_secrets]
-    if settings.case_store_sink != "sql" and not settings.case_store_secret.get_secret_value():
-        errors.append(
-            f"CASE_STORE_SINK={settings.case_store_sink} needs CASE_STORE_SECRET: a key of 16+ characters "
-            "shared with the case store (signs the forwards, checks its callbacks)"
-        )
-    if settings.telegram_webhook_url and settings.telegram_secret_token is None:
-        warnings.append("TELEGRAM_SECRET_TOKEN is not set: every call to /telegram/webhook is refused (403)")
-    if settings.hotline_twilio_auth_token is None and (
-        settings.hotline_twilio_account_sid or settings.hotline_public_url
+    warnings = [said("weak-secret", name=name) for name in settings.weak_secrets]
+    if settings.case_store.sink != "sql" and not settings.case_store.secret.get_secret_value():
+        errors.append(said("sink-needs-secret", sink=settings.case_store.sink))
+    if settings.telegram.webhook_url and settings.telegram.secret_token is None:
+        warnings.append(said("telegram-secret-token"))
+    if settings.zalo.app_id and settings.zalo.oa_secret_key is None:
+        warnings.append(said("zalo-oa-secret-key"))
+    if settings.hotline.twilio_auth_token is None and (
+        settings.hotline.twilio_account_sid or settings.hotline.public_url
     ):
-        warnings.append("HOTLINE_TWILIO_AUTH_TOKEN is not set: every Twilio webhook is refused (403)")
+        warnings.append(said("twilio-auth-token"))
     return errors, warnings
 
 
@@ -127,13 +137,43 @@ def check_startup(settings: Settings) -> Settings:
 
 def completion_token(settings: Settings, tracking_code: str) -> str:
     """Proof that whoever completes a submission got its receipt: an HMAC of the code, nothing stored."""
-    key = hmac.new(settings.web_secret.get_secret_value().encode(), b"pakn-completion-token", hashlib.sha256)
+    key = hmac.new(settings.web.secret.get_secret_value().encode(), b"pakn-completion-token", hashlib.sha256)
     mac = hmac.new(key.digest(), tracking_code.encode(), hashlib.sha256).digest()
     return base64.b32encode(mac[:15]).decode()
 
 
+def completion_path(settings: Settings, tracking_code: str) -> str:
+    """The web completion page's address for a submission, its token in it (``channels.web.completion``):
+    what the receipt, the lookup and the needs-information messages link to."""
+    return f"/complete/{tracking_code}?token={completion_token(settings, tracking_code)}"
+
+
+def completion_link(settings: Settings, tracking_code: str) -> str:
+    """The same, absolute (``PUBLIC_URL``), for the needs-information message and its reminder."""
+    return settings.base_url + completion_path(settings, tracking_code)
+
+
+def answer_path(settings: Settings, tracking_code: str) -> str:
+    """The lookup page with the completion token: it shows the case store's open question and a reply form."""
+    return f"/lookup?code={tracking_code}&token={completion_token(settings, tracking_code)}#question"
+
+
+def answer_link(settings: Settings, tracking_code: str) -> str:
+    """The same, absolute (``PUBLIC_URL``), for the message relaying a question."""
+    return settings.base_url + answer_path(settings, tracking_code)
+
+
+def rating_path(settings: Settings, tracking_code: str) -> str:
+    """The rating page of a resolved case, the completion token in it (``channels.web.rating``)."""
+    return f"/rate/{tracking_code}?token={completion_token(settings, tracking_code)}"
+
+
+def rating_link(settings: Settings, tracking_code: str) -> str:
+    return settings.base_url + rating_path(settings, tracking_code)
+
+
 def completion_token_ok(settings: Settings, tracking_code: str, presented: str | None) -> bool:
-    if not presented or not settings.web_secret.get_secret_value():
+    if not presented or not settings.web.secret.get_secret_value():
         return False
     wanted = completion_token(settings, tracking_code)
     return hmac.compare_digest(wanted.encode(), presented.strip().upper().encode())

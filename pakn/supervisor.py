@@ -24,17 +24,19 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
+import importlib
 import json
 import logging
 import os
 import selectors
-import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+import traceback
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -101,6 +103,9 @@ class Supervisor:
     stop_timeout: float = 5.0
     ready_timeout: float = 20.0
     output: BinaryIO = field(default_factory=lambda: sys.stdout.buffer)
+    # What a forked program runs in its child, with the program's arguments (`pakn.supervisor_process`
+    # passes the `pakn` command line); a program that is not forked runs its argv as a new process.
+    command: Callable[[Sequence[str]], None] | None = None
 
     def __post_init__(self) -> None:
         self._children = [_Child(program) for program in self.programs]
@@ -147,7 +152,9 @@ class Supervisor:
         try:
             process: subprocess.Popen[bytes] | _Forked
             if child.program.fork:
-                process = _Forked.start(child.program.argv, (self._wake_read, self._wake_write))
+                if self.command is None:
+                    raise ValueError(f"{child.program.name}: a forked program needs the supervisor's command")
+                process = _Forked.start(child.program.argv, (self._wake_read, self._wake_write), self.command)
             else:
                 process = subprocess.Popen(
                     child.program.argv,
@@ -287,12 +294,12 @@ class _Forked:
         self.returncode: int | None = None
 
     @classmethod
-    def start(cls, args: Sequence[str], close: Sequence[int]) -> _Forked:
+    def start(cls, args: Sequence[str], close: Sequence[int], command: Callable[[Sequence[str]], None]) -> _Forked:
         read, write = os.pipe()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the child, which ends with os._exit
             os.close(read)
-            _run_forked(list(args), write, close)
+            _run_forked(list(args), write, close, command)
         os.close(write)
         with contextlib.suppress(OSError):  # also done in the child: whichever runs first
             os.setpgid(pid, pid)
@@ -318,7 +325,9 @@ class _Forked:
         return self.returncode
 
 
-def _run_forked(args: list[str], output: int, close: Sequence[int]) -> None:  # pragma: no cover - child
+def _run_forked(  # pragma: no cover - child
+    args: list[str], output: int, close: Sequence[int], command: Callable[[Sequence[str]], None]
+) -> None:
     """In the forked child: its own process group, output to the pipe, default signals, then the command."""
     code: int | str | None = 1
     try:
@@ -336,16 +345,12 @@ def _run_forked(args: list[str], output: int, close: Sequence[int]) -> None:  # 
         os.close(devnull)
         os.close(output)
         sys.argv = ["pakn", *args]
-        _set_title(" ".join(sys.argv))  # what `ps` shows: `pakn worker`, as if started from the Procfile
-        from pakn.cli import main as pakn
-
-        pakn(args, prog_name="pakn")
+        set_title(" ".join(sys.argv))  # what `ps` shows: `pakn worker`, as if started from the Procfile
+        command(args)
         code = 0
     except SystemExit as end:
         code = end.code
     except BaseException:
-        import traceback
-
         traceback.print_exc()
     finally:
         try:
@@ -355,12 +360,9 @@ def _run_forked(args: list[str], output: int, close: Sequence[int]) -> None:  # 
             os._exit(code if isinstance(code, int) else 0 if code is None else 1)
 
 
-def _preload(modules: Sequence[str]) -> None:
+def preload(modules: Sequence[str]) -> None:
     """Import what the forked children will use, then keep it out of the collector's passes: a full
     collection in a child would otherwise write to (and so copy) every shared page it walks."""
-    import gc
-    import importlib
-
     for name in modules:
         try:
             importlib.import_module(name)
@@ -397,7 +399,7 @@ def _answers_ping(path: str) -> bool:
         return False
 
 
-_SPEC = "PAKN_SUPERVISOR_SPEC"
+SPEC = "PAKN_SUPERVISOR_SPEC"
 
 
 def exec_supervisor(
@@ -418,23 +420,7 @@ def exec_supervisor(
     }
     sys.stdout.flush()
     sys.stderr.flush()
-    os.execve(sys.executable, [sys.executable, "-m", "pakn.supervisor"], {**env, _SPEC: json.dumps(spec)})
-
-
-def main() -> int:
-    """``python -m pakn.supervisor`` with the spec in PAKN_SUPERVISOR_SPEC: what `exec_supervisor` runs."""
-    from pakn.logs import configure_logging
-
-    configure_logging()
-    spec = json.loads(os.environ.pop(_SPEC))  # not passed on to the children
-    _set_title(spec["title"])
-    programs = [Program(**{**p, "argv": tuple(p["argv"])}) for p in spec["programs"]]
-    _preload(spec.get("preload", []))
-    try:
-        return Supervisor(programs, os.environ).run()
-    finally:
-        for path in spec["remove"]:
-            shutil.rmtree(path, ignore_errors=True)
+    os.execve(sys.executable, [sys.executable, "-m", "pakn.supervisor_process"], {**env, SPEC: json.dumps(spec)})
 
 
 def _how(returncode: int) -> str:
@@ -477,11 +463,7 @@ def _die_with_parent() -> None:
         _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def _set_title(title: str) -> None:
+def set_title(title: str) -> None:
     from setproctitle import setproctitle
 
     setproctitle(title)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -11,15 +11,15 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from config.settings import get_settings
+
 DATE_TIME = "%d/%m/%Y %H:%M"
 DATE = "%d/%m/%Y"
 
 
 def _zone(timezone: str | None) -> ZoneInfo:
     if timezone is None:
-        from pakn.runtime import get_runtime
-
-        timezone = get_runtime().settings.timezone
+        timezone = get_settings().timezone
     return ZoneInfo(timezone)
 
 

@@ -7,11 +7,14 @@ letters people confuse with digits (O→0, I/L→1).
 
 from __future__ import annotations
 
+import re
 import secrets
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1"})
 PREFIX = "PAKN"
+# A code as people write it in a text: any case, the hyphens or spaces optional.
+WRITTEN = re.compile(r"PAKN[-\s]?[0-9A-Za-z]{4}[-\s]?[0-9A-Za-z]{4}", re.IGNORECASE)
 
 
 def _check_symbol(body: str) -> str:
@@ -42,3 +45,9 @@ def parse(text: str) -> str | None:
     if _check_symbol(cleaned[:7]) != cleaned[7]:
         return None
     return f"{PREFIX}-{cleaned[:4]}-{cleaned[4:]}"
+
+
+def written_codes(text: str) -> tuple[str, ...]:
+    """The valid codes written in a text, canonical, in order, each once."""
+    found = (parse(m.group(0)) for m in WRITTEN.finditer(text))
+    return tuple(dict.fromkeys(code for code in found if code))

@@ -49,3 +49,6 @@ command -v dovecot >/dev/null || need dovecot-imapd
 
 # --- Chromium (the hotline console's browser tests: Playwright drives Debian's build, never downloads one) ---
 need chromium
+
+# --- npm (scripts/setup.sh installs Leaflet with it for the live map and its browser test) ---
+command -v npm >/dev/null || need npm

@@ -15,3 +15,14 @@ if [[ ! -f "$stamp" || "$root/pyproject.toml" -nt "$stamp" ]]; then
   "$root/.venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$spec"
   touch "$stamp"
 fi
+# Browser libraries the gateway serves itself (Leaflet for /admin/map): package-lock.json, into node_modules/.
+# Without npm the gateway still runs; the map page then says how to install them.
+if [[ -f "$root/package-lock.json" ]]; then
+  npm_stamp="$root/node_modules/.installed"
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "setup: npm not found: the live map (/admin/map) needs Leaflet; install Node.js and npm, then run this again" >&2
+  elif [[ ! -f "$npm_stamp" || "$root/package-lock.json" -nt "$npm_stamp" ]]; then
+    (cd "$root" && npm ci --no-audit --no-fund --loglevel=error)
+    touch "$npm_stamp"
+  fi
+fi

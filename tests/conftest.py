@@ -23,6 +23,19 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+from hypothesis import settings as hypothesis_settings
+from playwright.sync_api import expect
+
+# A browser's assertions wait for what they expect up to this long (Playwright's default is 5 s): a page
+# that needs a password hash and a database read before it answers takes longer than that on a loaded
+# machine.  Waiting longer costs nothing when the page is fast; failing is then a real failure.
+expect.set_options(timeout=30_000)
+
+# Property tests draw the same examples on every run, so a run's verdict does not depend on luck; to look
+# for new counterexamples, run with HYPOTHESIS_PROFILE=explore (random draws, then add what they find).
+hypothesis_settings.register_profile("repeatable", derandomize=True, database=None)
+hypothesis_settings.register_profile("explore", derandomize=False)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 REPO = Path(__file__).resolve().parent.parent
 PAKN = [sys.executable, "-m", "pakn.cli"]

@@ -171,12 +171,35 @@ def test_http_sink_retries_a_failing_case_store_and_delivers_once(
         for received in store.cases.values():
             jsonschema.validate(received, schema, format_checker=jsonschema.FormatChecker())
         payload = store.cases[f"pakn-{codes[0]}"]
-        assert payload["schema_version"] == "1.0"
+        assert payload["schema_version"] == "1.2" and payload["summary"] is None  # nobody wrote one
+        assert payload["level"] in ("province", "commune") and payload["suggested_agency"]
         assert payload["tracking_code"] == codes[0]
         assert payload["submitter"]["phone"] == "+84905000000"
         assert payload["content"].startswith("Đèn đường")
         for code in codes:
             wait_until(lambda c=code: status(gateway, c)["status"] == "forwarded", 10, "forwarded")
+    finally:
+        store.stop()
+
+
+def test_a_case_store_pinned_to_contract_1_0_gets_1_0_bodies(make_gateway: Callable[..., Gateway]) -> None:
+    """A receiver that validates with the strict 1.0 schema: CASE_STORE_SCHEMA_VERSION=1.0 keeps it working."""
+    schema_1_0 = json.loads((REPO / "docs" / "case-schema-1.0.json").read_text())
+    store = CaseStoreStandIn(SECRET.encode(), schema=schema_1_0).start()
+    try:
+        gateway = make_gateway(
+            REDIS_URL=SYSTEM_REDIS,
+            CASE_STORE_SINK="http",
+            CASE_STORE_URL=store.url,
+            CASE_STORE_SECRET=SECRET,
+            CASE_STORE_SCHEMA_VERSION="1.0",
+        )
+        gateway.start_all()
+        (code,) = [r.json()["tracking_code"] for r in post_all(gateway.url, [submission(5)])]
+        wait_until(lambda: status(gateway, code)["status"] == "forwarded", 30, "forwarded to the 1.0 store")
+        payload = store.cases[f"pakn-{code}"]
+        assert payload["schema_version"] == "1.0" and "suggested_agency" not in payload
+        assert store.bad_signatures == 0
     finally:
         store.stop()
 
@@ -195,7 +218,7 @@ def test_a_case_store_refusing_a_case_marks_it_failed_and_replay_sends_it_again(
         assert store.posts == 1, "a 4xx answer is permanent: no retry"
         store.plan.reject_status = None
         out = gateway.pakn("replay", "--failed").stdout.decode()
-        assert "1 forwards" in out
+        assert "1 lượt chuyển" in out
         wait_until(lambda: len(store.cases) == 1, 30, "delivered after replay")
         wait_until(lambda: status(gateway, code)["status"] == "forwarded", 10, "forwarded")
     finally:

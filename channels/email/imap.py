@@ -25,6 +25,8 @@ from imapclient import IMAPClient
 from sqlalchemy import insert, select, update
 
 from channels.email.intake import MailIntake, Taken
+from channels.intake import DirectIntake
+from config.testing_hooks import failpoint
 from pakn.db import email_checkpoints, utcnow, writer
 from pakn.runtime import Runtime
 
@@ -35,12 +37,12 @@ _BATCH = 25
 
 def connect(runtime: Runtime) -> IMAPClient:
     s = runtime.settings
-    if not s.imap_host or not s.imap_user:
+    if not s.imap.host or not s.imap.user:
         raise RuntimeError("IMAP_HOST and IMAP_USER must be set")
-    client = IMAPClient(s.imap_host, port=s.imap_port, ssl=s.imap_ssl, timeout=60)
-    client.login(s.imap_user, s.imap_password.get_secret_value() if s.imap_password else "")
-    if s.imap_done_folder and not client.folder_exists(s.imap_done_folder):
-        client.create_folder(s.imap_done_folder)
+    client = IMAPClient(s.imap.host, port=s.imap.port, ssl=s.imap.ssl, timeout=60)
+    client.login(s.imap.user, s.imap.password.get_secret_value() if s.imap.password else "")
+    if s.imap.done_folder and not client.folder_exists(s.imap.done_folder):
+        client.create_folder(s.imap.done_folder)
     return client
 
 
@@ -50,8 +52,8 @@ class Checkpoints:
     def __init__(self, runtime: Runtime) -> None:
         s = runtime.settings
         self.engine = runtime.journal.engine
-        self.account = f"{s.imap_user}@{s.imap_host}:{s.imap_port}"
-        self.folder = s.imap_folder
+        self.account = f"{s.imap.user}@{s.imap.host}:{s.imap.port}"
+        self.folder = s.imap.folder
 
     def last_uid(self, uidvalidity: int) -> int:
         with self.engine.connect() as conn:
@@ -93,11 +95,16 @@ def _chunks(items: Sequence[int], size: int) -> Iterator[Sequence[int]]:
         yield items[start : start + size]
 
 
+def direct_intake(runtime: Runtime) -> DirectIntake:
+    """The intake path of a synchronous mail reader: this process's journal, then the normalizer's queue."""
+    return DirectIntake(runtime.journal.intake.record, runtime.queues.enqueue_normalize)
+
+
 class Poller:
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, intake: DirectIntake) -> None:
         self.runtime = runtime
         self.settings = runtime.settings
-        self.intake = MailIntake(runtime)
+        self.intake = MailIntake(runtime, intake)
         self.checkpoints = Checkpoints(runtime)
         self.stop = threading.Event()
 
@@ -121,39 +128,39 @@ class Poller:
                     client.logout()
 
     def _back_off(self, attempt: int, error: BaseException) -> None:
-        delay = random.uniform(0, min(self.settings.imap_backoff_max_seconds, 0.5 * 2**attempt))
+        delay = random.uniform(0, min(self.settings.imap.backoff_max_seconds, 0.5 * 2**attempt))
         log.warning("IMAP: %s; reconnecting in %.1fs", type(error).__name__, delay)
         self.stop.wait(delay)
 
     def follow(self, client: IMAPClient) -> None:
         """Drain the folder, then wait for news (IDLE or a poll interval), for as long as the connection lives."""
         idle = client.has_capability("IDLE")
-        log.info("IMAP connected; %s", "IDLE" if idle else f"polling every {self.settings.imap_poll_seconds:.0f}s")
+        log.info("IMAP connected; %s", "IDLE" if idle else f"polling every {self.settings.imap.poll_seconds:.0f}s")
         while not self.stop.is_set():
-            info = client.select_folder(self.settings.imap_folder)
+            info = client.select_folder(self.settings.imap.folder)
             self.drain(client, int(info[b"UIDVALIDITY"]))
             if idle:
                 client.idle()
                 try:
-                    client.idle_check(timeout=self.settings.imap_idle_seconds)
+                    client.idle_check(timeout=self.settings.imap.idle_seconds)
                 finally:
                     client.idle_done()
             else:
-                self.stop.wait(self.settings.imap_poll_seconds)
+                self.stop.wait(self.settings.imap.poll_seconds)
 
     def drain(self, client: IMAPClient, uidvalidity: int) -> int:
         """Journal every mail past the checkpoint; returns how many were handled."""
         last = self.checkpoints.last_uid(uidvalidity)
         criteria: list[Any] = ["UID", f"{last + 1}:*"]
-        if not self.settings.imap_done_folder:
-            criteria += ["NOT", "KEYWORD", self.settings.imap_done_flag]
+        if not self.settings.imap.done_folder:
+            criteria += ["NOT", "KEYWORD", self.settings.imap.done_flag]
         uids = sorted(int(u) for u in client.search(criteria) if int(u) > last)
         for chunk in _chunks(uids, _BATCH):
             for _uid, taken in handle(client, chunk, self.intake):
-                if self.settings.imap_failpoint == "after-journal":
+                if failpoint("imap-after-journal"):
                     log.warning("failpoint after-journal: exiting before flagging (submission %d)", taken.submission_id)
                     os._exit(75)
-            mark_done(client, chunk, self.settings.imap_done_folder, self.settings.imap_done_flag)
+            mark_done(client, chunk, self.settings.imap.done_folder, self.settings.imap.done_flag)
             self.checkpoints.advance(uidvalidity, max(chunk))
         if uids:
             log.info("IMAP: %d mails journaled (UIDVALIDITY %d, up to UID %d)", len(uids), uidvalidity, max(uids))
@@ -184,18 +191,18 @@ def backfill(
 ) -> dict[str, int]:
     """Import every mail of the folder received since ``since``; flags them (never moves or deletes)."""
     s = runtime.settings
-    intake = MailIntake(runtime)
+    intake = MailIntake(runtime, direct_intake(runtime))
     counts = {"mails": 0, "new": 0, "duplicate": 0, "completion": 0}
     client = connect(runtime)
     try:
-        client.select_folder(s.imap_folder)
+        client.select_folder(s.imap.folder)
         uids = sorted(int(u) for u in client.search(["SINCE", since]))
         counts["mails"] = len(uids)
         chunks = list(_chunks(uids, _BATCH))
         for chunk in progress(chunks) if progress else iter(chunks):
             for _uid, taken in handle(client, chunk, intake):
                 counts[taken.outcome] += 1
-            mark_done(client, chunk, None, s.imap_done_flag)
+            mark_done(client, chunk, None, s.imap.done_flag)
     finally:
         with contextlib.suppress(Exception):
             client.logout()
@@ -203,4 +210,4 @@ def backfill(
 
 
 def run(runtime: Runtime) -> None:
-    Poller(runtime).run_forever()
+    Poller(runtime, direct_intake(runtime)).run_forever()

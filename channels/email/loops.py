@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from channels.email.parse import Mail
+if TYPE_CHECKING:  # annotations only: the parser uses these checks, so it is imported here for types alone
+    from channels.email.parse import Mail
 
 _BULK = frozenset({"bulk", "list", "junk"})
 _LIST_HEADERS = ("list-id", "list-unsubscribe", "list-post", "list-help")

@@ -1,7 +1,7 @@
 """A journaled mail → what the citizen said.
 
 Pure functions of the raw bytes (no I/O): the SMTP listener and the IMAP poller use them to decide how
-to journal a message, the worker uses them to read it back (``fields_from_raw`` is the PARSERS entry).
+to journal a message, the worker uses them to read it back (``fields_from_raw`` is the ``channels.readers`` entry).
 A malformed message never raises out of here: every header and part is read defensively, since a
 crash would only make the submission ``unreadable`` when most of it can be read.
 """
@@ -13,7 +13,7 @@ import binascii
 import contextlib
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email import policy
 from email.headerregistry import Address
@@ -25,7 +25,12 @@ from html.parser import HTMLParser
 import ftfy
 import nh3
 
+from channels.answers import address_in, answer_fields, phone_in
+from channels.email.attachments import AttachmentPolicy
+from channels.email.loops import automatic_kind
 from channels.text import valid_text
+from config.settings import get_settings
+from normalizer.fields.contacts import find_name
 from normalizer.text import decode_bytes
 from pakn import tracking
 from pakn.records import Attachment, Defect, SubmissionFields
@@ -43,7 +48,6 @@ _NESTED_RE = re.compile(rb"content-type:[ \t]*(?:\r?\n[ \t]+)?(?:multipart|messa
 _ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _MSGID_RE = re.compile(r"<([^<>\s]{1,500})>")
-_CODE_RE = re.compile(r"PAKN[-\s]?[0-9A-Za-z]{4}[-\s]?[0-9A-Za-z]{4}", re.IGNORECASE)
 # Message-IDs of our own answers: <pakn-{notification id}-{tracking code}@host>
 OUR_MSGID_RE = re.compile(r"^pakn-\d+-(PAKN-[0-9A-Z]{4}-[0-9A-Z]{4})@", re.IGNORECASE)
 
@@ -93,9 +97,7 @@ class Mail:
         for message_id in self.thread_ids:
             if m := OUR_MSGID_RE.match(message_id):
                 found.append(m.group(1).upper())
-        for m in _CODE_RE.finditer(self.subject):
-            if code := tracking.parse(m.group(0)):
-                found.append(code)
+        found.extend(tracking.written_codes(self.subject))
         return tuple(dict.fromkeys(found))
 
 
@@ -482,7 +484,6 @@ _MOBILE_FOOTER = re.compile(
     r"^\s*(?:sent from my .{1,60}|sent from .{1,40} for .{1,40}|gửi từ .{1,60}|được gửi từ .{1,60})\s*$",
     re.IGNORECASE,
 )
-_ADDRESS_LINE = re.compile(r"^\s*(?:địa chỉ|đ/c|đc)\s*[:：]\s*(.{5,200})$", re.IGNORECASE | re.MULTILINE)
 
 
 def strip_quotes_and_signature(text: str) -> tuple[str, str]:
@@ -582,36 +583,23 @@ def _sender_name(mail: Mail) -> str | None:
     return name
 
 
-def _phone_in(text: str) -> str | None:
-    from normalizer.fields.phones import find_phones
-
-    phones = [p for p in find_phones(text) if p.valid]
-    return phones[0].text if phones else None
-
-
-def _address_in(text: str) -> str | None:
-    m = _ADDRESS_LINE.search(text)
-    return m.group(1).strip() if m else None
-
-
 def attachment_records(mail: Mail) -> tuple[Attachment, ...]:
     """What the case gets of the attachments: the parts the policy keeps (see channels.email.attachments)."""
-    from channels.email.attachments import AttachmentPolicy
-
     return tuple(a for a in AttachmentPolicy.from_settings().judge(mail.parts) if isinstance(a, Attachment))
 
 
 def fields_from_raw(payload: bytes, content_type: str = CONTENT_TYPE) -> SubmissionFields:
-    """The PARSERS entry for ``message/rfc822``: a new submission, or a completion of one."""
-    mail = parse_mail(payload)
+    """The ``channels.readers`` entry for ``message/rfc822``: a new submission, or a completion of one."""
+    return fields_of_mail(parse_mail(payload), content_type)
+
+
+def fields_of_mail(mail: Mail, content_type: str = CONTENT_TYPE) -> SubmissionFields:
+    """What the citizen said in a mail already read (the worker reads each journaled mail once)."""
     if mail.too_deep:
         raise ValueError(f"more than {MAX_NESTED_PARTS} nested MIME parts")
     if "x-pakn=completion" in content_type.replace(" ", "").lower():
         return completion_fields(mail)
-    from channels.email.loops import automatic_kind
-    from config.settings import get_settings
-
-    if kind := automatic_kind(mail, get_settings().email_own_addresses):
+    if kind := automatic_kind(mail, get_settings().email.addresses):
         # Journaled, never a case: only what the IT centre needs to see what it was.
         return SubmissionFields(email=mail.from_address, defects=mail.defects, automatic=kind)
     signature = mail.signature
@@ -619,44 +607,29 @@ def fields_from_raw(payload: bytes, content_type: str = CONTENT_TYPE) -> Submiss
         content=mail.text or None,
         name=_sender_name(mail),
         email=mail.reply_to or mail.from_address,
-        phone=_phone_in(signature) if signature else None,
-        address=_address_in(signature or "") or _address_in(mail.text),
+        phone=phone_in(signature) if signature else None,
+        address=address_in(signature or "") or address_in(mail.text),
         attachments=attachment_records(mail),
         defects=mail.defects,
     )
 
 
-def completion_fields(mail: Mail) -> SubmissionFields:
-    """A reply completing a submission: only what it adds, so the original content stays.
-
-    The citizen answers the needs-information mail in free text ("Địa điểm: số 4 đường Yersin, ...;
-    lúc 8h sáng nay"), so the normalizer's own extractors pick the fields out of it.  A reply in which
-    none is found is taken as the content the first mail lacked.
-    """
-    from config.settings import get_settings
-    from normalizer.fields.contacts import find_name
-    from normalizer.fields.places import find_place
-    from normalizer.fields.times import find_incident_time
-
+def completion_identity(mail: Mail) -> SubmissionFields:
+    """Who a reply says the submitter is (name, phone, address) as ``completion_fields`` reads it, without
+    the place and time extractors: the listener checks it before its ``250`` (channels.identity)."""
     text = mail.text
-    found: dict[str, str] = {}
-    if place := find_place(text, hint_province=get_settings().province_code):
-        found["location"] = place.text
-    if when := find_incident_time(text, mail.date or datetime.now(UTC)):
-        found["incident_time"] = when.matched
-    if name := find_name(text):
-        found["name"] = name
-    if phone := _phone_in(text) or (_phone_in(mail.signature) if mail.signature else None):
-        found["phone"] = phone
-    if address := _address_in(text):
-        found["address"] = address
     return SubmissionFields(
-        content=None if found else (text or None),
-        location=found.get("location"),
-        incident_time=found.get("incident_time"),
-        name=found.get("name"),
-        phone=found.get("phone"),
-        address=found.get("address"),
+        name=find_name(text),
+        phone=phone_in(text) or (phone_in(mail.signature) if mail.signature else None),
+        email=mail.reply_to or mail.from_address,
+    )
+
+
+def completion_fields(mail: Mail) -> SubmissionFields:
+    """A reply completing a submission: only what it adds, so the original content stays (``answer_fields``)."""
+    answer = answer_fields(mail.text, mail.date or datetime.now(UTC), get_settings().province_code, mail.signature)
+    return replace(
+        answer,
         email=mail.reply_to or mail.from_address,
         attachments=attachment_records(mail),
         defects=mail.defects,

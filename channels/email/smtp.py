@@ -14,7 +14,9 @@ delivering MTA adds), so the null sender of a bounce is still known when the ans
 from __future__ import annotations
 
 import asyncio
+import binascii
 import logging
+import re
 import signal
 import ssl
 from dataclasses import dataclass
@@ -28,10 +30,9 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from channels.email.intake import MailIntake
 from channels.email.parse import CONTENT_TYPE, OUR_MSGID_RE, message_ids, parse_mail, source_id
+from channels.intake import Intake, Refusal
 from config.settings import Settings
-from pakn.db import utcnow
 from pakn.intake import IntakeWriter
-from pakn.journal import RawSubmission
 from pakn.records import Channel
 from pakn.runtime import Runtime, freeze_startup_heap
 
@@ -44,7 +45,7 @@ def accepts(settings: Settings, address: str) -> bool:
     if "@" not in address:
         return False
     domain = "@" + address.rpartition("@")[2]
-    own = settings.email_own_addresses
+    own = settings.email.addresses
     return address in own or domain in own
 
 
@@ -66,9 +67,28 @@ def _look(original: bytes) -> _Look:
     message = BytesParser(policy=compat32).parsebytes(_header_block(original), headersonly=True)
     thread = " ".join(str(message.get(name, "")) for name in ("in-reply-to", "references"))
     may_be_reply = any(OUR_MSGID_RE.match(i) for i in message_ids(thread)) or "PAKN" in _subject(message).upper()
+    # A tracking code in the text: a status request, or a completion quoting its code (channels.followup).
+    # Written in base64 it cannot be seen without decoding: a short mail's base64 runs are decoded and
+    # looked at (microseconds; reading every such mail in full was most of the listener's time).
+    may_be_reply = may_be_reply or _MENTIONS_CODE.search(original) is not None
+    may_be_reply = may_be_reply or (len(original) <= _SHORT_MAIL and _code_in_base64(original))
     ids = message_ids(str(message.get("message-id", "")))
     source = f"mid:{ids[0]}" if ids and len(ids[0]) < 230 else source_id(original)
     return _Look(source, may_be_reply)
+
+
+def _code_in_base64(original: bytes) -> bool:
+    """Whether a base64-encoded part of ``original`` writes a tracking code (decoded leniently)."""
+    if _BASE64.search(original) is None:
+        return False
+    for run in _BASE64_RUN.finditer(original):
+        try:
+            decoded = binascii.a2b_base64(run.group())
+        except binascii.Error:
+            continue
+        if _MENTIONS_CODE.search(decoded):
+            return True
+    return False
 
 
 def _subject(message: Message) -> str:
@@ -82,12 +102,23 @@ def _subject(message: Message) -> str:
         return subject
 
 
+# A code as people write it (pakn.tracking.WRITTEN), in the raw bytes: not the word alone, which the
+# shared address (pakn@...) carries in every mail.
+_MENTIONS_CODE = re.compile(rb"PAKN[-\s]?[0-9A-Za-z]{4}[-\s]?[0-9A-Za-z]{4}", re.IGNORECASE)
+_BASE64 = re.compile(rb"content-transfer-encoding:\s*base64", re.IGNORECASE)
+_BASE64_RUN = re.compile(rb"(?:^[A-Za-z0-9+/]{4,}={0,2}[ \t]*(?:\r?\n|\Z))+", re.MULTILINE)  # lines of base64
+_SHORT_MAIL = 16_384
+_TRY_LATER = "451 4.3.0 Temporary failure storing the message, try again later"
+
+
 class Handler:
-    def __init__(self, runtime: Runtime, writer: IntakeWriter) -> None:
+    def __init__(self, runtime: Runtime, intake: Intake) -> None:
+        """``intake``: the one intake path (a new mail); a reply that completes a submission goes through
+        ``MailIntake`` (the journal's amendment, in this process)."""
         self.runtime = runtime
         self.settings = runtime.settings
-        self.intake = MailIntake(runtime)
-        self.writer = writer
+        self.completions = MailIntake(runtime)
+        self.intake = intake
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
@@ -110,23 +141,25 @@ class Handler:
                 taken = await loop.run_in_executor(None, self._complete, raw, look.source)
                 if taken is not None:
                     return f"250 OK {taken}"
-            receipt = await self.writer.submit(RawSubmission(Channel.EMAIL, look.source, raw, CONTENT_TYPE, utcnow()))
         except Exception as error:
             log.warning("mail not journaled (%s): answered 451", type(error).__name__)
-            return "451 4.3.0 Temporary failure storing the message, try again later"
+            return _TRY_LATER
+        receipt = await self.intake.take(Channel.EMAIL, look.source, raw, CONTENT_TYPE)
+        if isinstance(receipt, Refusal):
+            return _TRY_LATER  # the sending server retries later
         return f"250 OK {receipt.tracking_code}"
 
     def _complete(self, raw: bytes, source: str) -> str | None:
         mail = parse_mail(raw)
-        taken = self.intake.try_complete(raw, mail, source)
+        taken = self.completions.try_complete(raw, mail, source)
         return taken.tracking_code if taken else None
 
 
 def tls_context(settings: Settings) -> ssl.SSLContext | None:
-    if not settings.email_tls_cert:
+    if not settings.email.tls_cert:
         return None
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(str(settings.email_tls_cert), str(settings.email_tls_key or settings.email_tls_cert))
+    context.load_cert_chain(str(settings.email.tls_cert), str(settings.email.tls_key or settings.email.tls_cert))
     return context
 
 
@@ -135,7 +168,7 @@ async def serve(runtime: Runtime) -> None:
     settings = runtime.settings
     writer = IntakeWriter(runtime.redis_url)
     await writer.start()
-    handler = Handler(runtime, writer)
+    handler = Handler(runtime, Intake(writer.submit))
     context = tls_context(settings)
     freeze_startup_heap()
     loop = asyncio.get_running_loop()
@@ -143,23 +176,23 @@ async def serve(runtime: Runtime) -> None:
     def factory() -> SMTP:
         return SMTP(
             handler,
-            hostname=settings.email_hostname,
+            hostname=settings.email.hostname,
             ident="PAKN Gateway ESMTP",
-            data_size_limit=settings.email_max_message_bytes,
+            data_size_limit=settings.email.max_message_bytes,
             enable_SMTPUTF8=True,
             decode_data=False,
             tls_context=context,
             require_starttls=False,
         )
 
-    server = await loop.create_server(factory, host=settings.email_smtp_host, port=settings.email_smtp_port)
+    server = await loop.create_server(factory, host=settings.email.smtp_host, port=settings.email.smtp_port)
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     log.info(
         "SMTP listening on %s:%s (STARTTLS %s)",
-        settings.email_smtp_host,
-        settings.email_smtp_port,
+        settings.email.smtp_host,
+        settings.email.smtp_port,
         "on" if context else "off",
     )
     await stop.wait()

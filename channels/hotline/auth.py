@@ -3,6 +3,7 @@
 The session cookie holds a random token; the database keeps only its SHA-256, so a leaked database
 copy signs nobody in.  Every console form carries the session's CSRF token (and the live-findings
 fetch sends it as a header); the sign-in form, which has no session yet, uses a double-submit cookie.
+What a function needs comes in: the runtime as an argument, or from the request's app (``channels.depends``).
 """
 
 from __future__ import annotations
@@ -15,10 +16,14 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import HTTPException, Request
+from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
+from channels.depends import provided_runtime
 from channels.hotline import store
-from pakn.runtime import get_runtime
+from channels.web.guard import client_ip
+from pakn.ratelimit import get_limits
+from pakn.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -30,14 +35,16 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(8))
 
 
+MIN_PASSWORD_LENGTH = 8
+
+
 def hash_password(password: str) -> str:
-    if len(password) < 8:
-        raise ValueError("a password needs at least 8 characters")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
     return _hasher.hash(password)
 
 
-def check_password(username: str, password: str) -> store.Operator | None:
-    engine = get_runtime().journal.engine
+def check_password(engine: Engine, username: str, password: str) -> store.Operator | None:
     found = store.password_hash_of(engine, username)
     try:
         if found is None:
@@ -61,15 +68,12 @@ async def sign_in(request: Request, username: str, password: str, where: str) ->
     every process, apart from the citizens' buckets); past the limit the account or the address is
     locked for LOGIN_LOCK_MINUTES and even the right password is refused, before any hash is computed.
     """
-    from channels.web.guard import client_ip
-    from pakn.ratelimit import get_limits
-
     limits, client = get_limits(), client_ip(request)
     check = await run_in_threadpool(limits.login_allowed, username, client)
     if not check.allowed:
         log.debug("%s: a sign-in was refused: locked after too many failures", where)
         return None, check.wait
-    operator = await run_in_threadpool(check_password, username, password)
+    operator = await run_in_threadpool(check_password, provided_runtime(request).journal.engine, username, password)
     if operator is None:
         await run_in_threadpool(limits.login_failed, username, client, where)
     else:
@@ -77,15 +81,14 @@ async def sign_in(request: Request, username: str, password: str, where: str) ->
     return operator, 0.0
 
 
-def locked_message(wait: float) -> str:
+def locked_message(runtime: Runtime, wait: float) -> str:
     """The operator's Vietnamese explanation of a sign-in lock."""
     minutes = max(1, -(-int(wait) // 60))
-    return get_runtime().catalog.messages.text("web", "login-locked", minutes=minutes)
+    return runtime.catalog.messages.text("web", "login-locked", minutes=minutes)
 
 
-def new_session(operator: store.Operator) -> tuple[str, store.Session]:
-    runtime = get_runtime()
-    lifetime = timedelta(minutes=runtime.settings.hotline_session_minutes)
+def new_session(runtime: Runtime, operator: store.Operator) -> tuple[str, store.Session]:
+    lifetime = timedelta(minutes=runtime.settings.hotline.session_minutes)
     return store.create_session(runtime.journal.engine, operator.id, lifetime)
 
 
@@ -93,7 +96,7 @@ async def current_session(request: Request) -> store.Session | None:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
-    return await run_in_threadpool(store.session_for, get_runtime().journal.engine, token)
+    return await run_in_threadpool(store.session_for, provided_runtime(request).journal.engine, token)
 
 
 def csrf_ok(session: store.Session, presented: str | None) -> bool:
@@ -106,7 +109,7 @@ async def api_operator(request: Request) -> store.Operator:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise HTTPException(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
-    operator = await run_in_threadpool(store.operator_by_token, get_runtime().journal.engine, token.strip())
+    operator = await run_in_threadpool(store.operator_by_token, provided_runtime(request).journal.engine, token.strip())
     if operator is None:
         log.warning("hotline API: refused a request with an unknown token")
         raise HTTPException(401, "invalid token", headers={"WWW-Authenticate": "Bearer"})
@@ -116,5 +119,5 @@ async def api_operator(request: Request) -> store.Operator:
 def secure_cookies(request: Request) -> bool:
     """Cookies are Secure whenever the browser reached us over HTTPS (directly or via a proxy)."""
     proto = request.headers.get("x-forwarded-proto", request.url.scheme).split(",")[0].strip()
-    public = get_runtime().settings.hotline_public_url or ""
+    public = provided_runtime(request).settings.hotline.public_url or ""
     return proto == "https" or public.startswith("https://")

@@ -11,17 +11,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from fastapi import FastAPI
+from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from channels.hotline import store
-from channels.hotline.payloads import CALL_CONTENT_TYPE, CallLog, Outcome
+from channels.hotline.payloads import CALL_CONTENT_TYPE, CallLog, CallOutcome
+from channels.intake import Intake, Refusal
+from config.settings import Settings
+from normalizer import context_from_settings
 from normalizer.fields.phones import normalize_phone
 from normalizer.live import live_check
 from pakn.db import utcnow
-from pakn.journal import RawSubmission
 from pakn.records import Channel, Severity
-from pakn.runtime import get_runtime
+from pakn.runtime import Runtime
 
 
 def phone_key(text: str | None) -> str | None:
@@ -55,7 +57,8 @@ class Logged:
 
 
 async def log_call(
-    app: FastAPI,
+    intake: Intake,
+    engine: Engine,
     entry: CallLog,
     operator: store.Operator,
     *,
@@ -63,20 +66,20 @@ async def log_call(
     source_id: str,
     call_key: str,
     existing_call_id: int | None = None,
-) -> Logged:
-    """Journal a ``case`` call (answering only once it is stored) and record the call's outcome."""
-    runtime = get_runtime()
-    engine = runtime.journal.engine
+) -> Logged | Refusal:
+    """Journal a ``case`` call (answering only once it is stored) and record the call's outcome.
+
+    A ``case`` call the journal refuses is not recorded at all: the operator saves it again."""
     now = utcnow()
     entry = entry.model_copy(update={"operator": operator.username, "call_key": call_key, "logged_at": now})
     submission_id: int | None = None
     code: str | None = None
     duplicate = False
-    if entry.outcome is Outcome.CASE:
-        raw = RawSubmission(
-            Channel.HOTLINE, source_id, entry.model_dump_json(exclude_none=True).encode(), CALL_CONTENT_TYPE, now
-        )
-        receipt = await app.state.intake.submit(raw)
+    if entry.outcome is CallOutcome.CASE:
+        payload = entry.model_dump_json(exclude_none=True).encode()
+        receipt = await intake.take(Channel.HOTLINE, source_id, payload, CALL_CONTENT_TYPE, now)
+        if isinstance(receipt, Refusal):
+            return receipt
         submission_id, code, duplicate = receipt.submission_id, receipt.tracking_code, receipt.duplicate
     outcome: dict[str, Any] = {
         "outcome": entry.outcome.value,
@@ -105,15 +108,17 @@ async def log_call(
     return Logged(call_id, code, duplicate)
 
 
-def live_findings(entry: CallLog, received_at: datetime | None = None) -> dict[str, Any]:
+def live_findings(settings: Settings, entry: CallLog, received_at: datetime | None = None) -> dict[str, Any]:
     """What the normalizer would say about the call as typed so far (nothing is stored).
 
-    The operator sees missing fields, text without diacritics, a place outside the province and the
-    suggested field while the caller is still on the line.
+    The operator sees missing fields, text without diacritics, a place outside the province, the
+    suggested field and the agency the case would be suggested to, while the caller is still on the line.
     """
-    check = live_check(Channel.HOTLINE, entry.fields(), get_runtime().settings, received_at)
+    check = live_check(Channel.HOTLINE, entry.to_fields(), settings, received_at)
     result, category = check.result, check.category
     place = result.case.location
+    routing = result.case.routing
+    messages = context_from_settings(settings).catalog.messages
     return {
         "verdict": result.verdict.value,
         "findings": [
@@ -124,9 +129,18 @@ def live_findings(entry: CallLog, received_at: datetime | None = None) -> dict[s
         "category": category,
         "urgency": result.case.urgency,
         "place": {"commune": place.commune, "province": place.province} if place else None,
+        "routing": {
+            "agency": routing.agency,
+            "level": routing.level,
+            "level_name": messages.text("web", f"report-level-{routing.level}"),
+            "reason": routing.reason,
+        }
+        if routing
+        else None,
+        "subject": result.case.subject,
     }
 
 
-def categories() -> list[tuple[str, str]]:
+def categories(runtime: Runtime) -> list[tuple[str, str]]:
     """The fields an operator may choose from, as (code, name)."""
-    return [(c.code, c.name) for c in get_runtime().context.categories.categories]
+    return [(c.code, c.name) for c in runtime.context.categories.categories]

@@ -9,6 +9,8 @@ from typing import Any
 
 import click
 
+from pakn.mistakes import Mistake, cli_text
+
 
 def _engine() -> Any:
     from pakn.runtime import get_runtime
@@ -44,19 +46,25 @@ def import_cdr(source: Any, fmt: str, utc: bool, as_json: bool) -> None:
     zone = ZoneInfo("UTC" if utc else settings.timezone)
     summary = ImportSummary()
     records = read_records(source.read(), fmt, zone, summary)
-    window = timedelta(minutes=settings.hotline_cdr_match_minutes)
-    with click.progressbar(length=len(records), label="importing call records", file=sys.stderr) as bar:
+    window = timedelta(minutes=settings.hotline.cdr_match_minutes)
+    with click.progressbar(length=len(records), label=cli_text("progress-cdr"), file=sys.stderr) as bar:
         import_records(_engine(), records, window, summary, progress=bar.update)
     if as_json:
         click.echo(json.dumps(summary.as_json(), ensure_ascii=False))
         return
     click.echo(
-        f"read {summary.read}, imported {summary.imported}, already imported {summary.already_imported}, "
-        f"missed calls {summary.missed}, linked to logged calls {summary.linked}, "
-        f"closed by call-back {summary.called_back}"
+        cli_text(
+            "cdr-done",
+            read=summary.read,
+            imported=summary.imported,
+            already=summary.already_imported,
+            missed=summary.missed,
+            linked=summary.linked,
+            called_back=summary.called_back,
+        )
     )
     if summary.unreadable:
-        click.echo(f"unreadable lines: {', '.join(map(str, summary.unreadable))}", err=True)
+        click.echo(cli_text("cdr-unreadable", lines=", ".join(map(str, summary.unreadable))), err=True)
 
 
 @click.group()
@@ -79,8 +87,8 @@ def add(username: str, display_name: str, role: str, password_stdin: bool) -> No
     try:
         store.add_operator(_engine(), username, display_name, role, auth.hash_password(password))
     except IntegrityError:
-        raise click.ClickException(f"operator {username!r} exists already") from None
-    click.echo(f"operator {username} ({role}) added")
+        raise Mistake("operator-exists", username=username) from None
+    click.echo(cli_text("operator-added", username=username, role=role))
 
 
 @operators.command("password")
@@ -91,8 +99,8 @@ def password(username: str, password_stdin: bool) -> None:
     from channels.hotline import auth, store
 
     if not store.update_operator(_engine(), username, password_hash=auth.hash_password(_password(password_stdin))):
-        raise click.ClickException(f"no operator {username!r}")
-    click.echo("password changed")
+        raise Mistake("no-operator", username=username)
+    click.echo(cli_text("password-changed"))
 
 
 @operators.command("token")
@@ -103,7 +111,7 @@ def token(username: str) -> None:
 
     issued = store.new_api_token(_engine(), username)
     if issued is None:
-        raise click.ClickException(f"no operator {username!r}")
+        raise Mistake("no-operator", username=username)
     click.echo(issued)
 
 
@@ -114,7 +122,7 @@ def disable(username: str) -> None:
     from channels.hotline import store
 
     if not store.update_operator(_engine(), username, active=False, api_token_sha256=None):
-        raise click.ClickException(f"no operator {username!r}")
+        raise Mistake("no-operator", username=username)
     click.echo(f"operator {username} disabled")
 
 
@@ -135,8 +143,6 @@ def _password(from_stdin: bool) -> str:
         text = sys.stdin.readline().rstrip("\n")
     else:
         text = click.prompt("password", hide_input=True, confirmation_prompt=True)
-    try:
-        auth.hash_password(text)  # length check before anything is stored
-    except ValueError as error:
-        raise click.ClickException(str(error)) from None
+    if len(text) < auth.MIN_PASSWORD_LENGTH:  # checked before anything is stored
+        raise Mistake("short-password", length=auth.MIN_PASSWORD_LENGTH)
     return str(text)

@@ -20,13 +20,14 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from channels.depends import IntakeDep, RuntimeDep
 from channels.hotline import auth, store
-from channels.hotline.calls import categories, live_findings, log_call, mask_phone
-from channels.hotline.payloads import CallLog, Outcome
+from channels.hotline.calls import Logged, categories, live_findings, log_call, mask_phone
+from channels.hotline.payloads import CallLog, CallOutcome
 from pakn import edge, timefmt
 from pakn.db import utcnow
 from pakn.responses import JSONResponse
-from pakn.runtime import get_runtime
+from pakn.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +44,10 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 OUTCOMES = (
-    (Outcome.CASE, "Tạo phản ánh"),
-    (Outcome.INFORMATION, "Chỉ cung cấp thông tin"),
-    (Outcome.TRANSFERRED, "Chuyển tiếp"),
-    (Outcome.PRANK, "Gọi quấy rối"),
+    (CallOutcome.CASE, "Tạo phản ánh"),
+    (CallOutcome.INFORMATION, "Chỉ cung cấp thông tin"),
+    (CallOutcome.TRANSFERRED, "Chuyển tiếp"),
+    (CallOutcome.PRANK, "Gọi quấy rối"),
 )
 OUTCOME_NAMES = {o.value: name for o, name in OUTCOMES}
 FORM_FIELDS = ("phone", "name", "content", "location", "incident_time", "category")
@@ -81,7 +82,7 @@ async def login_page(request: Request) -> Response:
 
 
 @router.post("/login")
-async def login(request: Request) -> Response:
+async def login(request: Request, runtime: RuntimeDep) -> Response:
     form = await request.form()
     cookie = request.cookies.get(auth.LOGIN_CSRF_COOKIE, "")
     presented = str(form.get("csrf", ""))
@@ -90,13 +91,13 @@ async def login(request: Request) -> Response:
     username, password = str(form.get("username", "")).strip(), str(form.get("password", ""))
     operator, locked = await auth.sign_in(request, username, password, "hotline console")
     if locked:
-        response = _page(request, "login.html", 429, csrf=presented, error=auth.locked_message(locked))
+        response = _page(request, "login.html", 429, csrf=presented, error=auth.locked_message(runtime, locked))
         response.headers["Retry-After"] = str(int(locked) + 1)
         return response
     if operator is None:
         log.warning("hotline console: a sign-in failed")
         return _page(request, "login.html", 401, csrf=presented, error="Sai tên đăng nhập hoặc mật khẩu.")
-    token, session = await run_in_threadpool(auth.new_session, operator)
+    token, session = await run_in_threadpool(auth.new_session, runtime, operator)
     log.info("hotline console: %s signed in", operator.username)
     response = RedirectResponse("/hotline/", status_code=303)
     response.set_cookie(
@@ -108,11 +109,11 @@ async def login(request: Request) -> Response:
 
 
 @router.post("/logout")
-async def logout(request: Request) -> Response:
+async def logout(request: Request, runtime: RuntimeDep) -> Response:
     session = await auth.current_session(request)
     form = await request.form()
     if session is not None and auth.csrf_ok(session, str(form.get("csrf", ""))):
-        await run_in_threadpool(store.end_session, get_runtime().journal.engine, request.cookies[auth.SESSION_COOKIE])
+        await run_in_threadpool(store.end_session, runtime.journal.engine, request.cookies[auth.SESSION_COOKIE])
     response = _to_login()
     response.delete_cookie(auth.SESSION_COOKIE, path=auth.COOKIE_PATH)
     return response
@@ -128,18 +129,19 @@ def _shown(call: dict[str, Any]) -> dict[str, Any]:
 
 async def _console(
     request: Request,
+    runtime: Runtime,
     session: store.Session,
     *,
     values: dict[str, Any] | None = None,
     error: str | None = None,
     status: int = 200,
 ) -> Response:
-    engine = get_runtime().journal.engine
+    engine = runtime.journal.engine
     operator = session.operator
     params = request.query_params
     call: dict[str, Any] | None = None
     if values is None:
-        values = {"outcome": Outcome.CASE.value}
+        values = {"outcome": CallOutcome.CASE.value}
         if params.get("call", "").isdigit():
             call = await run_in_threadpool(store.call_by_id, engine, int(params["call"]))
             if call is not None and call["outcome"] is None:
@@ -159,7 +161,7 @@ async def _console(
         "console.html",
         status,
         operator=operator,
-        role_name=get_runtime().catalog.messages.text("hotline", f"role-{operator.role}"),
+        role_name=runtime.catalog.messages.text("hotline", f"role-{operator.role}"),
         csrf=session.csrf_token,
         values=values,
         form_key=values.get("form_key") or uuid.uuid4().hex,
@@ -169,21 +171,21 @@ async def _console(
         missed=missed,
         ringing=ringing,
         outcomes=OUTCOMES,
-        categories=categories(),
+        categories=categories(runtime),
         mask_phone=mask_phone,
     )
 
 
 @router.get("/")
-async def console(request: Request) -> Response:
+async def console(request: Request, runtime: RuntimeDep) -> Response:
     session = await auth.current_session(request)
     if session is None:
         return _to_login()
-    return await _console(request, session)
+    return await _console(request, runtime, session)
 
 
 @router.post("/calls")
-async def save_call(request: Request) -> Response:
+async def save_call(request: Request, intake: IntakeDep, runtime: RuntimeDep) -> Response:
     """Save the form: a ``case`` call is journaled and gets its tracking code; the call stops being missed."""
     session = await auth.current_session(request)
     if session is None:
@@ -193,30 +195,31 @@ async def save_call(request: Request) -> Response:
         raise HTTPException(403, "CSRF token missing or wrong")
     values: dict[str, Any] = {name: str(form.get(name, "")).strip() for name in FORM_FIELDS}
     values["confidential"] = form.get("confidential") == "on"
-    values["outcome"] = str(form.get("outcome", Outcome.CASE.value))
+    values["outcome"] = str(form.get("outcome", CallOutcome.CASE.value))
     values["form_key"] = str(form.get("form_key", "")) or uuid.uuid4().hex
     if not edge.idempotency_key_ok(values["form_key"]):  # it becomes the journal's source id and call key
         values["form_key"] = uuid.uuid4().hex
-        return await _console(request, session, values=values, error="Dữ liệu chưa hợp lệ.", status=422)
+        return await _console(request, runtime, session, values=values, error="Dữ liệu chưa hợp lệ.", status=422)
     call_id = str(form.get("call_id", ""))
     values["call_id"] = int(call_id) if call_id.isdigit() else None
     try:
         entry = CallLog.model_validate({k: (v or None) if isinstance(v, str) else v for k, v in values.items()})
     except ValidationError:
-        return await _console(request, session, values=values, error="Dữ liệu chưa hợp lệ.", status=422)
-    if entry.outcome is Outcome.CASE and not entry.content:
+        return await _console(request, runtime, session, values=values, error="Dữ liệu chưa hợp lệ.", status=422)
+    if entry.outcome is CallOutcome.CASE and not entry.content:
         return await _console(
-            request, session, values=values, error="Nội dung phản ánh còn trống: xin ghi nội dung.", status=422
+            request, runtime, session, values=values, error="Nội dung phản ánh còn trống: xin ghi nội dung.", status=422
         )
-    if entry.outcome is Outcome.CASE and not entry.category:
-        suggested = await run_in_threadpool(live_findings, entry)
+    if entry.outcome is CallOutcome.CASE and not entry.category:
+        suggested = await run_in_threadpool(live_findings, runtime.settings, entry)
         entry = entry.model_copy(update={"category": (suggested["category"] or {}).get("code")})
-    engine = get_runtime().journal.engine
+    engine = runtime.journal.engine
     existing = await run_in_threadpool(store.call_by_id, engine, values["call_id"]) if values["call_id"] else None
     call_key = existing["call_key"] if existing else f"console:{values['form_key']}"
     try:
         logged = await log_call(
-            request.app,
+            intake,
+            engine,
             entry,
             session.operator,
             source="console",
@@ -226,15 +229,17 @@ async def save_call(request: Request) -> Response:
         )
     except Exception:
         log.exception("hotline console: a call could not be saved")
+        logged = None
+    if not isinstance(logged, Logged):
         return await _console(
-            request, session, values=values, error="Chưa lưu được cuộc gọi, xin bấm lưu lại.", status=503
+            request, runtime, session, values=values, error="Chưa lưu được cuộc gọi, xin bấm lưu lại.", status=503
         )
     log.info("hotline console: call %d logged by %s (%s)", logged.call_id, session.operator.username, entry.outcome)
     return RedirectResponse(f"/hotline/?saved={logged.call_id}", status_code=303)
 
 
 @router.post("/findings")
-async def findings(request: Request) -> Response:
+async def findings(request: Request, runtime: RuntimeDep) -> Response:
     """The normalizer's findings for the form as typed so far (JSON; nothing is stored)."""
     session = await auth.current_session(request)
     if session is None:
@@ -245,16 +250,16 @@ async def findings(request: Request) -> Response:
         entry = CallLog.model_validate_json(await request.body())
     except ValidationError:
         return JSONResponse({"error": "invalid"}, status_code=422)
-    return JSONResponse(await run_in_threadpool(live_findings, entry))
+    return JSONResponse(await run_in_threadpool(live_findings, runtime.settings, entry))
 
 
 @router.post("/missed/{call_id}/done")
-async def called_back(call_id: int, request: Request) -> Response:
+async def called_back(call_id: int, request: Request, runtime: RuntimeDep) -> Response:
     session = await auth.current_session(request)
     if session is None:
         return _to_login()
     form = await request.form()
     if not auth.csrf_ok(session, str(form.get("csrf", ""))):
         raise HTTPException(403, "CSRF token missing or wrong")
-    await run_in_threadpool(store.mark_called_back, get_runtime().journal.engine, call_id)
+    await run_in_threadpool(store.mark_called_back, runtime.journal.engine, call_id)
     return RedirectResponse("/hotline/", status_code=303)

@@ -11,15 +11,16 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request
+from fastapi import APIRouter, Depends, HTTPException, Path
 from pydantic import Field, StrictStr
 from starlette.concurrency import run_in_threadpool
 
+from channels.depends import IntakeDep, RuntimeDep
 from channels.hotline import auth, store
 from channels.hotline.calls import live_findings, log_call
-from channels.hotline.payloads import CallLog, Outcome
+from channels.hotline.payloads import CallLog, CallOutcome
+from channels.intake import Refusal
 from pakn.responses import JSONResponse
-from pakn.runtime import get_runtime
 
 log = logging.getLogger(__name__)
 
@@ -40,23 +41,25 @@ class CallIn(CallLog):
         401: {"description": "Missing or wrong bearer token."},
         413: {"description": "Body too large."},
         422: {"description": "A field missing (content of a case call) or of the wrong type."},
+        503: {"description": "The journal could not store the case now; log it again (same call_id)."},
     },
 )
-async def create_call(body: CallIn, request: Request, operator: Caller) -> JSONResponse:
+async def create_call(body: CallIn, operator: Caller, intake: IntakeDep, runtime: RuntimeDep) -> JSONResponse:
     """Log one call; a ``case`` call is journaled and answered with its tracking code."""
-    if body.outcome is Outcome.CASE and not (body.content or "").strip():
+    if body.outcome is CallOutcome.CASE and not (body.content or "").strip():
         # The console's rule too: a case without content is nothing the console (or anyone) can act on.
-        message = get_runtime().catalog.messages.text("api", "required-field", field="content")
+        message = runtime.catalog.messages.text("api", "required-field", field="content")
         return JSONResponse(
             {"error": "invalid-fields", "message": message, "errors": [{"field": "content", "message": message}]},
             status_code=422,
         )
-    engine = get_runtime().journal.engine
+    engine = runtime.journal.engine
     call_key = f"pbx:{body.pbx_uniqueid}" if body.pbx_uniqueid else f"api:{operator.username}:{body.call_id}"
     existing = await run_in_threadpool(store.call_by_key, engine, call_key)
     entry = CallLog.model_validate(body.model_dump(exclude={"call_id", "pbx_uniqueid", "operator", "call_key"}))
     logged = await log_call(
-        request.app,
+        intake,
+        engine,
         entry,
         operator,
         source="api",
@@ -64,7 +67,10 @@ async def create_call(body: CallIn, request: Request, operator: Caller) -> JSONR
         call_key=call_key,
         existing_call_id=existing["id"] if existing else None,
     )
-    settings = get_runtime().settings
+    if isinstance(logged, Refusal):  # nothing stored: the software logs the call again (same call_id)
+        message = runtime.catalog.messages.text("api", "unavailable")
+        return JSONResponse({"error": "unavailable", "message": message}, status_code=503)
+    settings = runtime.settings
     answer: dict[str, Any] = {
         "call": logged.call_id,
         "tracking_code": logged.tracking_code,
@@ -79,15 +85,15 @@ async def create_call(body: CallIn, request: Request, operator: Caller) -> JSONR
     "/findings",
     responses={401: {"description": "Missing or wrong bearer token."}, 413: {"description": "Body too large."}},
 )
-async def findings(body: CallLog, _operator: Caller) -> JSONResponse:
+async def findings(body: CallLog, _operator: Caller, runtime: RuntimeDep) -> JSONResponse:
     """What the normalizer would say about the call so far (for the software's own form)."""
-    return JSONResponse(await run_in_threadpool(live_findings, body))
+    return JSONResponse(await run_in_threadpool(live_findings, runtime.settings, body))
 
 
 @router.get("/missed-calls")
-async def missed(_operator: Caller) -> JSONResponse:
+async def missed(_operator: Caller, runtime: RuntimeDep) -> JSONResponse:
     """Calls waiting for a call-back, newest first, with the recorded message when there is one."""
-    rows = await run_in_threadpool(store.missed_calls, get_runtime().journal.engine, 200)
+    rows = await run_in_threadpool(store.missed_calls, runtime.journal.engine, 200)
     return JSONResponse(
         [
             {
@@ -114,6 +120,6 @@ CALL_ID_MAX = 2**31 - 1
     status_code=204,
     responses={401: {"description": "Missing or wrong bearer token."}, 404: {"description": "No such missed call."}},
 )
-async def called_back(call: Annotated[int, Path(ge=1, le=CALL_ID_MAX)], _operator: Caller) -> None:
-    if not await run_in_threadpool(store.mark_called_back, get_runtime().journal.engine, call):
+async def called_back(call: Annotated[int, Path(ge=1, le=CALL_ID_MAX)], _operator: Caller, runtime: RuntimeDep) -> None:
+    if not await run_in_threadpool(store.mark_called_back, runtime.journal.engine, call):
         raise HTTPException(404, "no such missed call")

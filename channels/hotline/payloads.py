@@ -1,4 +1,4 @@
-"""What the hotline channel journals, and how the normalizer reads it back (``channels.PARSERS``).
+"""What the hotline channel journals, and how the normalizer reads it back (``channels.readers``).
 
 Two raw formats, both kept byte for byte:
 
@@ -10,22 +10,28 @@ Two raw formats, both kept byte for byte:
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import replace
+from datetime import UTC, datetime
 from enum import StrEnum
 from urllib.parse import parse_qsl
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
+from pydantic import ConfigDict, Field, StrictBool, StrictStr
 
+from channels.answers import answer_fields
+from channels.fields import FieldsModel
+from config.settings import get_settings
 from pakn.records import SubmissionFields
 
 CALL_CONTENT_TYPE = "application/vnd.pakn.hotline-call+json"
 SMS_CONTENT_TYPE = "application/vnd.pakn.twilio-sms+x-www-form-urlencoded"
+# An SMS answering our needs-information SMS, journaled as an amendment: read for what it adds.
+SMS_COMPLETION_CONTENT_TYPE = SMS_CONTENT_TYPE + "; x-pakn=completion"
 
 _LONG = 20_000
 _SHORT = 500
 
 
-class Outcome(StrEnum):
+class CallOutcome(StrEnum):
     """How a call ended for the operator; only ``case`` becomes a submission."""
 
     CASE = "case"
@@ -34,7 +40,7 @@ class Outcome(StrEnum):
     PRANK = "prank"
 
 
-class CallLog(BaseModel):
+class CallLog(FieldsModel):
     """One call as an operator logged it; the journaled JSON of a ``case`` call."""
 
     model_config = ConfigDict(extra="ignore")
@@ -47,26 +53,14 @@ class CallLog(BaseModel):
     address: StrictStr | None = Field(None, max_length=_SHORT)
     confidential: StrictBool = False
     category: StrictStr | None = Field(None, max_length=64, description="Field chosen by the operator.")
-    outcome: Outcome = Outcome.CASE
+    outcome: CallOutcome = CallOutcome.CASE
     operator: StrictStr | None = Field(None, max_length=64)
     call_key: StrictStr | None = Field(None, max_length=255)
     logged_at: datetime | None = None
 
-    def fields(self) -> SubmissionFields:
-        return SubmissionFields(
-            content=self.content,
-            incident_time=self.incident_time,
-            location=self.location,
-            name=self.name,
-            phone=self.phone,
-            address=self.address,
-            confidential=self.confidential,
-            category=self.category,
-        )
-
 
 def call_fields(payload: bytes, _content_type: str) -> SubmissionFields:
-    return CallLog.model_validate_json(payload).fields()
+    return CallLog.model_validate_json(payload).to_fields()
 
 
 def form_params(body: bytes) -> list[tuple[str, str]]:
@@ -74,6 +68,11 @@ def form_params(body: bytes) -> list[tuple[str, str]]:
     return parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
 
 
-def sms_fields(payload: bytes, _content_type: str) -> SubmissionFields:
+def sms_fields(payload: bytes, content_type: str) -> SubmissionFields:
     params = dict(form_params(payload))
-    return SubmissionFields(content=params.get("Body") or None, phone=params.get("From") or None)
+    phone = params.get("From") or None
+    if "x-pakn=completion" in content_type.replace(" ", "").lower():
+        # The answer's own time is not in Twilio's form: the time of reading stands in for "sáng nay".
+        answer = answer_fields(params.get("Body") or "", datetime.now(UTC), get_settings().province_code)
+        return replace(answer, phone=phone)
+    return SubmissionFields(content=params.get("Body") or None, phone=phone)

@@ -13,8 +13,11 @@ from twilio.rest import Client
 
 from channels.hotline import store
 from channels.hotline.payloads import CallLog, form_params
+from config.catalog import load_catalog
 from normalizer.fields.phones import normalize_phone
-from pakn.notify import Notification, Notifier, NotSendable
+from pakn.notify import Notifier, NotSendable
+from pakn.records import Notification
+from pakn.secret_keys import completion_link
 
 if TYPE_CHECKING:
     from config.settings import Settings
@@ -29,26 +32,26 @@ class NotConfigured(NotSendable):
 
 def sms_not_configured(settings: Settings) -> str | None:
     """Why no SMS can be sent (None: Twilio is configured)."""
-    token = settings.hotline_twilio_auth_token
-    if not settings.hotline_twilio_account_sid or token is None or not settings.hotline_twilio_from_number:
-        return "HOTLINE_TWILIO_ACCOUNT_SID, _AUTH_TOKEN and _FROM_NUMBER are needed to send SMS"
+    token = settings.hotline.twilio_auth_token
+    if not settings.hotline.twilio_account_sid or token is None or not settings.hotline.twilio_from_number:
+        return load_catalog(settings.data_dir).messages.text("settings-check", "sms-not-configured")
     return None
 
 
 def hotline_not_configured(settings: Settings) -> str | None:
     """Why hotline callers get no SMS although HOTLINE_SMS_TO_CALLERS asks for it (None: they can)."""
-    return sms_not_configured(settings) if settings.hotline_sms_to_callers else None
+    return sms_not_configured(settings) if settings.hotline.sms_to_callers else None
 
 
 def twilio_client(runtime: Runtime) -> Client:
     settings = runtime.settings
-    token = settings.hotline_twilio_auth_token
+    token = settings.hotline.twilio_auth_token
     reason = sms_not_configured(settings)
     if reason or token is None:
         raise NotConfigured(reason)
-    client = Client(settings.hotline_twilio_account_sid, token.get_secret_value())
-    if settings.hotline_twilio_api_base_url:
-        client.api.base_url = settings.hotline_twilio_api_base_url.rstrip("/")
+    client = Client(settings.hotline.twilio_account_sid, token.get_secret_value())
+    if settings.hotline.twilio_api_base_url:
+        client.api.base_url = settings.hotline.twilio_api_base_url.rstrip("/")
     return client
 
 
@@ -62,13 +65,24 @@ class TwilioSms:
     def recipient(self, notification: Notification) -> str | None:
         if not self.callers:
             return dict(form_params(notification.raw)).get("From") or None
-        if not self.runtime.settings.hotline_sms_to_callers:
+        if not self.runtime.settings.hotline.sms_to_callers:
             return None
         phone = CallLog.model_validate_json(notification.raw).phone
         if not phone:
             return None
         result = normalize_phone(phone)
         return result.e164 if result.valid and result.kind == "mobile" else None
+
+    def text(self, notification: Notification) -> str:
+        """The SMS: the channel's short wording where it has one (``sms-<kind>``: a reminder, a closing), for a
+        message read on a phone and paid by the segment; else the message every channel gets."""
+        messages = self.runtime.catalog.messages
+        prefix = messages.text("hotline", "sms-prefix")
+        short = f"sms-{notification.kind}"
+        if not messages.has("hotline", short):
+            return prefix + notification.message
+        url = completion_link(self.runtime.settings, notification.tracking_code)
+        return prefix + messages.text("hotline", short, tracking_code=notification.tracking_code, url=url)
 
     def send(self, notification: Notification) -> None:
         to = self.recipient(notification)
@@ -78,9 +92,8 @@ class TwilioSms:
         if store.sms_sent_for(engine, notification.id):
             return
         client = twilio_client(self.runtime)
-        prefix = self.runtime.catalog.messages.text("hotline", "sms-prefix")
         message = client.messages.create(
-            to=to, from_=self.runtime.settings.hotline_twilio_from_number, body=prefix + notification.message
+            to=to, from_=self.runtime.settings.hotline.twilio_from_number, body=self.text(notification)
         )
         store.remember_sms(engine, notification.id, str(message.sid))
         log.info("SMS %s sent for %s (%s)", message.sid, notification.tracking_code, notification.kind)

@@ -20,13 +20,14 @@ from twilio.request_validator import RequestValidator, get_signature_algorithm
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
-from channels.hotline import store
+from channels.depends import IntakeDep, RuntimeDep
+from channels.hotline import sms_replies, store
 from channels.hotline.calls import phone_key
 from channels.hotline.payloads import SMS_CONTENT_TYPE, form_params
+from channels.intake import Refusal
 from pakn.db import utcnow
-from pakn.journal import RawSubmission
 from pakn.records import Channel
-from pakn.runtime import get_runtime
+from pakn.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -74,13 +75,13 @@ def signed_url(request: Request, public: str | None) -> str:
     return f"{proto}://{host}{tail}"
 
 
-async def twilio_params(request: Request) -> FormParams:
+async def twilio_params(request: Request, runtime: RuntimeDep) -> FormParams:
     """The request's form parameters once its signature checks out; 403 (and a log line) otherwise."""
-    settings = get_runtime().settings
+    settings = runtime.settings
     body = await request.body()
-    url = signed_url(request, settings.hotline_public_url)
+    url = signed_url(request, settings.hotline.public_url)
     signature = request.headers.get("x-twilio-signature")
-    token = settings.hotline_twilio_auth_token
+    token = settings.hotline.twilio_auth_token
     if token is None:
         log.warning("twilio webhook %s refused: HOTLINE_TWILIO_AUTH_TOKEN is not set", request.url.path)
         raise HTTPException(403, "Twilio webhooks are not configured")
@@ -107,15 +108,15 @@ def _twiml(document: VoiceResponse | MessagingResponse) -> Response:
     return Response(str(document), media_type="application/xml")
 
 
-def _say(response: VoiceResponse, key: str) -> None:
-    response.say(get_runtime().catalog.messages.text("hotline", key), language="vi-VN")
+def _say(runtime: Runtime, response: VoiceResponse, key: str) -> None:
+    response.say(runtime.catalog.messages.text("hotline", key), language="vi-VN")
 
 
-def _record(response: VoiceResponse) -> None:
+def _record(runtime: Runtime, response: VoiceResponse) -> None:
     """Ask for a message and record it; the recording comes back on the recording callback."""
-    _say(response, "leave-message")
+    _say(runtime, response, "leave-message")
     response.record(
-        max_length=get_runtime().settings.hotline_max_recording_seconds,
+        max_length=runtime.settings.hotline.max_recording_seconds,
         play_beep=True,
         action="voice/recorded",
         method="POST",
@@ -125,8 +126,8 @@ def _record(response: VoiceResponse) -> None:
     )
 
 
-async def _update(call_sid: str, **changes: object) -> int:
-    engine = get_runtime().journal.engine
+async def _update(runtime: Runtime, call_sid: str, **changes: object) -> int:
+    engine = runtime.journal.engine
     return await run_in_threadpool(lambda: store.upsert_call(engine, call_sid, "twilio", **changes))
 
 
@@ -138,67 +139,70 @@ def _call_sid(params: FormParams) -> str:
 
 
 @router.post("/voice")
-async def voice(params: Signed) -> Response:
+async def voice(params: Signed, runtime: RuntimeDep) -> Response:
     """A call comes in: log it, greet in Vietnamese, ring an operator or take a message."""
     sid = _call_sid(params)
     await _update(
+        runtime,
         sid,
         from_number=phone_key(params.get("From")),
         to_number=params.get("To") or None,
         status=params.get("CallStatus") or "ringing",
     )
     log.info("hotline call %s: incoming", sid)
-    settings = get_runtime().settings
+    settings = runtime.settings
     response = VoiceResponse()
-    _say(response, "greeting")
-    if settings.hotline_operator_dial:
-        dial = Dial(timeout=settings.hotline_dial_timeout_seconds, action="voice/dial", method="POST")
-        target = settings.hotline_operator_dial
+    _say(runtime, response, "greeting")
+    if settings.hotline.operator_dial:
+        dial = Dial(timeout=settings.hotline.dial_timeout_seconds, action="voice/dial", method="POST")
+        target = settings.hotline.operator_dial
         if target.startswith("sip:"):
             dial.sip(target)
         else:
             dial.number(target)
         response.append(dial)
     else:
-        _record(response)
+        _record(runtime, response)
     return _twiml(response)
 
 
 @router.post("/voice/dial")
-async def dial_result(params: Signed) -> Response:
+async def dial_result(params: Signed, runtime: RuntimeDep) -> Response:
     """The operator's phone stopped ringing: answered (done) or not (take a message)."""
     sid = _call_sid(params)
     answered = params.get("DialCallStatus") in ("completed", "answered")
-    await _update(sid, answered=answered or None)
+    await _update(runtime, sid, answered=answered or None)
     response = VoiceResponse()
     if answered:
         response.hangup()
     else:
         log.info("hotline call %s: no operator answered (%s)", sid, params.get("DialCallStatus"))
-        _record(response)
+        _record(runtime, response)
     return _twiml(response)
 
 
 @router.post("/voice/recorded")
-async def recorded(params: Signed) -> Response:
+async def recorded(params: Signed, runtime: RuntimeDep) -> Response:
     """The caller finished the message: thank them and hang up (the recording callback follows)."""
     sid = _call_sid(params)
     if params.get("RecordingUrl"):
-        await _update(sid, recording_url=params.get("RecordingUrl"), recording_sid=params.get("RecordingSid") or None)
+        recording = {"recording_url": params.get("RecordingUrl"), "recording_sid": params.get("RecordingSid") or None}
+        await _update(runtime, sid, **recording)
     response = VoiceResponse()
-    _say(response, "thanks")
+    _say(runtime, response, "thanks")
     response.hangup()
     return _twiml(response)
 
 
 @router.post("/voice/status")
-async def status_callback(params: Signed) -> Response:
+async def status_callback(params: Signed, runtime: RuntimeDep) -> Response:
     """Call progress; callbacks may come late or twice: the call's status only moves forward."""
     sid = _call_sid(params)
     status = params.get("CallStatus") or "ringing"
     duration = params.get("CallDuration")
     terminal = status in store.TERMINAL
     await _update(
+        runtime,
         sid,
         from_number=phone_key(params.get("From")),
         to_number=params.get("To") or None,
@@ -211,13 +215,14 @@ async def status_callback(params: Signed) -> Response:
 
 
 @router.post("/voice/recording")
-async def recording_callback(params: Signed) -> Response:
+async def recording_callback(params: Signed, runtime: RuntimeDep) -> Response:
     """The recording is ready: attach it to the call (a call no operator took becomes a missed call)."""
     sid = _call_sid(params)
     if params.get("RecordingStatus", "completed") != "completed":
         return Response(status_code=204)
     duration = params.get("RecordingDuration")
     await _update(
+        runtime,
         sid,
         recording_sid=params.get("RecordingSid") or None,
         recording_url=params.get("RecordingUrl") or None,
@@ -228,16 +233,26 @@ async def recording_callback(params: Signed) -> Response:
 
 
 @router.post("/sms")
-async def sms(request: Request, params: Signed) -> Response:
-    """An SMS is a submission (identity: MessageSid); the answer SMS follows the normalizer's verdict."""
+async def sms(request: Request, params: Signed, intake: IntakeDep, runtime: RuntimeDep) -> Response:
+    """An SMS is a submission (identity: MessageSid); the answer SMS follows the normalizer's verdict.
+
+    Unless it follows up on one (``sms_replies``): a status request is answered in the TwiML at once; an
+    answer to our question completes that phone's waiting submission, whose new verdict then answers it.
+    """
     sid = params.get("MessageSid") or params.get("SmsSid")
     if not sid:
         raise HTTPException(400, "MessageSid missing")
-    raw = RawSubmission(Channel.SMS, sid, await request.body(), SMS_CONTENT_TYPE, utcnow())
-    try:
-        receipt = await request.app.state.intake.submit(raw)
-    except Exception:
-        log.exception("sms %s could not be journaled", sid)
+    body = await request.body()
+    answer = await run_in_threadpool(sms_replies.answer_now, runtime, sid, body)
+    if answer is not None:
+        response = MessagingResponse()
+        if answer:
+            response.message(answer)
+        log.info("sms %s follows up on a submission%s", sid, " (status answered)" if answer else "")
+        return _twiml(response)
+    receipt = await intake.take(Channel.SMS, sid, body, SMS_CONTENT_TYPE)
+    if isinstance(receipt, Refusal):
+        log.error("sms %s could not be journaled (%s)", sid, receipt.detail)
         raise HTTPException(503, "try again") from None  # Twilio retries; nothing was acknowledged
     log.info("sms %s journaled as %s%s", sid, receipt.tracking_code, " (repeat)" if receipt.duplicate else "")
     return _twiml(MessagingResponse())

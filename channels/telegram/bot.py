@@ -2,8 +2,9 @@
 
 One ``TypeHandler`` takes every update: it skips an update handled before, downloads an attachment
 (kept by SHA-256 under PAKN_DATA_DIR/attachments), lets the conversation decide in a thread (it uses
-the journal) and sends the replies.  Updates are handled in order (no concurrent updates), which is
-what a conversation needs.  Logs carry update ids and kinds, never what the citizen wrote.
+the journal) and sends the replies, under the chat's lock and after the status messages owed to the chat
+(``channels.telegram.order``).  Updates are handled in order (no concurrent updates), which is what a
+conversation needs.  Logs carry update ids and kinds, never what the citizen wrote.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ import contextlib
 import hashlib
 import logging
 import signal
-from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Any
 
+from redis.exceptions import RedisError
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -27,7 +29,9 @@ from telegram import (
 )
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
-from channels.telegram.conversation import Engine, Incoming, Reply
+from channels.conversation.files import keep
+from channels.telegram.conversation import Incoming, Reply, TelegramConversations
+from channels.telegram.order import BOT_WAIT_SECONDS, chat_lock, owed_to_chat, release
 from channels.text import valid_text
 from pakn.runtime import Runtime
 
@@ -40,19 +44,19 @@ FAILED = "pakn_failed_updates"
 def build_application(runtime: Runtime, *, polling: bool) -> Application[Any, Any, Any, Any, Any, Any]:
     """The bot, pointed at TELEGRAM_API_BASE_URL; without an updater in webhook mode (the web app feeds it)."""
     settings = runtime.settings
-    if settings.telegram_bot_token is None:
+    if settings.telegram.bot_token is None:
         raise RuntimeError("TELEGRAM_BOT_TOKEN is not set")
     quiet_http_logs()
     builder = (
         ApplicationBuilder()
-        .token(settings.telegram_bot_token.get_secret_value())
-        .base_url(settings.telegram_api_base_url)
-        .base_file_url(settings.telegram_file_base_url)
+        .token(settings.telegram.bot_token.get_secret_value())
+        .base_url(settings.telegram.api_base_url)
+        .base_file_url(settings.telegram.file_base_url)
     )
     if not polling:
         builder = builder.updater(None)
     application = builder.build()
-    application.bot_data[ENGINE] = Engine(runtime)
+    application.bot_data[ENGINE] = TelegramConversations(runtime)
     application.bot_data[FAILED] = set()
     application.add_handler(TypeHandler(Update, on_update))
     application.add_error_handler(on_error)
@@ -65,24 +69,75 @@ def quiet_http_logs() -> None:
 
 
 async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    engine: Engine = context.bot_data[ENGINE]
+    engine: TelegramConversations = context.bot_data[ENGINE]
     if await asyncio.to_thread(engine.store.seen, update.update_id):
         log.info("telegram update %d seen before: ignored", update.update_id)
         return
     incoming = await incoming_of(update, context, engine)
-    outcome = await asyncio.to_thread(engine.handle, incoming)
-    if outcome.duplicate:
+    chat_id = incoming.chat_id if incoming.private and isinstance(incoming.chat_id, int) else None
+    async with in_chat_order(context.bot, engine, chat_id) as ordered:
+        outcome = await asyncio.to_thread(engine.handle, incoming)
+        if outcome.duplicate:
+            return
+        query = update.callback_query
+        if query is not None:
+            with contextlib.suppress(Exception):  # the button's spinner: cosmetic
+                await query.answer()
+            if query.message is not None and isinstance(query.message, Message):
+                with contextlib.suppress(Exception):  # the summary's buttons are spent either way
+                    await query.edit_message_reply_markup(None)
+        if incoming.chat_id is not None:
+            for reply in outcome.replies:
+                if ordered and chat_id is not None and reply.after_message is not None:
+                    await _deliver_owed(context.bot, engine, chat_id, up_to=reply.after_message)
+                await send(context.bot, incoming.chat_id, reply, engine)
+
+
+@contextlib.asynccontextmanager
+async def in_chat_order(bot: Any, engine: TelegramConversations, chat_id: int | None) -> AsyncIterator[bool]:
+    """Answer an update under the chat's lock, after the messages the outbox still owes the chat.
+
+    So a ``/tracuu`` answer is never older than a status already pushed: what was told before its status
+    was read goes first (``Reply.after_message``), and a push made after waits for the answer
+    (``channels.telegram.order``).  Without the lock (Redis away: no worker pushes either; or held past
+    BOT_WAIT_SECONDS) the update is answered all the same; yields whether the chat's sends are ordered.
+    """
+    if chat_id is None:
+        yield False
         return
-    query = update.callback_query
-    if query is not None:
-        with contextlib.suppress(Exception):  # the button's spinner: cosmetic
-            await query.answer()
-        if query.message is not None and isinstance(query.message, Message):
-            with contextlib.suppress(Exception):  # the summary's buttons are spent either way
-                await query.edit_message_reply_markup(None)
-    if incoming.chat_id is not None:
-        for reply in outcome.replies:
-            await send(context.bot, incoming.chat_id, reply, engine)
+    try:
+        queues = engine.runtime.queues
+        lock = chat_lock(queues.connection, queues.prefix, chat_id)
+        held = await asyncio.to_thread(lock.acquire, blocking_timeout=BOT_WAIT_SECONDS)
+        no_redis = False
+    except (RedisError, OSError) as error:
+        log.warning("telegram chat lock unavailable (%s): answering without it", type(error).__name__)
+        held, no_redis = False, True
+    if not held and not no_redis:
+        log.warning("telegram chat busy past %d s: answering without its lock", BOT_WAIT_SECONDS)
+    try:
+        if held or no_redis:
+            await _deliver_owed(bot, engine, chat_id)
+        yield held or no_redis
+    finally:
+        if held:
+            await asyncio.to_thread(release, lock)
+
+
+async def _deliver_owed(bot: Any, engine: TelegramConversations, chat_id: int, up_to: int | None = None) -> None:
+    """Send, oldest first, what the outbox owes the chat; on a failure the rest is left to the notify jobs."""
+    runtime = engine.runtime
+    journal = runtime.journal
+    owed = await asyncio.to_thread(
+        owed_to_chat, journal.engine, chat_id, runtime.settings, runtime.catalog.messages, up_to
+    )
+    for message in owed:
+        try:
+            await bot.send_message(chat_id=chat_id, text=message.text)
+        except Exception as error:
+            log.warning("message %d not delivered before the answer: %s", message.notification_id, type(error).__name__)
+            return
+        await asyncio.to_thread(journal.outbox.notifications_sent, [message.notification_id])
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -94,11 +149,11 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.error("telegram update %s failed: %s", update_id, type(error).__name__ if error else "?", exc_info=error)
 
 
-async def send(bot: Any, chat_id: int, reply: Reply, engine: Engine) -> None:
+async def send(bot: Any, chat_id: int | str, reply: Reply, engine: TelegramConversations) -> None:
     await bot.send_message(chat_id=chat_id, text=reply.text, reply_markup=_markup(reply, engine))
 
 
-def _markup(reply: Reply, engine: Engine) -> Any:
+def _markup(reply: Reply, engine: TelegramConversations) -> Any:
     text = engine.messages.text
     if reply.keyboard == "contact":
         button = KeyboardButton(text("telegram", "button-contact"), request_contact=True)
@@ -121,7 +176,7 @@ def _markup(reply: Reply, engine: Engine) -> Any:
     return None
 
 
-async def incoming_of(update: Update, context: ContextTypes.DEFAULT_TYPE, engine: Engine) -> Incoming:
+async def incoming_of(update: Update, context: ContextTypes.DEFAULT_TYPE, engine: TelegramConversations) -> Incoming:
     """What the conversation needs to know of an update (attachments downloaded and stored first)."""
     chat = update.effective_chat
     user = update.effective_user
@@ -160,9 +215,9 @@ async def incoming_of(update: Update, context: ContextTypes.DEFAULT_TYPE, engine
 
 
 async def _attachment(
-    message: Message, context: ContextTypes.DEFAULT_TYPE, engine: Engine, base: dict[str, Any]
+    message: Message, context: ContextTypes.DEFAULT_TYPE, engine: TelegramConversations, base: dict[str, Any]
 ) -> Incoming:
-    limit = engine.settings.telegram_max_attachment_bytes
+    limit = engine.settings.telegram.max_attachment_bytes
     caption = valid_text(message.caption or "")
     if message.photo:
         photo = message.photo[-1]  # the largest size Telegram made
@@ -181,7 +236,7 @@ async def _attachment(
     if len(data) > limit:
         return Incoming(kind="attachment", attachment_too_large=True, text=caption, **base)
     digest = hashlib.sha256(data).hexdigest()
-    await asyncio.to_thread(_keep, engine.settings.pakn_data_dir / "attachments", digest, data)
+    await asyncio.to_thread(keep, engine.settings.pakn_data_dir / "attachments", digest, data)
     attachment = {
         "kind": kind,
         "file_id": file_id,
@@ -194,21 +249,10 @@ async def _attachment(
     return Incoming(kind="attachment", attachment=attachment, text=caption, **base)
 
 
-def _keep(folder: Path, digest: str, data: bytes) -> None:
-    """Content-addressed: the same file sent twice is stored once; written whole, then renamed."""
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / digest
-    if target.exists():
-        return
-    partial = folder / f".{digest}.part"
-    partial.write_bytes(data)
-    partial.replace(target)
-
-
 async def sweep_idle_forever(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Close conversations left unanswered past CHATBOT_IDLE_TIMEOUT_SECONDS, telling the citizen."""
-    engine: Engine = application.bot_data[ENGINE]
-    interval = engine.settings.chatbot_sweep_interval_seconds
+    engine: TelegramConversations = application.bot_data[ENGINE]
+    interval = engine.settings.chatbot.sweep_interval_seconds
     while True:
         try:
             for chat_id, reply in await asyncio.to_thread(engine.expire_idle):
@@ -236,7 +280,7 @@ async def run_polling(runtime: Runtime) -> None:
         await application.start()
         await application.updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=10)
         sweeper = asyncio.create_task(sweep_idle_forever(application))
-        log.info("telegram bot polling %s", runtime.settings.telegram_api_base_url)
+        log.info("telegram bot polling %s", runtime.settings.telegram.api_base_url)
         await stop.wait()
         sweeper.cancel()
         with contextlib.suppress(asyncio.CancelledError):

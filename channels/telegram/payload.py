@@ -1,68 +1,27 @@
-"""The raw submission a Telegram conversation journals, and the parser that reads it back.
-
-A conversation has no single message to keep: what is journaled is every answer exactly as the
-citizen typed it (the normalizer repairs and checks them again), the location pin, the attachments'
-metadata, and who and which update confirmed it.
+"""The raw submission a Telegram conversation journals: the shared conversation payload
+(``channels.conversation.payload``) under Telegram's content type, its chat id a number.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from pakn.records import Attachment, SubmissionFields
+from channels.conversation.engine import FIELDS
+from channels.conversation.payload import build_payload, chat_of
+from channels.conversation.payload import fields_of_payload as _fields_of_payload
+from pakn.records import SubmissionFields
+
+__all__ = ["CONTENT_TYPE", "FIELDS", "build_payload", "chat_id_of", "fields_of_payload"]
 
 CONTENT_TYPE = "application/vnd.pakn.telegram+json"
-FIELDS = ("content", "location", "incident_time", "name", "phone")
-
-
-def build_payload(
-    *,
-    chat_id: int,
-    user_id: int | None,
-    conversation_id: str,
-    confirmed_update_id: int,
-    started_at: str,
-    answers: dict[str, str],
-    pin: dict[str, float] | None,
-    attachments: list[dict[str, Any]],
-) -> bytes:
-    document = {
-        "version": 1,
-        "chat_id": chat_id,
-        "user_id": user_id,
-        "conversation_id": conversation_id,
-        "confirmed_update_id": confirmed_update_id,
-        "started_at": started_at,
-        "fields": {name: answers[name] for name in FIELDS if name in answers},
-        "location_pin": pin,
-        "attachments": attachments,
-    }
-    return json.dumps(document, ensure_ascii=False, sort_keys=True).encode()
 
 
 def chat_id_of(payload: bytes) -> int:
     """Where to push status changes: the chat the submission was made in."""
-    return int(json.loads(payload)["chat_id"])
+    chat: Any = chat_of(payload)
+    return int(chat)
 
 
 def fields_of_payload(payload: bytes, content_type: str) -> SubmissionFields:
-    """The fields of a journaled conversation (PARSERS entry)."""
-    document = json.loads(payload)
-    answers = document.get("fields", {})
-    return SubmissionFields(
-        content=answers.get("content"),
-        location=answers.get("location"),
-        incident_time=answers.get("incident_time"),
-        name=answers.get("name"),
-        phone=answers.get("phone"),
-        attachments=tuple(
-            Attachment(
-                filename=str(item.get("file_name") or item["sha256"]),
-                content_type=str(item.get("mime_type") or "application/octet-stream"),
-                size=int(item["size"]),
-                sha256=str(item["sha256"]),
-            )
-            for item in document.get("attachments", [])
-        ),
-    )
+    """The fields of a journaled Telegram conversation (``channels.readers`` entry)."""
+    return _fields_of_payload(payload, content_type)

@@ -19,9 +19,10 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request, Response
 from telegram import Update
 
+from channels.depends import RuntimeDep
 from channels.telegram.bot import FAILED, build_application, sweep_idle_forever
 from pakn.responses import JSONResponse
-from pakn.runtime import get_runtime
+from pakn.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -31,14 +32,15 @@ SECRET_HEADER = "x-telegram-bot-api-secret-token"
 class _Bot:
     """The application of this web process, started at the first need if Telegram was away at start-up."""
 
-    def __init__(self) -> None:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
         self.application: Any = None
         self.lock = asyncio.Lock()
 
     async def get(self) -> Any:
         async with self.lock:
             if self.application is None:
-                application = build_application(get_runtime(), polling=False)
+                application = build_application(self.runtime, polling=False)
                 await application.initialize()  # getMe
                 self.application = application
             return self.application
@@ -46,18 +48,20 @@ class _Bot:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    settings = get_runtime().settings
+    # The app's lifespan (pakn.web) runs around this one and has put its runtime on app.state by now.
+    runtime: Runtime = app.state.runtime
+    settings = runtime.settings
     app.state.telegram = None
-    if settings.telegram_bot_token is None or not settings.telegram_webhook_url:
+    if settings.telegram.bot_token is None or not settings.telegram.webhook_url:
         yield
         return
-    bot = app.state.telegram = _Bot()
+    bot = app.state.telegram = _Bot(runtime)
     sweeper: asyncio.Task[None] | None = None
     try:
         application = await bot.get()
-        secret = settings.telegram_secret_token
+        secret = settings.telegram.secret_token
         await application.bot.set_webhook(
-            url=settings.telegram_webhook_url,
+            url=settings.telegram.webhook_url,
             secret_token=secret.get_secret_value() if secret else None,
             allowed_updates=Update.ALL_TYPES,
         )
@@ -87,10 +91,10 @@ router = APIRouter(tags=["chatbot"], lifespan=lifespan)
         500: {"description": "Not handled; Telegram delivers it again."},
     },
 )
-async def telegram_webhook(request: Request) -> Response:
+async def telegram_webhook(request: Request, runtime: RuntimeDep) -> Response:
     """Updates from Telegram (setWebhook with secret_token); not for other callers."""
-    settings = get_runtime().settings
-    secret = settings.telegram_secret_token
+    settings = runtime.settings
+    secret = settings.telegram.secret_token
     given = request.headers.get(SECRET_HEADER, "")
     if secret is None or not hmac.compare_digest(given.encode(), secret.get_secret_value().encode()):
         return JSONResponse({"error": "forbidden"}, status_code=403)

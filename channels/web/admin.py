@@ -8,6 +8,7 @@ on the server: nothing to fetch from the internet, nothing to run in the browser
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,12 +17,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from channels.depends import RuntimeDep, provided_runtime
 from channels.hotline import auth, store
 from channels.web import guard
-from channels.web.pages import SECURITY_HEADERS, message_page, page, texts
-from pakn import reports
+from channels.web.pages import SECURITY_HEADERS, page, texts
+from pakn import reports, timefmt
 from pakn.db import utcnow
-from pakn.runtime import get_runtime
+from pakn.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -36,32 +38,51 @@ async def _session(request: Request) -> store.Session | None:
     return session if session is not None and session.operator.can(ROLE) else None
 
 
+def _message(request: Request, status: int, message: str) -> Response:
+    """A refusal on the admin pages: the admin layout, not the citizens' site."""
+    title = texts(provided_runtime(request))["stats-title"]
+    return page(request, "admin_message.html", status, title=title, message=message)
+
+
 def _to_login() -> RedirectResponse:
     return RedirectResponse("/admin/login", status_code=303)
 
 
+def next_page(value: str | None) -> str | None:
+    """Where to go after signing in, when a page of ours sent the person to sign in: an /admin/ path only."""
+    if value and len(value) <= 500 and NEXT.fullmatch(value):
+        return value
+    return None
+
+
+NEXT = re.compile(r"/admin/[A-Za-z0-9_.~%/?=&+-]*")
+
+
 @router.get("/login")
 async def login_page(request: Request) -> Response:
-    return page(request, "admin_login.html", error=None)
+    return page(request, "admin_login.html", error=None, next=next_page(request.query_params.get("next")))
 
 
 @router.post("/login")
-async def login(request: Request) -> Response:
+async def login(request: Request, runtime: RuntimeDep) -> Response:
     form = await request.form(max_files=0, max_fields=10)
     if not guard.csrf_ok(request, str(form.get("csrf") or "")):
-        return page(request, "admin_login.html", 403, error=texts()["csrf"])
+        return page(
+            request, "admin_login.html", 403, error=texts(runtime)["csrf"], next=next_page(str(form.get("next") or ""))
+        )
+    after = next_page(str(form.get("next") or ""))
     username, password = str(form.get("username") or "").strip(), str(form.get("password") or "")
     # Staff sign-ins have their own counters and locks, apart from the citizens' rate limits.
     operator, locked = await auth.sign_in(request, username, password, "statistics")
     if locked:
-        response = page(request, "admin_login.html", 429, error=auth.locked_message(locked))
+        response = page(request, "admin_login.html", 429, error=auth.locked_message(runtime, locked), next=after)
         response.headers["Retry-After"] = str(int(locked) + 1)
         return response
     if operator is None or not operator.can(ROLE):
         log.warning("statistics: a sign-in failed or lacked the %s role", ROLE)
-        return page(request, "admin_login.html", 401, error=texts()["login-failed"])
-    token, session = await run_in_threadpool(auth.new_session, operator)
-    response = RedirectResponse("/admin/stats", status_code=303)
+        return page(request, "admin_login.html", 401, error=texts(runtime)["login-failed"], next=after)
+    token, session = await run_in_threadpool(auth.new_session, runtime, operator)
+    response = RedirectResponse(after or "/admin/stats", status_code=303)
     response.set_cookie(
         auth.SESSION_COOKIE, token, httponly=True, samesite="lax", secure=guard.secure_cookies(request),
         path=COOKIE_PATH, max_age=int((session.expires_at - utcnow()).total_seconds()),
@@ -70,11 +91,11 @@ async def login(request: Request) -> Response:
 
 
 @router.post("/logout")
-async def logout(request: Request) -> Response:
+async def logout(request: Request, runtime: RuntimeDep) -> Response:
     session = await _session(request)
     form = await request.form(max_files=0, max_fields=10)
     if session is not None and auth.csrf_ok(session, str(form.get("csrf") or "")):
-        await run_in_threadpool(store.end_session, get_runtime().journal.engine, request.cookies[auth.SESSION_COOKIE])
+        await run_in_threadpool(store.end_session, runtime.journal.engine, request.cookies[auth.SESSION_COOKIE])
     response = _to_login()
     response.delete_cookie(auth.SESSION_COOKIE, path=COOKIE_PATH)
     return response
@@ -84,64 +105,98 @@ async def logout(request: Request) -> Response:
 EARLIEST, LATEST = date(1970, 1, 1), date(9998, 12, 31)
 
 
-def _period(request: Request) -> tuple[date, date] | Response:
+def period_of(request: Request, runtime: Runtime) -> tuple[date, date] | Response:
     """[from, to) as local dates; default: this month so far. 400 for what is not a date in range, or
     a period that ends before it starts."""
-    zone = ZoneInfo(get_runtime().settings.timezone)
+    zone = ZoneInfo(runtime.settings.timezone)
+    t = texts(runtime)
     today = datetime.now(zone).date()
     defaults = {"from": today.replace(day=1), "to": today + timedelta(days=1)}
     found: dict[str, date] = {}
     for name, default in defaults.items():
         given = request.query_params.get(name)
-        try:
-            value = date.fromisoformat(given) if given else default
-        except ValueError:
-            value = None
+        value = _date(given) if given else default
         if value is None or not EARLIEST <= value <= LATEST:
-            message = texts()["stats-invalid-date"].format(field=name, value=(given or "")[:40])
-            return message_page(request, 400, message, title=texts()["stats-title"])
+            label = t["stats-from" if name == "from" else "stats-to"]
+            message = t["stats-invalid-date"].format(field=label, value=(given or "")[:40])
+            return _message(request, 400, message)
         found[name] = value
     if found["to"] < found["from"]:
-        message = texts()["stats-invalid-period"]
-        return message_page(request, 400, message, title=texts()["stats-title"])
+        return _message(request, 400, t["stats-invalid-period"])
     return found["from"], found["to"]
 
 
-def _report(start: date, end: date) -> reports.Report:
-    zone = ZoneInfo(get_runtime().settings.timezone)
+def _date(text: str) -> date | None:
+    """``yyyy-mm-dd`` (what the date inputs send) or the Vietnamese ``dd/mm/yyyy``; None for anything else."""
+    text = text.strip()
+    try:
+        return date.fromisoformat(text) if "-" in text else datetime.strptime(text, "%d/%m/%Y").date()
+    except ValueError:
+        return None
+
+
+def _report(runtime: Runtime, start: date, end: date) -> reports.Report:
+    zone = ZoneInfo(runtime.settings.timezone)
     since = datetime.combine(start, datetime.min.time(), zone)
     until = datetime.combine(end, datetime.min.time(), zone)
-    return reports.build(get_runtime().journal.engine, since, until)
+    return reports.build(runtime.journal.engine, since, until)
+
+
+def _corrections(runtime: Runtime, start: date, end: date) -> list[tuple[str, int]]:
+    """What people overrode in the triage inbox, per action and corrected field: how often each of the
+    gateway's decisions (field, kind, urgency, place, the verdict) was changed, most frequent first."""
+    zone = ZoneInfo(runtime.settings.timezone)
+    since = datetime.combine(start, datetime.min.time(), zone)
+    until = datetime.combine(end, datetime.min.time(), zone)
+    counts = runtime.journal.review.corrections(since, until)
+    sections = runtime.catalog.messages.sections
+    actions, fields = sections["triage-actions"], sections["triage-fields"]
+    named = []
+    for key, count in counts.items():
+        action, _, field = key.partition(":")
+        label = actions.get(action, action) + (f": {fields.get(field, field)}" if field and field != "status" else "")
+        named.append((label, count))
+    return sorted(named, key=lambda item: (-item[1], item[0]))
+
+
+def _overrides(runtime: Runtime, start: date, end: date) -> list[tuple[str, int]]:
+    """How often a person overrode each of the normalizer's rules (a corrected field's rule, an accepted
+    verdict, the findings of a reopened case): the rules' quality, most overridden first."""
+    zone = ZoneInfo(runtime.settings.timezone)
+    since = datetime.combine(start, datetime.min.time(), zone)
+    until = datetime.combine(end, datetime.min.time(), zone)
+    sections = runtime.catalog.messages.sections
+    rules, web = sections["triage-rules"], sections["web"]
+    named = [
+        (rules.get(rule) or web.get(f"reason-{rule}") or rule, count)
+        for rule, count in runtime.journal.review.overrides(since, until).items()
+    ]
+    return sorted(named, key=lambda item: (-item[1], item[0]))
 
 
 def bars(items: list[tuple[str, int]], limit: int = 15) -> dict[str, Any]:
-    """Geometry of a horizontal bar chart, drawn by the template as SVG."""
+    """A horizontal bar chart: each row's whole label, its value, and its bar as a share (0-100) of the largest."""
     shown = items[:limit]
     top = max((v for _, v in shown), default=0) or 1
-    row, label_width, bar_width = 30, 290, 320
-    return {
-        "height": row * max(1, len(shown)) + 10,
-        "rows": [
-            {"y": 5 + i * row, "label": label, "value": value, "width": round(bar_width * value / top, 1)}
-            for i, (label, value) in enumerate(shown)
-        ],
-        "label_width": label_width,
-        "row": row,
-    }
+    return {"rows": [{"label": label, "value": value, "share": round(100 * value / top, 1)} for label, value in shown]}
 
 
 @router.get("/stats")
-async def stats_page(request: Request) -> Response:
+async def stats_page(request: Request, runtime: RuntimeDep) -> Response:
     session = await _session(request)
     if session is None:
         return _to_login()
-    period = _period(request)
+    period = period_of(request, runtime)
     if isinstance(period, Response):
         return period
     start, end = period
-    report = await run_in_threadpool(_report, start, end)
-    labels = reports.labels_for(get_runtime().settings)
+    report = await run_in_threadpool(_report, runtime, start, end)
+    labels = reports.labels_for(runtime.settings)
+    corrections = await run_in_threadpool(_corrections, runtime, start, end)
+    overrides = await run_in_threadpool(_overrides, runtime, start, end)
     charts = {
+        "corrections": bars(corrections),
+        "overrides": bars(overrides),
         "by_channel": bars([(labels.of(labels.channels, k), v.received) for k, v in report.by_channel.items()]),
         "outcome": bars(
             [
@@ -161,8 +216,21 @@ async def stats_page(request: Request) -> Response:
                 (labels.figures["dissatisfied"], report.dissatisfied),
             ]
         ),
+        # The citizens' own ratings (asked once per resolved case), and where the unhappy ones are.
+        "ratings": bars([(labels.figures.get(f"rating-{k}", k), v) for k, v in report.ratings.items()]),
+        "unhappy_by_agency": bars(
+            sorted(
+                (
+                    (k if k != "-" else labels.figures["unknown_agency"], v["unhappy"])
+                    for k, v in report.satisfaction_by_agency.items()
+                    if v.get("unhappy")
+                ),
+                key=lambda item: (-item[1], item[0]),
+            )
+        ),
     }
     query = f"from={start.isoformat()}&to={end.isoformat()}"
+    zone = runtime.settings.timezone
     return page(
         request,
         "stats.html",
@@ -175,19 +243,22 @@ async def stats_page(request: Request) -> Response:
         rows=reports.rows(report, labels),
         labels=labels,
         charts=charts,
+        shown_from=timefmt.local_date(start),
+        shown_to=timefmt.local_date(max(start, end - timedelta(days=1))),  # the last day counted
+        generated=timefmt.local_time(utcnow(), timezone=zone),
     )
 
 
-async def _download(request: Request, kind: str) -> Response:
+async def _download(request: Request, runtime: Runtime, kind: str) -> Response:
     session = await _session(request)
     if session is None:
         return _to_login()
-    period = _period(request)
+    period = period_of(request, runtime)
     if isinstance(period, Response):
         return period
     start, end = period
-    report = await run_in_threadpool(_report, start, end)
-    labels = reports.labels_for(get_runtime().settings)
+    report = await run_in_threadpool(_report, runtime, start, end)
+    labels = reports.labels_for(runtime.settings)
     name = f"pakn-thong-ke-{start.isoformat()}-{end.isoformat()}.{kind}"
     if kind == "csv":
         body, media = reports.to_csv(report, labels), "text/csv; charset=utf-8"
@@ -198,10 +269,10 @@ async def _download(request: Request, kind: str) -> Response:
 
 
 @router.get("/stats.csv")
-async def stats_csv(request: Request) -> Response:
-    return await _download(request, "csv")
+async def stats_csv(request: Request, runtime: RuntimeDep) -> Response:
+    return await _download(request, runtime, "csv")
 
 
 @router.get("/stats.xlsx")
-async def stats_xlsx(request: Request) -> Response:
-    return await _download(request, "xlsx")
+async def stats_xlsx(request: Request, runtime: RuntimeDep) -> Response:
+    return await _download(request, runtime, "xlsx")

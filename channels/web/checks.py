@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from config.settings import Settings
 from normalizer.live import live_check
 from pakn.records import Channel, Severity, SubmissionFields
-from pakn.runtime import get_runtime
 
 # Fields of the form, in page order (the error summary follows it).
 FORM_FIELDS = ("content", "incident_time", "location", "latitude", "name", "phone", "email", "address", "files")
@@ -43,9 +43,9 @@ class Problems:
         return sum(len(m) for m in self.by_field.values())
 
 
-def check_fields(fields: SubmissionFields) -> dict[str, Any]:
+def check_fields(fields: SubmissionFields, settings: Settings) -> dict[str, Any]:
     """What the normalizer says about these fields now (nothing stored): findings, field, place."""
-    check = live_check(Channel.WEB, fields, get_runtime().settings)
+    check = live_check(Channel.WEB, fields, settings)
     result, category = check.result, check.category
     place = result.case.location
     findings = [

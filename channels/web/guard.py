@@ -3,7 +3,8 @@
 The limits are counted in Redis (``pakn.ratelimit``), so every web process shares them.  Behind a
 reverse proxy, list it in WEB_TRUSTED_PROXIES so that X-Forwarded-For, not the proxy, is the client.
 Values are signed with WEB_SECRET, which every process shares (generated once into the data folder
-when it is not set: ``pakn.secret_keys``).
+when it is not set: ``pakn.secret_keys``).  The settings come from the app's runtime on ``app.state``
+(``channels.depends``), or are passed in where there is no request.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ import secrets
 
 from fastapi import Request
 
+from channels.depends import provided_runtime
+from config.settings import Settings
 from pakn.ratelimit import Bucket, get_limits
-from pakn.runtime import get_runtime
 
 CSRF_COOKIE = "pakn_web_csrf"
 
@@ -25,7 +27,7 @@ CSRF_COOKIE = "pakn_web_csrf"
 def client_ip(request: Request) -> str:
     """The client's address; X-Forwarded-For counts only when the connection comes from a trusted proxy."""
     peer = request.client.host if request.client else "unknown"
-    trusted = {p.strip() for p in get_runtime().settings.web_trusted_proxies.split(",") if p.strip()}
+    trusted = set(provided_runtime(request).settings.web.trusted_proxies)
     forwarded = request.headers.get("x-forwarded-for")
     if forwarded and peer in trusted:
         hops = [h.strip() for h in forwarded.split(",") if h.strip()]
@@ -45,39 +47,42 @@ def check_rate(request: Request, bucket: Bucket) -> float:
     return get_limits().hit(bucket, client_ip(request))
 
 
-def _key() -> bytes:
-    key = get_runtime().settings.web_secret.get_secret_value()
+def _key(settings: Settings) -> bytes:
+    key = settings.web.secret.get_secret_value()
     if not key:  # never: the runtime's settings always carry one (set, or generated once)
         raise RuntimeError("WEB_SECRET missing")
     return key.encode()
 
 
-def sign(value: str) -> str:
+def sign(value: str, settings: Settings) -> str:
     """``value.signature``: lets a value travel through the browser without being forged."""
-    mac = hmac.new(_key(), value.encode(), hashlib.sha256).digest()
+    mac = hmac.new(_key(settings), value.encode(), hashlib.sha256).digest()
     return f"{value}.{base64.urlsafe_b64encode(mac[:18]).decode()}"
 
 
-def unsign(signed: str) -> str | None:
+def unsign(signed: str, settings: Settings) -> str | None:
     value, _, _mac = signed.rpartition(".")
     if not value:
         return None
-    return value if hmac.compare_digest(sign(value), signed) else None
+    return value if hmac.compare_digest(sign(value, settings), signed) else None
 
 
 def csrf_token(request: Request) -> tuple[str, bool]:
     """The browser's CSRF token (double-submit cookie), and whether the cookie must be set."""
+    settings = provided_runtime(request).settings
     current = request.cookies.get(CSRF_COOKIE, "")
-    if current and unsign(current):
+    if current and unsign(current, settings):
         return current, False
-    return sign(secrets.token_urlsafe(18)), True
+    return sign(secrets.token_urlsafe(18), settings), True
 
 
 def csrf_ok(request: Request, presented: str | None) -> bool:
     cookie = request.cookies.get(CSRF_COOKIE, "")
-    return bool(cookie and presented) and unsign(cookie) is not None and hmac.compare_digest(cookie, presented or "")
+    if not (cookie and presented) or unsign(cookie, provided_runtime(request).settings) is None:
+        return False
+    return hmac.compare_digest(cookie, presented or "")
 
 
 def secure_cookies(request: Request) -> bool:
     proto = request.headers.get("x-forwarded-proto", request.url.scheme).split(",")[0].strip()
-    return proto == "https" or get_runtime().settings.base_url.startswith("https://")
+    return proto == "https" or provided_runtime(request).settings.base_url.startswith("https://")

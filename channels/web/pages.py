@@ -12,6 +12,7 @@ import json
 import logging
 import re
 import uuid
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -22,16 +23,20 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
+from channels.depends import IntakeDep, RuntimeDep, provided_runtime
+from channels.intake import Intake, Refusal
 from channels.web import forms, guard, uploads
 from channels.web.checks import Problems, add_findings, check_fields
 from channels.web.payload import CONTENT_TYPE, StoredFile, WebPayload
+from config.settings import Settings
 from normalizer.fields.places import DATA_FILE
 from pakn import attachments, edge, timefmt, tracking
-from pakn.db import utcnow
-from pakn.journal import RawSubmission, StoredSubmission
-from pakn.records import Channel, Status, SubmissionFields
+from pakn.contact_changes import ASK_KIND, DONE_KIND
+from pakn.journal.loop import QUESTION_KIND
+from pakn.records import CaseAnswer, Channel, Status, StoredSubmission, SubmissionFields
 from pakn.responses import JSONResponse
-from pakn.runtime import get_runtime
+from pakn.runtime import Runtime
+from pakn.secret_keys import completion_path, completion_token, completion_token_ok, rating_path
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +44,9 @@ router = APIRouter(tags=["citizen pages"], include_in_schema=False)
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 timefmt.install(templates.env)
-STATIC = {"web.js": "text/javascript", "web.css": "text/css"}
+STATIC = {
+    "web.js": "text/javascript", "web.css": "text/css", "triage.js": "text/javascript", "map.js": "text/javascript"
+}  # fmt: skip
 # No inline script or style anywhere: the browser runs only our own files; no other site may frame us.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
@@ -55,16 +62,17 @@ _FORM_KEY = re.compile(r"^[0-9a-f]{32}$")
 HONEYPOT = "website"
 
 
-def texts() -> dict[str, str]:
-    return dict(get_runtime().catalog.messages.sections["web"])
+def texts(runtime: Runtime) -> dict[str, str]:
+    return dict(runtime.catalog.messages.sections["web"])
 
 
 def page(request: Request, template: str, status: int = 200, **context: Any) -> Response:
     """A page with the security headers, the [web] texts, and the CSRF cookie when it is new."""
+    runtime = provided_runtime(request)
     token, new = guard.csrf_token(request)
-    context.setdefault("t", texts())
+    context.setdefault("t", texts(runtime))
     context.setdefault("csrf", token)
-    context.setdefault("status_texts", dict(get_runtime().catalog.messages.sections["status"]))
+    context.setdefault("status_texts", dict(runtime.catalog.messages.sections["status"]))
     response = templates.TemplateResponse(request, template, context, status_code=status)
     response.headers.update(SECURITY_HEADERS)
     if new:
@@ -77,17 +85,42 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
 
 def rate_limited(request: Request, wait: float, *, as_json: bool = False) -> Response:
     """429 with a plain Vietnamese explanation (and Retry-After), never a stack trace."""
-    message = texts()["rate-limited"].format(minutes=guard.retry_minutes(wait))
+    t = texts(provided_runtime(request))
+    message = t["rate-limited"].format(minutes=guard.retry_minutes(wait))
     headers = {"Retry-After": str(int(wait) + 1)}
     if as_json:
         return JSONResponse({"error": "rate-limited", "message": message}, status_code=429, headers=headers)
-    response = page(request, "message.html", 429, title=texts()["rate-limited-title"], message=message)
+    response = page(request, "message.html", 429, title=t["rate-limited-title"], message=message)
     response.headers.update(headers)
     return response
 
 
 def message_page(request: Request, status: int, message: str, title: str | None = None) -> Response:
-    return page(request, "message.html", status, title=title or texts()["form-title"], message=message)
+    title = title or texts(provided_runtime(request))["form-title"]
+    return page(request, "message.html", status, title=title, message=message)
+
+
+async def small_form(
+    request: Request, names: tuple[str, ...], title: str, *, max_fields: int, strip: bool = False
+) -> dict[str, str] | Response:
+    """The fields ``names`` of a citizen's small form (completion, answer, rating: no files), or the page
+    that refuses it: over the completions' rate limit (429), not our form (400), text not UTF-8 (400)."""
+    t = texts(provided_runtime(request))
+    wait = guard.check_rate(request, "completion")
+    if wait:
+        return rate_limited(request, wait)
+    try:
+        strict = await forms.read_form(request, max_files=0, max_fields=max_fields)
+    except Exception:  # not our form
+        return message_page(request, 400, t["honeypot"], title)
+    form = strict.form
+    try:
+        values = {name: str(form.get(name) or "") for name in names}
+    finally:
+        await form.close()
+    if strict.not_utf8:
+        return message_page(request, 400, t["invalid-utf8"].format(field=", ".join(strict.not_utf8)[:200]))
+    return {name: value.strip() for name, value in values.items()} if strip else values
 
 
 @lru_cache(maxsize=4)
@@ -100,6 +133,7 @@ def place_suggestions(province_code: str) -> tuple[str, ...]:
 
 def _form_page(
     request: Request,
+    settings: Settings,
     *,
     values: dict[str, Any] | None = None,
     problems: Problems | None = None,
@@ -107,7 +141,6 @@ def _form_page(
     notice: str | None = None,
     status: int = 200,
 ) -> Response:
-    settings = get_runtime().settings
     values = values or {}
     form_key = values.get("form_key") or uuid.uuid4().hex
     return page(
@@ -116,12 +149,12 @@ def _form_page(
         status,
         values=values,
         problems=problems or Problems(),
-        kept=[(f, uploads.keep_token(f)) for f in kept or []],
+        kept=[(f, uploads.keep_token(f, settings)) for f in kept or []],
         notice=notice,
         form_key=form_key,
         places=place_suggestions(settings.province_code),
-        max_files=settings.web_upload_max_count,
-        max_size=uploads.human_size(settings.web_upload_max_bytes),
+        max_files=settings.web.upload_max_count,
+        max_size=uploads.human_size(settings.web.upload_max_bytes),
     )
 
 
@@ -133,11 +166,11 @@ async def static(name: str) -> FileResponse:
 
 
 @router.get("/")
-async def form(request: Request) -> Response:
+async def form(request: Request, runtime: RuntimeDep) -> Response:
     wait = guard.check_rate(request, "page")
     if wait:
         return rate_limited(request, wait)
-    return _form_page(request)
+    return _form_page(request, runtime.settings)
 
 
 def _values(form: FormData) -> dict[str, Any]:
@@ -161,20 +194,28 @@ def _coordinate(text: str, bound: float) -> float | str | None:
     return value if -bound <= value <= bound and value == value else ""
 
 
-async def _judge_files(form: FormData, problems: Problems) -> list[StoredFile]:
+async def _judge_files(runtime: Runtime, form: FormData, problems: Problems) -> list[StoredFile]:
     """Kept uploads (carried from an earlier post, then new ones), each checked, stored at once."""
-    settings = get_runtime().settings
-    t = texts()
-    kept = [f for f in (uploads.from_keep_token(str(v)) for v in form.getlist("kept")) if f is not None]
+    t = texts(runtime)
+    settings = runtime.settings
+    carried = [f for f in (uploads.from_keep_token(str(v), settings) for v in form.getlist("kept")) if f is not None]
+    kept = []
+    for earlier in carried:
+        # Still on disk, and made young again while the form is in use; gone (the sweeper removes uploads
+        # nobody sent after ABANDONED_UPLOAD_HOURS): the citizen is asked to choose it again.
+        if await run_in_threadpool(attachments.touch, settings.pakn_data_dir, earlier.sha256):
+            kept.append(earlier)
+        else:
+            problems.add("files", t["file-gone"].format(name=earlier.filename), "file-gone")
     for item in form.getlist("files"):
         if not isinstance(item, UploadFile) or not item.filename:
             continue
         name = uploads.safe_filename(item.filename)
-        data = await item.read(settings.web_upload_max_bytes + 1)
-        if len(data) > settings.web_upload_max_bytes:
+        data = await item.read(settings.web.upload_max_bytes + 1)
+        if len(data) > settings.web.upload_max_bytes:
             problems.add(
                 "files",
-                t["file-too-large"].format(name=name, size=uploads.human_size(settings.web_upload_max_bytes)),
+                t["file-too-large"].format(name=name, size=uploads.human_size(settings.web.upload_max_bytes)),
                 "file-too-large",
             )
             continue
@@ -185,30 +226,30 @@ async def _judge_files(form: FormData, problems: Problems) -> list[StoredFile]:
         if content_type is None or not uploads.well_formed(data, content_type):
             problems.add("files", t["file-type"].format(name=name), "file-type")
             continue
-        if len(kept) >= settings.web_upload_max_count:
-            problems.add("files", t["file-too-many"].format(count=settings.web_upload_max_count), "file-too-many")
+        if len(kept) >= settings.web.upload_max_count:
+            problems.add("files", t["file-too-many"].format(count=settings.web.upload_max_count), "file-too-many")
             continue
         name = uploads.name_for(name, content_type)
         stored = await run_in_threadpool(attachments.store, settings.pakn_data_dir, name, content_type, data)
         kept.append(StoredFile(filename=stored.filename, content_type=stored.content_type, size=stored.size,
                                sha256=stored.sha256))  # fmt: skip
-    return kept[: settings.web_upload_max_count]
+    return kept[: settings.web.upload_max_count]
 
 
 @router.post("/submit")
-async def submit(request: Request) -> Response:
+async def submit(request: Request, intake: IntakeDep, runtime: RuntimeDep) -> Response:
     """Check the form (limits, CSRF, honeypot, the normalizer's findings); journal it, or send it back marked."""
-    t = texts()
-    settings = get_runtime().settings
+    t = texts(runtime)
+    settings = runtime.settings
     wait = guard.check_rate(request, "post")
     if wait:
         return rate_limited(request, wait)
     declared = request.headers.get("content-length", "")
-    if not declared.isdigit() or int(declared) > settings.web_request_max_bytes:
-        size = uploads.human_size(settings.web_request_max_bytes)
+    if not declared.isdigit() or int(declared) > settings.web.request_max_bytes:
+        size = uploads.human_size(settings.web.request_max_bytes)
         return message_page(request, 413, t["request-too-large"].format(size=size))
     try:
-        strict = await forms.read_form(request, max_files=settings.web_upload_max_count * 2, max_fields=64)
+        strict = await forms.read_form(request, max_files=settings.web.upload_max_count * 2, max_fields=64)
     except Exception:  # malformed multipart, too many parts: the browser did not send our form
         return message_page(request, 400, t["honeypot"])
     form = strict.form
@@ -217,22 +258,23 @@ async def submit(request: Request) -> Response:
             names = ", ".join(name[:40] for name in strict.not_utf8)
             log.info("web form: fields not UTF-8 refused: %s", names)
             return message_page(request, 400, t["invalid-utf8"].format(field=names))
-        return await _submit(request, form)
+        return await _submit(request, intake, runtime, form)
     finally:
         await form.close()
 
 
-async def _submit(request: Request, form: FormData) -> Response:
-    t = texts()
+async def _submit(request: Request, intake: Intake, runtime: Runtime, form: FormData) -> Response:
+    t = texts(runtime)
+    settings = runtime.settings
     values = _values(form)
     problems = Problems()
     if not guard.csrf_ok(request, str(form.get("csrf") or "")):
         log.info("web form: a post without a valid CSRF token was sent back")
-        return _form_page(request, values=values, notice=t["csrf"], status=403)
+        return _form_page(request, settings, values=values, notice=t["csrf"], status=403)
     if str(form.get(HONEYPOT) or "").strip():
         log.warning("web form: honeypot filled in; nothing stored")
         return message_page(request, 400, t["honeypot"])
-    kept = await _judge_files(form, problems)
+    kept = await _judge_files(runtime, form, problems)
     for name in TEXT_FIELDS:
         limit = _LIMITS.get(name, 500)
         if len(values[name]) > limit:
@@ -254,35 +296,52 @@ async def _submit(request: Request, form: FormData) -> Response:
         confidential=values["confidential"],
         attachments=kept,
     )
-    add_findings(problems, await run_in_threadpool(check_fields, payload.fields()))
+    add_findings(problems, await run_in_threadpool(check_fields, payload.to_fields(), settings))
     if problems:
-        return _form_page(request, values=values, problems=problems, kept=kept, status=422)
-    raw = RawSubmission(Channel.WEB, f"web:{values['form_key']}", payload.to_bytes(), CONTENT_TYPE, utcnow())
-    try:
-        receipt = await request.app.state.intake.submit(raw)
-    except Exception:
-        log.exception("web form: the journal could not store a submission")
-        return _form_page(request, values=values, kept=kept, notice=t["unavailable"], status=503)
-    return RedirectResponse(f"/receipt/{receipt.tracking_code}", status_code=303)
+        return _form_page(request, settings, values=values, problems=problems, kept=kept, status=422)
+    receipt = await intake.take(Channel.WEB, f"web:{values['form_key']}", payload.to_bytes(), CONTENT_TYPE)
+    if isinstance(receipt, Refusal):
+        log.error("web form: the journal could not store a submission (%s)", receipt.detail)
+        return _form_page(request, settings, values=values, kept=kept, notice=t["unavailable"], status=503)
+    # The receipt's link carries the completion token, as the API's receipt does: the page may then link
+    # to the completion page should the normalizer ask for more (channels.web.completion).
+    token = completion_token(settings, receipt.tracking_code)
+    return RedirectResponse(f"/receipt/{receipt.tracking_code}?token={token}", status_code=303)
 
 
-async def _stored(code_text: str) -> StoredSubmission | None:
+async def _stored(runtime: Runtime, code_text: str) -> StoredSubmission | None:
     code = tracking.parse(code_text)
-    return await run_in_threadpool(get_runtime().journal.get_by_code, code) if code else None
+    return await run_in_threadpool(runtime.journal.reading.get_by_code, code) if code else None
+
+
+@dataclass(frozen=True, slots=True)
+class CompletionLinks:
+    """With the receipt's token: the lookup link keeps it, and the completion page's link while it waits."""
+
+    token: str | None = None
+    complete_url: str | None = None
+
+
+def completion_links(runtime: Runtime, stored: StoredSubmission, token: str) -> CompletionLinks:
+    if not completion_token_ok(runtime.settings, stored.tracking_code, token):
+        return CompletionLinks()
+    waiting = stored.status is Status.NEEDS_INFORMATION
+    url = completion_path(runtime.settings, stored.tracking_code) if waiting else None
+    return CompletionLinks(completion_token(runtime.settings, stored.tracking_code), url)
 
 
 @router.get("/receipt/{tracking_code}")
-async def receipt(tracking_code: str, request: Request) -> Response:
+async def receipt(tracking_code: str, request: Request, runtime: RuntimeDep, token: str = "") -> Response:
     wait = guard.check_rate(request, "lookup")
     if wait:
         return rate_limited(request, wait)
-    stored = await _stored(tracking_code)
+    stored = await _stored(runtime, tracking_code)
     if stored is None:
-        return message_page(request, 404, texts()["lookup-not-found"].format(code=tracking_code[:40]))
-    return page(request, "receipt.html", stored=stored)
+        return message_page(request, 404, texts(runtime)["lookup-not-found"].format(code=tracking_code[:40]))
+    return page(request, "receipt.html", stored=stored, links=completion_links(runtime, stored, token))
 
 
-def public_view(stored: StoredSubmission, answer: dict[str, Any] | None) -> dict[str, Any]:
+def public_view(stored: StoredSubmission, answer: CaseAnswer | None) -> dict[str, Any]:
     """What anyone holding the code may see: never a phone, email or address; no name when confidential."""
     normalized = stored.normalized or {}
     confidential = bool(normalized.get("confidential"))
@@ -302,40 +361,71 @@ def public_view(stored: StoredSubmission, answer: dict[str, Any] | None) -> dict
         "name": None if confidential else normalized.get("name"),
         "content": normalized.get("content"),
         "location": place.get("text"),
-        "reasons": [f["message"] for f in stored.findings if f.get("severity") not in ("info", None)],
-        "answer": answer,
+        "reasons": [f.message for f in stored.reasons],
+        "answer": answer.as_json() if answer else None,
     }
 
 
 @router.get("/lookup")
-async def lookup(request: Request, code: str = "") -> Response:
+async def lookup(request: Request, runtime: RuntimeDep, code: str = "", token: str = "") -> Response:
     wait = guard.check_rate(request, "lookup")
     if wait:
         return rate_limited(request, wait)
-    t = texts()
+    t = texts(runtime)
     code = code.strip()[:40]
     if not code:
         return page(request, "lookup.html", code="", error=None, view=None)
     if tracking.parse(code) is None:
         return page(request, "lookup.html", 422, code=code, error=t["lookup-invalid"].format(code=code), view=None)
-    stored = await _stored(code)
+    stored = await _stored(runtime, code)
     if stored is None:
         return page(request, "lookup.html", 404, code=code, error=t["lookup-not-found"].format(code=code), view=None)
-    answer = await run_in_threadpool(get_runtime().journal.answer_of, stored.id)
+    answer = await run_in_threadpool(runtime.journal.reading.answer_of, stored.id)
     view = public_view(stored, answer if stored.status is Status.RESOLVED or answer else None)
-    return page(request, "lookup.html", code=stored.tracking_code, error=None, view=view)
+    links = completion_links(runtime, stored, token)
+    # What the submission was told (the web form's only way of hearing back: a reminder, its closing); never
+    # a contact-change code, which is for the submitter's own channel.
+    sent = await run_in_threadpool(runtime.journal.reading.notifications_of, stored.id)
+    # The case store's questions only with the token (below, with the answers given): they may name people.
+    told = [m for m in sent if m.kind not in (ASK_KIND, DONE_KIND, QUESTION_KIND)]
+    # The case store's questions, the citizen's answers and the reply form: only with the receipt's token (an
+    # answer may say who the citizen is).
+    exchanges = await run_in_threadpool(runtime.journal.loop.answers_of, stored.id) if links.token else []
+    question = await run_in_threadpool(runtime.journal.loop.open_question, stored.id) if links.token else None
+    # With the token: the rating page's link while the citizen is asked to rate, else the rating they gave.
+    rating_url = rated = None
+    if links.token:
+        if await run_in_threadpool(runtime.journal.ratings.open_request, stored.id) is not None:
+            rating_url = rating_path(runtime.settings, stored.tracking_code)
+        given = await run_in_threadpool(runtime.journal.ratings.rating_of, stored.id)
+        if given is not None:
+            rated = (runtime.catalog.messages.text("notification", f"rating-{given[0]}"), given[1])
+    return page(
+        request,
+        "lookup.html",
+        code=stored.tracking_code,
+        error=None,
+        view=view,
+        links=links,
+        told=told,
+        exchanges=exchanges,
+        question=question,
+        form_key=uuid.uuid4().hex,
+        rating_url=rating_url,
+        rated=rated,
+    )
 
 
 @router.post("/hints")
-async def hints(request: Request) -> Response:
+async def hints(request: Request, runtime: RuntimeDep) -> Response:
     """The normalizer's findings for the form as typed so far (JSON for the page's script; nothing stored)."""
     wait = guard.check_rate(request, "page")
     if wait:
         return rate_limited(request, wait, as_json=True)
     if not guard.csrf_ok(request, request.headers.get("x-csrf-token")):
-        return JSONResponse({"error": "csrf", "message": texts()["csrf"]}, status_code=403)
+        return JSONResponse({"error": "csrf", "message": texts(runtime)["csrf"]}, status_code=403)
     if not edge.is_json(request.headers.get("content-type")):
-        message = get_runtime().catalog.messages.text("api", "unsupported-media-type")
+        message = runtime.catalog.messages.text("api", "unsupported-media-type")
         return JSONResponse({"error": "unsupported-media-type", "message": message}, status_code=415)
     body = await request.body()
     try:
@@ -353,4 +443,4 @@ async def hints(request: Request) -> Response:
         )
     except ValueError:
         return JSONResponse({"error": "invalid"}, status_code=422)
-    return JSONResponse(await run_in_threadpool(check_fields, fields))
+    return JSONResponse(await run_in_threadpool(check_fields, fields, runtime.settings))

@@ -12,7 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
-from pakn.records import Attachment, SubmissionFields
+from channels.fields import FieldsModel
+from pakn.records import Attachment, GeoPoint, SubmissionFields
 
 CONTENT_TYPE = "application/vnd.pakn.web+json"
 
@@ -32,7 +33,7 @@ class StoredFile(BaseModel):
         return Attachment(self.filename, self.content_type, self.size, self.sha256)
 
 
-class WebPayload(BaseModel):
+class WebPayload(FieldsModel):
     """One submission from the web form or an Open311 app."""
 
     model_config = ConfigDict(extra="ignore")
@@ -60,24 +61,20 @@ class WebPayload(BaseModel):
     def to_bytes(self) -> bytes:
         return self.model_dump_json(exclude_none=True, exclude_defaults=False).encode()
 
-    def fields(self) -> SubmissionFields:
-        return SubmissionFields(
-            content=self.content,
-            incident_time=self.incident_time,
-            location=self.location,
-            name=self.name,
-            phone=self.phone,
-            email=self.email,
-            address=self.address,
-            confidential=self.confidential,
-            attachments=tuple(f.attachment() for f in self.attachments),
-        )
+    def to_fields(self, **given: Any) -> SubmissionFields:
+        return super().to_fields(attachments=tuple(f.attachment() for f in self.attachments), **given)
 
 
 def fields_of_payload(payload: bytes, _content_type: str) -> SubmissionFields:
-    """The fields of a journaled web or Open311 submission (``channels.PARSERS`` entry)."""
-    return WebPayload.model_validate_json(payload).fields()
+    """The fields of a journaled web or Open311 submission (``channels.readers`` entry)."""
+    return WebPayload.model_validate_json(payload).to_fields()
 
 
 def payload_of(raw: bytes) -> dict[str, Any]:
     return WebPayload.model_validate_json(raw).model_dump()
+
+
+def pin_of_payload(payload: bytes) -> GeoPoint | None:
+    """The map pin of a web form or Open311 submission (``lat``/``long``), if any (``channels.pins`` entry)."""
+    document = WebPayload.model_validate_json(payload)
+    return GeoPoint.checked(document.latitude, document.longitude)

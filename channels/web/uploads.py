@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from channels.web import guard
 from channels.web.payload import StoredFile
+from config.settings import Settings
 
 # first bytes → content type kept
 _SIGNATURES: tuple[tuple[int, bytes, str], ...] = (
@@ -94,14 +95,14 @@ class Judged:
     name: str
 
 
-def keep_token(stored: StoredFile) -> str:
+def keep_token(stored: StoredFile, settings: Settings) -> str:
     """A kept upload as a signed hidden-field value (the form sent back for corrections carries it)."""
     raw = base64.urlsafe_b64encode(stored.model_dump_json().encode()).decode()
-    return guard.sign(raw)
+    return guard.sign(raw, settings)
 
 
-def from_keep_token(token: str) -> StoredFile | None:
-    raw = guard.unsign(token)
+def from_keep_token(token: str, settings: Settings) -> StoredFile | None:
+    raw = guard.unsign(token, settings)
     if raw is None:
         return None
     try:

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import compress, count
+from operator import not_
 from pathlib import Path
 from types import MappingProxyType
 
@@ -68,13 +69,18 @@ def _words(text: str) -> tuple[str, ...]:
     low = lowered(text)  # the encoding check has split the same content already
     tokens = _OLD_TONE.sub(_retone, low.text).split() if _OLD_TONE_HINT.search(low.text) else low.tokens
     # Most whitespace tokens are a bare word: only the others go through the regex (half the time of a
-    # findall over the whole text, which is slow on non-ASCII text).
+    # findall over the whole text, which is slow on non-ASCII text).  The others are found in C
+    # (``compress``) and the bare words between them taken as slices: a Python step per token with
+    # punctuation, not per token.
     words: list[str] = []
-    for token in tokens:
-        if token.isalnum():  # the same characters as \w, less "_"
-            words.append(token)
-        else:
-            words.extend(_WORD.findall(token))
+    start = 0
+    for i in compress(count(), map(not_, map(str.isalnum, tokens))):  # isalnum: \w less "_"
+        words += tokens[start:i]
+        words += _WORD.findall(tokens[i])
+        start = i + 1
+    if not start:
+        return tuple(tokens)
+    words += tokens[start:]
     return tuple(words)
 
 
@@ -87,8 +93,9 @@ def _plain(words: Sequence[str]) -> list[str]:
     return [w if w.isascii() else fold(w) for w in words]
 
 
-# Phrases starting with one word: (number of words, {words of the phrase: phrase as configured}), longest
-# first.  One dict lookup per length instead of one comparison per phrase.
+# Phrases of two or more words starting with one word, by their second word: (number of words, {words of
+# the phrase: phrase as configured}), longest first.  One dict lookup per length instead of one comparison
+# per phrase, and only for the lengths whose second word is there.
 _Lengths = tuple[tuple[int, Mapping[tuple[str, ...], str]], ...]
 
 
@@ -100,6 +107,49 @@ def _by_length(entries: list[tuple[tuple[str, ...], str]]) -> _Lengths:
 
 
 @dataclass(frozen=True, slots=True)
+class _Starts:
+    """The phrases that start with one word: the one-word phrase, and the longer ones by second word.
+
+    Most words that start a phrase ("người", "khu", "dân") are not followed by its second word in a
+    text: one dict lookup on the next word settles them, instead of one slice and lookup per length.
+    """
+
+    single: str | None
+    longer: Mapping[str, _Lengths]
+
+    @staticmethod
+    def build(entries: list[tuple[tuple[str, ...], str]]) -> _Starts:
+        single = next((phrase for seq, phrase in entries if len(seq) == 1), None)  # the first wins
+        by_second: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for seq, phrase in entries:
+            if len(seq) > 1:
+                by_second.setdefault(seq[1], []).append((seq, phrase))
+        return _Starts(single, {second: _by_length(v) for second, v in by_second.items()})
+
+
+@dataclass(frozen=True, slots=True)
+class _Spelling:
+    """A text's words (``_words``) and the form phrases are compared in: with diacritics when the text
+    is written with them (a few stray marks do not make it so), else without (``compared``)."""
+
+    words: tuple[str, ...]
+    has_marks: bool
+    compared: tuple[str, ...]
+
+
+def _spelling_of(words: tuple[str, ...]) -> _Spelling:
+    n_marked = len(words) - sum(map(str.isascii, words))
+    has_marks = n_marked > 0 and n_marked >= 0.2 * len(words)
+    return _Spelling(words, has_marks, words if has_marks else tuple(_plain(words)))
+
+
+@lru_cache(maxsize=64)
+def _spelling(text: str) -> _Spelling:
+    """``_spelling_of(_words(text))``, cached: the classification and the kind read the same content."""
+    return _spelling_of(_words(text))
+
+
+@dataclass(frozen=True, slots=True)
 class _PhraseIndex:
     """Phrases by first word, for both spellings (with and without diacritics).
 
@@ -107,8 +157,8 @@ class _PhraseIndex:
     hundreds of lookups per text.
     """
 
-    marked: Mapping[str, _Lengths]
-    plain: Mapping[str, _Lengths]
+    marked: Mapping[str, _Starts]
+    plain: Mapping[str, _Starts]
 
     @staticmethod
     def build(phrases: Iterable[str]) -> _PhraseIndex:
@@ -122,35 +172,44 @@ class _PhraseIndex:
             marked.setdefault(m[0], []).append((m, phrase))
             plain.setdefault(p[0], []).append((p, phrase))
 
-        def freeze(d: dict[str, list[tuple[tuple[str, ...], str]]]) -> Mapping[str, _Lengths]:
-            return {k: _by_length(v) for k, v in d.items()}
+        def freeze(d: dict[str, list[tuple[tuple[str, ...], str]]]) -> Mapping[str, _Starts]:
+            return {k: _Starts.build(v) for k, v in d.items()}
 
         return _PhraseIndex(freeze(marked), freeze(plain))
 
     def find(self, text: str) -> list[tuple[int, str]]:
         """(word position, phrase as configured) for each longest, non-overlapping occurrence."""
-        return self.find_words(_words(text))
+        return self.find_in(_spelling(text))
 
     def find_words(self, marked_words: Sequence[str]) -> list[tuple[int, str]]:
-        # Typed with diacritics (mostly): compare with them.  A few stray marks do not make it so.
-        n_marked = len(marked_words) - sum(map(str.isascii, marked_words))
-        has_marks = n_marked > 0 and n_marked >= 0.2 * len(marked_words)
-        words = tuple(marked_words) if has_marks else tuple(_plain(marked_words))
-        index = self.marked if has_marks else self.plain
+        return self.find_in(_spelling_of(tuple(marked_words)))
+
+    def find_in(self, spelling: _Spelling) -> list[tuple[int, str]]:
+        words = spelling.compared
+        index = self.marked if spelling.has_marks else self.plain
         if index.keys().isdisjoint(words):  # no phrase can start anywhere: a set check in C
             return []
         out: list[tuple[int, str]] = []
         after = 0  # matches do not overlap: the next may start only after the last one ends
+        last = len(words) - 1
         # The positions where a phrase may start, selected in C (``compress``), not a comprehension.
         for i in compress(count(), map(index.__contains__, words)):
             if i < after:
                 continue
-            for n, phrases in index[words[i]]:
-                phrase = phrases.get(words[i : i + n])
-                if phrase is not None:
-                    out.append((i, phrase))
-                    after = i + n
-                    break
+            starts = index[words[i]]
+            phrase = None
+            n = 1
+            longer = starts.longer.get(words[i + 1]) if i < last else None
+            if longer is not None:
+                for n, phrases in longer:
+                    phrase = phrases.get(words[i : i + n])
+                    if phrase is not None:
+                        break
+            if phrase is None:
+                phrase, n = starts.single, 1
+            if phrase is not None:
+                out.append((i, phrase))
+                after = i + n
         return out
 
 
@@ -201,10 +260,16 @@ class Classification:
     matched: tuple[str, ...]
     urgent: bool
     due_working_days: int
+    # The field that weighed most after this one, and its weight (None, 0: no other field's phrase found).
+    runner_up: str | None = None
+    runner_up_score: float = 0.0
 
 
-def load_categories(path: Path | str) -> CategoryTable:
-    """Read ``categories.toml``; a phrase listed under two fields is a configuration error."""
+def load_categories(path: Path | str, due: tuple[int, int] | None = None) -> CategoryTable:
+    """Read ``categories.toml``; a phrase listed under two fields is a configuration error.
+
+    ``due``: the ordinary and the urgent deadline in working days (the settings DUE_WORKING_DAYS and
+    URGENT_DUE_WORKING_DAYS, with their legal sources); without it, the file's ``[defaults]`` or 10 and 1."""
     raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     defaults = raw.get("defaults", {})
     cats: list[Category] = []
@@ -231,8 +296,8 @@ def load_categories(path: Path | str) -> CategoryTable:
     return CategoryTable(
         categories=tuple(cats),
         fallback=fallback,
-        due_working_days=int(defaults.get("due_working_days", 10)),
-        urgent_due_working_days=int(defaults.get("urgent_due_working_days", 1)),
+        due_working_days=due[0] if due else int(defaults.get("due_working_days", 10)),
+        urgent_due_working_days=due[1] if due else int(defaults.get("urgent_due_working_days", 1)),
         _index=_PhraseIndex.build(spelled.values()),
         _owner=MappingProxyType({spelled[k]: (c, u, len(k.split())) for k, (c, u) in owner.items()}),
         urgent_objects=_any_phrase(raw.get("urgent_pairs", {}).get("objects", ())),
@@ -293,7 +358,18 @@ def classify(text: str, categories: CategoryTable) -> Classification:
         due = categories.urgent_due_working_days
     else:
         due = cat.due_working_days if cat.due_working_days is not None else categories.due_working_days
-    return Classification(code, cat.name, scores.get(code, 0.0), tuple(matched), urgent, due)
+    others = [(score, -first_at[k], k) for k, score in scores.items() if k != code]
+    second = max(others) if others else None
+    return Classification(
+        code,
+        cat.name,
+        scores.get(code, 0.0),
+        tuple(matched),
+        urgent,
+        due,
+        second[2] if second else None,
+        second[0] if second else 0.0,
+    )
 
 
 # --- kind of submission -------------------------------------------------------------------------
@@ -348,7 +424,7 @@ def load_kinds(path: Path | str) -> KindTable:
     )
 
 
-def _contains(words: list[str], seqs: tuple[tuple[str, ...], ...]) -> bool:
+def _contains(words: Sequence[str], seqs: tuple[tuple[str, ...], ...]) -> bool:
     for seq in seqs:
         n = len(seq)
         if any(tuple(words[i : i + n]) == seq for i in range(len(words) - n + 1)):
@@ -364,11 +440,11 @@ def kind_of_submission(text: str, kinds: KindTable) -> KindDecision:
     that make it a topic ("khiếu nại là…").  When several kinds are acted, the higher priority wins
     (tố cáo, whose identity protection must not be lost).
     """
-    words = _words(text)
-    plain: list[str] | None = None
+    spelling = _spelling(text)
+    plain: Sequence[str] | None = None
     hits: dict[str, list[str]] = {}
-    for pos, phrase in kinds._index.find_words(words):
-        plain = plain if plain is not None else _plain(words)
+    for pos, phrase in kinds._index.find_in(spelling):
+        plain = plain if plain is not None else spelling.compared if not spelling.has_marks else _plain(spelling.words)
         n = len(_words(phrase))
         before = plain[max(0, pos - kinds.window) : pos]
         after = plain[pos + n : pos + n + kinds.window]

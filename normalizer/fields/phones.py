@@ -94,7 +94,46 @@ def _convert_old_mobile(national: str) -> str | None:
     return None
 
 
+# Plain Vietnamese numbers: "0" or "+84" and a national significant number of 9 digits (mobiles) or 10
+# (landlines) starting with 2-9.  For those, what ``phonenumbers`` says depends only on the length and the
+# first three digits (the VN metadata's patterns: mobile 3x/5x/7x/8x/9x, voip 672, landline 2xx, and the
+# general pattern on the first digit), and the E.164 form is "+84" and the digits.  So the library is asked
+# once per (length, first three digits) and its answer reused; tests/normalizer/test_phones.py checks it
+# on every such prefix against the library.  Anything else goes to the library every time.
+_PLAIN_FIRST = frozenset("23456789")
+_PLAIN: dict[tuple[int, str], tuple[bool, bool, PhoneKind]] = {}  # -> (E.164 formed, valid, kind)
+
+
+def _plain_national(candidate: str) -> str | None:
+    """The national significant number of a plain Vietnamese number (see ``_PLAIN``), else None."""
+    if candidate.startswith("0"):
+        national = candidate[1:]
+    elif candidate.startswith("+84"):
+        national = candidate[3:]
+    else:
+        return None
+    if len(national) in (9, 10) and national[:1] in _PLAIN_FIRST and national.isascii() and national.isdigit():
+        return national
+    return None
+
+
 def _parse(candidate: str) -> tuple[str | None, bool, PhoneKind]:
+    national = _plain_national(candidate)
+    if national is None:
+        return _parse_with_library(candidate)
+    key = (len(national), national[:3])
+    known = _PLAIN.get(key)
+    if known is None:
+        e164, valid, kind = _parse_with_library(candidate)
+        if e164 is not None and e164 != "+84" + national:  # not the shape this shortcut assumes: no shortcut
+            return e164, valid, kind
+        _PLAIN[key] = (e164 is not None, valid, kind)
+        return e164, valid, kind
+    formed, valid, kind = known
+    return ("+84" + national if formed else None), valid, kind
+
+
+def _parse_with_library(candidate: str) -> tuple[str | None, bool, PhoneKind]:
     try:
         number = phonenumbers.parse(candidate, "VN")
     except phonenumbers.NumberParseException:

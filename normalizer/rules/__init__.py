@@ -18,6 +18,8 @@ from normalizer.rules.language import Language
 from normalizer.rules.place import Place
 from normalizer.rules.repeats import Repeats
 from normalizer.rules.required import RequiredFields
+from normalizer.rules.routing import Routing
+from normalizer.rules.subject import Subject
 from normalizer.rules.typed import TypedWithoutKeyboard
 
 RULES: tuple[Rule, ...] = (
@@ -33,5 +35,7 @@ RULES: tuple[Rule, ...] = (
     RequiredFields(),
     Classification(),
     KindOfSubmission(),
+    Subject(),
+    Routing(),
     Repeats(),
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from normalizer.fields.classify import classify
 from normalizer.fields.workdays import add_working_days
-from normalizer.pipeline import Context, Draft, Outcome
+from normalizer.pipeline import Context, Draft, RuleResult
 from pakn.records import evolve
 
 
@@ -12,7 +12,7 @@ class Classification:
     name = "classification"
     description = "Classifies the field; urgent infrastructure incidents are due in 1 working day, others later."
 
-    def check(self, draft: Draft, context: Context) -> Outcome:
+    def check(self, draft: Draft, context: Context) -> RuleResult:
         result = classify(draft.case.content, context.categories)
         category, days = result.category, result.due_working_days
         chosen = draft.submission.fields.category
@@ -25,4 +25,4 @@ class Classification:
         received = draft.submission.received_at.astimezone(context.timezone)
         due = add_working_days(received, days, context.calendar)
         case = evolve(draft.case, category=category, urgency="urgent" if result.urgent else "normal", due_at=due)
-        return Outcome(draft.with_case(case))
+        return RuleResult(draft.with_case(case))

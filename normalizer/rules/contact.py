@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from normalizer.fields.contacts import normalize_email
 from normalizer.fields.phones import normalize_phone
-from normalizer.pipeline import Context, Draft, Outcome
+from normalizer.pipeline import Context, Draft, RuleResult
 from pakn.records import Finding, Severity, evolve
 
 
@@ -12,7 +12,7 @@ class Contact:
     name = "contact"
     description = "Normalizes the phone number to E.164 (+84…, old 11-digit mobiles converted) and the email."
 
-    def check(self, draft: Draft, context: Context) -> Outcome:
+    def check(self, draft: Draft, context: Context) -> RuleResult:
         findings: list[Finding] = []
         phone_text = draft.text("phone") or None
         phone: str | None = None
@@ -26,4 +26,4 @@ class Contact:
         if email_text and email is None:
             findings.append(context.finding(self.name, "invalid-email", Severity.INFO, "email", email=email_text))
         case = evolve(draft.case, phone=phone, phone_text=phone_text, email=email)
-        return Outcome(draft.with_case(case), tuple(findings))
+        return RuleResult(draft.with_case(case), tuple(findings))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from normalizer.pipeline import Context, Draft, Outcome
+from normalizer.pipeline import Context, Draft, RuleResult
 from normalizer.text import decode_bytes, repair_text
 from pakn.records import FIELD_NAMES, Finding, PlaceMatch, Severity, evolve
 
@@ -13,7 +13,7 @@ class DecodeText:
     name = "decode-text"
     description = "Decodes bytes of any charset, repairs legacy encodings and mojibake, normalizes to NFC."
 
-    def check(self, draft: Draft, context: Context) -> Outcome:
+    def check(self, draft: Draft, context: Context) -> RuleResult:
         fields = draft.submission.fields
         texts: dict[str, str | None] = {}
         repairs: dict[str, str] = {}
@@ -54,4 +54,4 @@ class DecodeText:
             incident_time_text=texts["incident_time"],
             location=PlaceMatch(text=location) if location else None,
         )
-        return Outcome(Draft(draft.submission, MappingProxyType(texts), case), tuple(findings))
+        return RuleResult(Draft(draft.submission, MappingProxyType(texts), case), tuple(findings))

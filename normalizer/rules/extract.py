@@ -8,7 +8,7 @@ from normalizer.fields.contacts import find_emails, find_name
 from normalizer.fields.phones import find_phones
 from normalizer.fields.places import find_place
 from normalizer.fields.times import find_incident_time
-from normalizer.pipeline import Context, Draft, Outcome
+from normalizer.pipeline import Context, Draft, RuleResult
 from pakn.records import PlaceMatch, evolve
 
 
@@ -23,10 +23,10 @@ class ExtractFromContent:
     name = "extract-from-content"
     description = "Finds the phone, email, name, time and place in the content when their fields are empty."
 
-    def check(self, draft: Draft, context: Context) -> Outcome:
+    def check(self, draft: Draft, context: Context) -> RuleResult:
         content = draft.text("content")
         if not content:
-            return Outcome(draft)
+            return RuleResult(draft)
         found: dict[str, str] = {}
         if not draft.text("phone"):
             candidates = find_phones(content)
@@ -47,7 +47,7 @@ class ExtractFromContent:
             if place is not None:
                 found["location"] = place.text
         if not found:
-            return Outcome(draft)
+            return RuleResult(draft)
         texts = MappingProxyType({**draft.texts, **found})
         case = evolve(
             draft.case,
@@ -55,4 +55,4 @@ class ExtractFromContent:
             incident_time_text=found.get("incident_time", draft.case.incident_time_text),
             location=place or draft.case.location,
         )
-        return Outcome(Draft(draft.submission, texts, case))
+        return RuleResult(Draft(draft.submission, texts, case))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from normalizer.fields.places import match_place
-from normalizer.pipeline import Context, Draft, Outcome
+from normalizer.pipeline import Context, Draft, RuleResult
 from normalizer.text import typed_without_marks
 from normalizer.text.syllables import NEEDS_MARKS, classify
 from pakn.records import Finding, PlaceMatch, Severity
@@ -36,7 +36,7 @@ class FieldDiacritics:
         " and recorded; a name, or a place or time that cannot be read, is asked for again."
     )
 
-    def check(self, draft: Draft, context: Context) -> Outcome:
+    def check(self, draft: Draft, context: Context) -> RuleResult:
         findings: list[Finding] = []
         name = draft.text("name")
         words = typed_without_marks(name) if name else None
@@ -70,7 +70,7 @@ class FieldDiacritics:
                         self.name, "incident-time-no-diacritics", Severity.NEEDS_INFORMATION, "incident_time", time=when
                     )
                 )
-        return Outcome(draft, tuple(findings))
+        return RuleResult(draft, tuple(findings))
 
     def _place(self, context: Context, field: str, param: str, text: str, match: PlaceMatch | None) -> Finding:
         """A place written without marks: restored when its units are known, else asked for again."""

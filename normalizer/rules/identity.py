@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from normalizer.fields.contacts import normalize_name
-from normalizer.pipeline import Context, Draft, Outcome
+from normalizer.pipeline import Context, Draft, RuleResult
 from pakn.records import evolve
 
 
@@ -11,8 +11,8 @@ class Identity:
     name = "identity"
     description = "Normalizes the submitter's name."
 
-    def check(self, draft: Draft, context: Context) -> Outcome:
+    def check(self, draft: Draft, context: Context) -> RuleResult:
         name = draft.text("name")
         if not name:
-            return Outcome(draft)
-        return Outcome(draft.with_case(evolve(draft.case, name=normalize_name(name) or None)))
+            return RuleResult(draft)
+        return RuleResult(draft.with_case(evolve(draft.case, name=normalize_name(name) or None)))

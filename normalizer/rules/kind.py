@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from normalizer.fields.classify import kind_of_submission
-from normalizer.pipeline import Context, Draft, Outcome
+from normalizer.pipeline import Context, Draft, RuleResult
 from pakn.records import evolve
 
 
@@ -11,7 +11,7 @@ class KindOfSubmission:
     name = "kind"
     description = "Tells feedback from complaints and denunciations, which follow other laws and deadlines."
 
-    def check(self, draft: Draft, context: Context) -> Outcome:
+    def check(self, draft: Draft, context: Context) -> RuleResult:
         decision = kind_of_submission(draft.case.content, context.kinds)
         confidential = draft.case.confidential or decision.confidential
-        return Outcome(draft.with_case(evolve(draft.case, kind=decision.kind, confidential=confidential)))
+        return RuleResult(draft.with_case(evolve(draft.case, kind=decision.kind, confidential=confidential)))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from normalizer.pipeline import Context, Draft, Outcome
+from normalizer.pipeline import Context, Draft, RuleResult
 from normalizer.text import decide_language, language_name_en, language_name_vi, syllable_stats, words_without_marks
 from pakn.records import Severity, evolve
 
@@ -23,16 +23,16 @@ class Language:
         " another language is rejected."
     )
 
-    def check(self, draft: Draft, context: Context) -> Outcome:
+    def check(self, draft: Draft, context: Context) -> RuleResult:
         decision = decide_language(draft.case.content)
         case = evolve(draft.case, language=decision.language if decision.kind == "other" else "vi")
         if decision.kind == "undecided":  # short answers are never judged on language
             case = evolve(draft.case, language=None)
-            return Outcome(draft.with_case(case))
+            return RuleResult(draft.with_case(case))
         detail = {"kind": decision.kind, "marked_ratio": round(decision.marked_ratio, 3)}
         if decision.kind == "vi_no_diacritics":
             finding = context.finding(self.name, "no-diacritics", Severity.NEEDS_INFORMATION, "content", detail=detail)
-            return Outcome(draft.with_case(case), (finding,))
+            return RuleResult(draft.with_case(case), (finding,))
         if decision.kind == "other":
             finding = context.finding(
                 self.name,
@@ -43,10 +43,10 @@ class Language:
                 language_vi=language_name_vi(decision.language),
                 language_en=language_name_en(decision.language),
             )
-            return Outcome(draft.with_case(case), (finding,))
+            return RuleResult(draft.with_case(case), (finding,))
         partly = decision.marked_ratio < PARTLY_MARKED and decision.coverage >= PARTLY_COVERAGE
         if not partly and syllable_stats(draft.case.content).needs_marks < MIN_UNMARKED_WORDS:
-            return Outcome(draft.with_case(case))  # the usual case: counted already (cached), nothing to name
+            return RuleResult(draft.with_case(case))  # the usual case: counted already (cached), nothing to name
         unmarked = words_without_marks(draft.case.content, plain=partly)
         if unmarked and (partly or len(unmarked) >= MIN_UNMARKED_WORDS):
             finding = context.finding(
@@ -57,5 +57,5 @@ class Language:
                 detail={**detail, "words": list(unmarked)},
                 words=", ".join(unmarked[:MAX_WORDS_NAMED]) + (", …" if len(unmarked) > MAX_WORDS_NAMED else ""),
             )
-            return Outcome(draft.with_case(case), (finding,))
-        return Outcome(draft.with_case(case))
+            return RuleResult(draft.with_case(case), (finding,))
+        return RuleResult(draft.with_case(case))

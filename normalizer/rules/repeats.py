@@ -4,7 +4,7 @@ near-identical content from other people is linked as related, not merged."""
 from __future__ import annotations
 
 from normalizer.fields.similarity import contact_keys, content_key, similarity
-from normalizer.pipeline import Context, Draft, Outcome
+from normalizer.pipeline import Context, Draft, RuleResult
 from pakn.records import Finding, Severity, evolve
 
 NEAR_IDENTICAL = 0.7
@@ -14,12 +14,12 @@ class Repeats:
     name = "repeats"
     description = "Links a resend by the same person to the earlier case; links copies from others as related."
 
-    def check(self, draft: Draft, context: Context) -> Outcome:
+    def check(self, draft: Draft, context: Context) -> RuleResult:
         case = draft.case
         mine = contact_keys(case.phone, case.email)
         key = content_key(case.content)
         if not case.content or (not mine and key is None):
-            return Outcome(draft)
+            return RuleResult(draft)
         repeat_of: str | None = None
         related: list[str] = []
         for earlier in context.earlier_cases(mine, key or ""):
@@ -44,5 +44,7 @@ class Repeats:
             for code in related
         )
         if not repeat_of and not related:
-            return Outcome(draft)
-        return Outcome(draft.with_case(evolve(case, repeat_of=repeat_of, related_to=tuple(related))), tuple(findings))
+            return RuleResult(draft)
+        return RuleResult(
+            draft.with_case(evolve(case, repeat_of=repeat_of, related_to=tuple(related))), tuple(findings)
+        )

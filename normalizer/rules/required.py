@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from normalizer.pipeline import Context, Draft, Outcome
+from normalizer.pipeline import Context, Draft, RuleResult
 from pakn.records import Finding, Severity
 
 _WORDS = re.compile(r"\w+")
@@ -15,7 +15,7 @@ class RequiredFields:
     name = "required-fields"
     description = "Content (substantive), time, place, name and a way to reach the submitter must be present."
 
-    def check(self, draft: Draft, context: Context) -> Outcome:
+    def check(self, draft: Draft, context: Context) -> RuleResult:
         settings = context.catalog.required_fields
         required = settings.for_channel(draft.submission.channel.value)
         case = draft.case
@@ -31,7 +31,7 @@ class RequiredFields:
             for field in required
             if not present.get(field, True)
         ]
-        return Outcome(draft, tuple(findings))
+        return RuleResult(draft, tuple(findings))
 
 
 def substantive(content: str, greetings: tuple[str, ...], min_letters: int) -> bool:

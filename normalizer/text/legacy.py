@@ -158,9 +158,7 @@ _TCVN3_ENC: Final = _reverse(TCVN3_TABLE, lambda b: b in _TCVN3_CAPITAL_SLOTS or
 _VISCII_ENC: Final = _reverse(VISCII_TABLE)
 
 
-def _encode_single(
-    text: str, enc: Mapping[str, int], errors: str, fallback: Callable[[str], bytes] | None
-) -> bytes:
+def _encode_single(text: str, enc: Mapping[str, int], errors: str, fallback: Callable[[str], bytes] | None) -> bytes:
     out = bytearray()
     for ch in unicodedata.normalize("NFC", text):
         byte = enc.get(ch)

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import compress
+from itertools import repeat
 from typing import Final
 
 from normalizer.text.tokens import lowered
@@ -142,6 +143,10 @@ def _build() -> dict[str, int]:
 SYLLABLE_CLASS: Final[dict[str, int]] = _build()
 #: every valid syllable (lowercase NFC), with or without marks.
 VALID_SYLLABLES: Final[frozenset[str]] = frozenset(w for w, c in SYLLABLE_CLASS.items() if c != NEEDS_MARKS)
+#: the same classes as one letter each ("m" marked, "p" plain, "n" needs marks), for ``syllable_stats``.
+_CLASS_LETTER: Final[dict[str, str]] = {
+    word: {MARKED: "m", PLAIN: "p", NEEDS_MARKS: "n"}[cls] for word, cls in SYLLABLE_CLASS.items()
+}
 
 
 def classify(word: str) -> int:
@@ -200,36 +205,47 @@ def syllable_stats(text: str) -> SyllableStats:
     push Vietnamese text towards "other".  Cached: the pipeline asks about the same text twice
     (repair, then language), and a clean text comes back from repair as the very same string.
     """
-    get = SYLLABLE_CLASS.get
+    get = _CLASS_LETTER.get
     tokens = lowered(text).tokens
-    classes = list(map(get, tokens))
-    # Only the misses can have edge punctuation to strip ("đêm," "(số"): list.index finds them without a
+    # One letter per token, its class ("?" for a miss): the counts are then ``str.count``, in C.
+    classes = "".join(map(get, tokens, repeat("?")))
+    letters = sum(map(len, tokens))
+    # Only the misses can have edge punctuation to strip ("đêm," "(số"): ``str.find`` finds them without a
     # pass over every token.  Those still missing are kept for the letter-run pass below.
     misses: list[str] = []
-    trimmed = 0  # edge characters stripped from tokens that then matched: not letters
-    index = -1
-    for _ in range(classes.count(None)):  # classes are 1..3 or None
-        index = classes.index(None, index + 1)
+    found: list[str] = []  # classes of the misses that matched once stripped
+    index = classes.find("?")
+    while index >= 0:
         token = tokens[index].strip(_EDGE)
         cls = get(token)
         if cls is None:
             misses.append(token)
+            letters -= len(tokens[index])  # counted by the letter-run pass, if any
         else:
-            classes[index] = cls
-            trimmed += len(tokens[index]) - len(token)
-    marked = classes.count(MARKED)
-    plain = classes.count(PLAIN)
-    needs = classes.count(NEEDS_MARKS)
+            found.append(cls)
+            letters -= len(tokens[index]) - len(token)  # edge characters are not letters
+        index = classes.find("?", index + 1)
+    if found:
+        classes += "".join(found)
+    marked = classes.count("m")
+    plain = classes.count("p")
+    needs = classes.count("n")
     words = marked + plain + needs
     foreign = 0
-    letters = sum(map(len, compress(tokens, classes))) - trimmed
+    get_class = SYLLABLE_CLASS.get
     for token in misses:
-        if not token or _URLISH.search(token):
+        if not token or token.isdecimal():  # numbers: no letters, not words
             continue
-        for run in _LETTER_RUN.findall(token):
+        if token.isalpha():  # one letter run, no URL (the usual miss: a foreign word)
+            runs: Iterable[str] = (token,)
+        elif _URLISH.search(token):
+            continue
+        else:
+            runs = _LETTER_RUN.findall(token)
+        for run in runs:
             letters += len(run)
-            cls = get(run)
-            if cls is None:
+            run_class = get_class(run)
+            if run_class is None:
                 if not run.isascii():
                     foreign += 1
                     words += 1
@@ -237,9 +253,9 @@ def syllable_stats(text: str) -> SyllableStats:
                     words += 1
                 continue
             words += 1
-            if cls == MARKED:
+            if run_class == MARKED:
                 marked += 1
-            elif cls == PLAIN:
+            elif run_class == PLAIN:
                 plain += 1
             else:
                 needs += 1

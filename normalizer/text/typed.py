@@ -17,19 +17,22 @@ no word list).  Whole-text guards keep clean text safe: only words with the tell
 or letter patterns are tried (URLs, e-mail addresses, numbers and codes never are); the conversion is
 kept only when it makes the text Vietnamese with marks and a word shows an unmistakable sign (a hat,
 horn, breve or đ, or a mark inside the word) — a word with only a tone key ("bar", "is") follows such
-words, never converts alone.  A text already written with marks is looked at only when a C-level
-substring test finds such signs, and then needs two such words (the keyboard switched off half-way).
+words, never converts alone (in a name, place or time two of them may: "Phamj Minh Hungf").  A text
+already written with marks is looked at only when a C-level substring test finds such signs, and then
+needs two such words (the keyboard switched off half-way).
 
-Known ambiguities, measured in tests/normalizer/test_typed.py: a VIQR "." after a word is a dot below
-or a period (RFC 1456 wants "\\." for the period, nobody types it): before a capitalised word that
-seems to begin a sentence, or at the end, it is a period.  Telex "oo" is read as ô ("xoong" typed as
-"xoongs" reads "xống").
+Known ambiguities, measured in tests/normalizer/test_typed.py: a VIQR "." or "?" after a word is a
+tone or punctuation (RFC 1456 wants "\\." and "\\?" for punctuation, and they are honoured, but nobody
+types them); syllable validity decides where it can ("nu+o+'c." already has its tone, "da^n." has its
+"." where no tone is typed), and _is_punctuation says what is left.  Telex "oo" is read as ô ("xoong"
+typed as "xoongs" reads "xống").
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -37,6 +40,8 @@ from normalizer.text.syllables import MARKED, SYLLABLE_CLASS, _tone_positions, s
 from normalizer.text.tokens import lowered
 
 Convention = Literal["viqr", "telex", "vni"]
+# What follows a word: nothing special, a new sentence, the end of prose, the end of a name/place/time.
+Boundary = Literal["", "sentence", "text", "field"]
 
 GRAVE, ACUTE, HOOK, TILDE, DOT = "\u0300", "\u0301", "\u0309", "\u0303", "\u0323"
 HAT, BREVE, HORN = "\u0302", "\u0306", "\u031b"
@@ -71,6 +76,8 @@ _MIN_COVERAGE: Final = 0.7
 # In a text already written with marks (the keyboard switched off half-way), so many words must show
 # the convention unmistakably before anything is converted.
 _MIN_STRONG_IN_MARKED: Final = 2
+# A name, place or time with so many words typed with tone keys only ("Phamj Minh Hungf") is converted.
+_MIN_TONE_ONLY: Final = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,18 +297,18 @@ def _parse_telex(word: str, tone_at: int | None = None) -> _Parsed | None:
     return _Parsed(tuple(letters), tone, None, strong)
 
 
-def _convert_word(core: str, sentence_end: bool, text_end: bool) -> tuple[str, Convention, bool] | None:
+def _convert_word(core: str, boundary: Boundary) -> tuple[str, Convention, bool] | None:
     """One token stripped of edge punctuation: (converted, convention, strong) or None."""
     if _VIQR_SIGN.search(core):
         if _ENGLISH_APOSTROPHE.search(core):
             return None
-        viqr = _convert_viqr(core, sentence_end, text_end)
+        viqr = _convert_viqr(core, boundary)
         if viqr is not None:
             return viqr
         stripped = core.rstrip(".?")
         if stripped == core or not stripped:
             return None
-        other = _convert_word(stripped, sentence_end, text_end)
+        other = _convert_word(stripped, boundary)
         return (other[0] + core[len(stripped) :], other[1], other[2]) if other else None
     if _VNI_SIGN.match(core):
         parsed = _parse_vni(core)
@@ -329,11 +336,10 @@ def _convert_telex(core: str) -> tuple[str, Convention, bool] | None:
     return None
 
 
-def _convert_viqr(core: str, sentence_end: bool, text_end: bool) -> tuple[str, Convention, bool] | None:
-    """A VIQR word; a final "." or "?" is punctuation when a sentence ends there or a mark came before."""
+def _convert_viqr(core: str, boundary: Boundary) -> tuple[str, Convention, bool] | None:
+    """A VIQR word; a final "." or "?" is punctuation at a boundary (_is_punctuation) or after a tone."""
     tail = ""
-    # "… nước." ends a sentence before a capital or at the end; "?" only at the end ("Sở Y tế" is common).
-    if (core[-1] == "." and sentence_end) or (core[-1] == "?" and text_end):
+    if core[-1] in ".?" and _is_punctuation(core[:-1], core[-1], boundary):
         core, tail = core[:-1], core[-1]
     parsed = _parse_viqr(core)
     if parsed is None and core[-1:] in ".?'":
@@ -345,20 +351,60 @@ def _convert_viqr(core: str, sentence_end: bool, text_end: bool) -> tuple[str, C
     return (out + tail, "viqr", parsed.strong) if out else None
 
 
+def _is_punctuation(keys: str, mark: str, boundary: Boundary) -> bool:
+    """Whether a "." or "?" typed after ``keys`` is punctuation rather than the dot below or the hook.
+
+    Only at a boundary, and first where no tone goes: after a final consonant ("da^n. To^i", "kho^ng?
+    To^i"; RFC 1456 types the tone right after its vowel).  Right after a vowel it is where the tone
+    goes, so syllable validity cannot tell: RFC 1456 asks "\\." for punctuation there, which nobody
+    types.  At the end of prose it is punctuation; at the end of a name, place or time (never a
+    sentence) the tone ("phu+o+`ng Lo^.c Tho.").  Before a new sentence a "." is a period after a
+    lowercase word ("tro+`i mu+a. Ho^m nay") and the tone in a capitalised one, inside a name ("Bo^.
+    No^.i vu.", "Nguye^~n Thi. Mai"); a "?" is the hook ("o+? Hue^'", "So+? Y te^'": "ở" before a place
+    is commoner than a question ending in an open syllable without tone, "dda^u?").
+    """
+    if not boundary:
+        return False
+    if keys.rstrip(_SHAPE_KEYS)[-1:].lower() not in _VOWELS:
+        return True
+    if boundary != "sentence":
+        return boundary == "text"
+    return mark == "." and not keys[:1].isupper()
+
+
+_SHAPE_KEYS: Final = "".join(_VIQR_SHAPES)
+_ESCAPE: Final = re.compile(r"\\([\^(+'`?~.\\])")
 _TOKEN: Final = re.compile(r"\S+")
+# Where a token holds two words: a slash, or a "(" that is no breve (not after an "a", nor after an "a"
+# and its tone: "Phu'(phu+o+`ng", "Tho.(ga^`n").
+_PARTS: Final = re.compile(r"/|(?<![aA])(?<![aA]['`?~.])\((?=[A-Za-z])")
 _ACRONYM: Final = re.compile(r"[A-ZĐ]{2,}\b|[A-Z]\.")
 
 
 _WORDS: Final = re.compile(r"[^\W\d_]+")
 
 
-def _is_vietnamese(text: str) -> bool:
+def _runs(text: str) -> list[str]:
+    """The words of two letters or more, URLs and e-mail addresses left out."""
+    return [w for token in text.split() if not _NOT_WORD.search(token) for w in _WORDS.findall(token) if len(w) > 1]
+
+
+def _all_syllables(text: str) -> bool:
+    return all(word.lower() in SYLLABLE_CLASS for word in _runs(text))
+
+
+def _is_vietnamese(text: str, names_aside: bool) -> bool:
     """Enough marked syllables, and most words syllables.
 
-    Acronyms ("UBND", "VBĐT") and URLs are not counted, unless the whole text is in capitals.
+    Acronyms ("UBND", "VBĐT") and URLs are not counted, unless the whole text is in capitals; with
+    ``names_aside`` neither are capitalised names that are not syllables ("Yersinia", "VinFast"; not the
+    first word).  Only for VIQR and VNI, whose marks English never has: English has Telex's doubled
+    vowels ("Soon at Lotte Mart" would read "Sôn at").
     """
-    runs = [w for token in text.split() if not _NOT_WORD.search(token) for w in _WORDS.findall(token) if len(w) > 1]
+    runs = _runs(text)
     shouting = sum(w.isupper() for w in runs) * 2 > len(runs)
+    if names_aside and not shouting:
+        runs = runs[:1] + [w for w in runs[1:] if not w[0].isupper() or w.lower() in SYLLABLE_CLASS]
     words = [w.lower() for w in runs if shouting or not w.isupper()]
     if not words:
         return False
@@ -377,33 +423,32 @@ def _may_hold_keystrokes(low: str) -> bool:
     return any(sign in low for sign in _STRONG_SIGNS) or _VNI_ANYWHERE.search(low) is not None
 
 
-def _convert_part(part: str, following: bool, at_end: bool) -> tuple[str, Convention, bool] | None:
-    """One slash-free piece of a token, edge punctuation kept in place.
-
-    ``following`` says a sentence seems to start after it (a capital that does not begin a name).
-    """
+def _convert_part(part: str, boundary: Boundary) -> tuple[str, Convention, bool] | None:
+    """One slash-free piece of a token, edge punctuation kept in place; ``boundary`` is what follows it."""
+    escape = _ESCAPE.search(part)
+    if escape is not None:  # RFC 1456: "\\." is a period, "\\?" a question mark: the rest is as typed
+        literal = _ESCAPE.sub(r"\1", part[escape.start() :])
+        head = _convert_part(part[: escape.start()], "")
+        if head is None:
+            return part[: escape.start()] + literal, "viqr", False
+        return head[0] + literal, head[1], head[2]
     core = part.lstrip(_LEAD)
     lead = part[: len(part) - len(core)]
     stripped = core.rstrip(_TRAIL_ALL)
     trail = core[len(stripped) :]
     if not stripped:
         return None
-    text_end = at_end
-    # An all-capitals word says nothing by the capital after it ("KIE^'N NGHI. TRE^N").
-    sentence_end = text_end or (following and not stripped.isupper())
+    if boundary == "sentence" and stripped.isupper():
+        boundary = ""  # an all-capitals word says nothing by the capital after it ("KIE^'N NGHI. TRE^N")
     converted = None
-    if stripped.endswith("\\") and trail[:1] in (".", "?"):  # RFC 1456: "\." is a period, not a dot below
-        stripped = stripped[:-1]
-        converted = _convert_word(stripped, sentence_end=False, text_end=False)
-        return (lead + converted[0] + trail, converted[1], converted[2]) if converted else None
     if trail[:1] in (".", "?") and not trail.startswith("..."):  # the VIQR dot below / hook, or punctuation
         if len(trail) > 1:  # punctuation follows ("vi.," "tu+?."): the first one is a mark
-            sentence_end = text_end = False
-        converted = _convert_word(stripped + trail[0], sentence_end, text_end)
+            boundary = ""
+        converted = _convert_word(stripped + trail[0], boundary)
         if converted is not None:
             trail = trail[1:]
     if converted is None:
-        converted = _convert_word(stripped, sentence_end, text_end)
+        converted = _convert_word(stripped, boundary)
     if converted is None:
         return None
     return lead + converted[0] + trail, converted[1], converted[2]
@@ -434,8 +479,10 @@ def _one_word_sentence(tokens: list[re.Match[str]], position: int) -> bool:
     )
 
 
-def convert_typed(text: str) -> TypedText | None:
+def convert_typed(text: str, *, prose: bool = True) -> TypedText | None:
     """``text`` with its VIQR/Telex/VNI-typed words converted to NFC Vietnamese, or None to leave it.
+
+    ``prose`` is false for a name, place or time: a VIQR "." at its end is then a dot below, not a period.
 
     None when the text already carries marks, when no word converts, or when the conversion would not
     make it Vietnamese with marks (English with an "is" or a "box", a code, a URL).
@@ -463,34 +510,47 @@ def convert_typed(text: str) -> TypedText | None:
         after = tokens[position + 2].group().lstrip(_LEAD) if position + 2 < len(tokens) else ""
         at_end = not following or "\n" in text[match.end() : match.end() + 2]
         starts = _starts_sentence(following, after) and not _one_word_sentence(tokens, position)
-        parts = token.split("/")  # "da^n/doanh", "Coongr/trang": two words
+        parts = _PARTS.split(token)  # "da^n/doanh", "Coongr/trang", "Phu'(phu+o+`ng": two words
         conventions: list[Convention | None] = [None] * len(parts)
         strengths = [False] * len(parts)
         for index, part in enumerate(parts):
             last_part = index == len(parts) - 1
-            converted = _convert_part(part, starts and last_part, at_end and last_part)
+            boundary: Boundary = ""
+            if last_part and at_end:
+                boundary = "text" if prose else "field"
+            elif last_part and starts:
+                boundary = "sentence"
+            converted = _convert_part(part, boundary)
             if converted is not None:
                 parts[index], conventions[index], strengths[index] = converted
                 if converted[2]:
                     strong.add(converted[1])
         if any(conventions):
             found.append((match, parts, conventions, strengths))
-    # A word with only a tone key ("bar", "is", "box") counts only beside words that show the same
-    # convention unmistakably; without any such word nothing is converted.
+    # A word with only a tone key ("bar", "is", "box") counts beside words that show the same convention
+    # unmistakably.  In a name, place or time (never an English sentence: "This is a box" reads as
+    # syllables), two or more such words also count when they make every word a Vietnamese syllable
+    # ("Phamj Minh Hungf", "Bui2 Thi5 Thu Ha2": a name with no hat, horn, breve or đ).  One is not enough
+    # ("Max Lam", "xe bus"), so "sangs nay" stays as typed.
+    weak = Counter(
+        c for *_, conventions, strengths in found for c, s in zip(conventions, strengths, strict=True) if c and not s
+    )
+    trusted = strong if prose or marked_text else strong | {c for c, n in weak.items() if n >= _MIN_TONE_ONLY}
     pieces: list[str] = []
     counts: dict[Convention, int] = {}
     last = 0
     for match, parts, conventions, strengths in found:
-        original = match.group().split("/")
+        original = _PARTS.split(match.group())
         for index, convention in enumerate(conventions):
             if convention is None:
                 continue
-            if convention not in strong and not strengths[index]:
+            if convention not in trusted and not strengths[index]:
                 parts[index] = original[index]
                 continue
             counts[convention] = counts.get(convention, 0) + 1
         pieces.append(text[last : match.start()])
-        pieces.append("/".join(parts))
+        separators = _PARTS.findall(match.group())
+        pieces.append(parts[0] + "".join(sep + part for sep, part in zip(separators, parts[1:], strict=True)))
         last = match.end()
     if not counts:
         return None
@@ -498,6 +558,8 @@ def convert_typed(text: str) -> TypedText | None:
         return None  # marked text with a stray "low" or "now": not keyboard-off typing
     pieces.append(text[last:])
     result = unicodedata.normalize("NFC", "".join(pieces))
-    if not _is_vietnamese(result):
+    if not _is_vietnamese(result, names_aside="telex" not in counts) or (
+        not trusted <= strong and not _all_syllables(result)
+    ):
         return None
     return TypedText(result, tuple(sorted(counts.items())))

@@ -11,9 +11,9 @@ import orjson
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from channels import PARSERS, fields_of
 from channels.email.parse import fields_from_raw, parse_mail
 from channels.hotline import payloads as hotline_payloads
+from channels.readers import READERS
 from channels.text import valid_fields, valid_text
 from config.settings import Settings
 from normalizer import context_from_settings, normalize
@@ -92,11 +92,11 @@ def test_random_bytes_never_raise_out_of_the_email_parser(raw: bytes) -> None:
 
 
 @SETTINGS
-@given(st.sampled_from(sorted(PARSERS)), st.binary(max_size=200))
+@given(st.sampled_from(sorted(READERS.parsers)), st.binary(max_size=200))
 def test_any_parser_on_random_bytes_raises_or_gives_valid_text(content_type: str, raw: bytes) -> None:
     """A parser may refuse bytes (the submission is then `rejected`, unreadable); it never hands on bad text."""
     try:
-        fields = fields_of(raw, content_type)
+        fields = READERS.fields_of(raw, content_type)
     except Exception:
         return
     assert_valid(fields)
@@ -107,10 +107,10 @@ def test_any_parser_on_random_bytes_raises_or_gives_valid_text(content_type: str
 def test_json_channels_with_lone_surrogate_escapes_give_valid_text(content: str, name: str) -> None:
     """JSON may escape lone surrogates ("\\ud800"): Python's json reads them into str."""
     telegram = json.dumps({"chat_id": 1, "fields": {"content": content, "name": name}}).encode()
-    assert_valid(fields_of(telegram, "application/vnd.pakn.telegram+json"))
+    assert_valid(READERS.fields_of(telegram, "application/vnd.pakn.telegram+json"))
     sms = b"Body=" + content.encode("utf-8", "surrogatepass").replace(b"&", b"") + b"&From=%2B84905123456"
     try:
-        fields = fields_of(sms, hotline_payloads.SMS_CONTENT_TYPE)
+        fields = READERS.fields_of(sms, hotline_payloads.SMS_CONTENT_TYPE)
     except Exception:
         return
     assert_valid(fields)

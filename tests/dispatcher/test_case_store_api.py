@@ -65,7 +65,8 @@ def test_case_store_updates_move_the_case_forward_and_reach_the_citizen(
     assert view["status"] == "resolved", "an update arriving late never moves the case back"
     assert view["answer"]["answer"] == answer  # type: ignore[index]
     kinds = [m["kind"] for m in view["messages"]]  # type: ignore[union-attr]
-    assert kinds == ["accepted", "case-in_progress", "case-resolved", "case-in_progress"]
+    # The first `resolved` also asks the citizen, once, to rate the answer (tests/dispatcher/test_ratings.py).
+    assert kinds == ["accepted", "case-in_progress", "case-resolved", "rating-request", "case-in_progress"]
     assert answer in view["messages"][2]["message"]  # type: ignore[index]
 
 

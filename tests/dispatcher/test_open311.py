@@ -15,7 +15,10 @@ def test_cases_flow_into_open311_with_the_mapped_service_code(make_gateway: Call
     server = Open311StandIn(api_key="k-123").start()
     try:
         gateway = make_gateway(
-            REDIS_URL=SYSTEM_REDIS, CASE_STORE_SINK="open311", CASE_STORE_URL=server.endpoint, OPEN311_API_KEY="k-123",
+            REDIS_URL=SYSTEM_REDIS,
+            CASE_STORE_SINK="open311",
+            CASE_STORE_URL=server.endpoint,
+            OPEN311_API_KEY="k-123",
             CASE_STORE_SECRET="open311-sink-case-store-secret",
         )
         gateway.start_all()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
@@ -28,7 +29,7 @@ def test_a_poisoned_submission_fails_alone_and_is_replayed(make_gateway: Callabl
     gateway = make_gateway(
         REDIS_URL=SYSTEM_REDIS,
         NORMALIZE_MAX_ATTEMPTS="2",
-        BATCH_WINDOW_SECONDS="0.5",
+        BATCH_WINDOW_SECONDS="2",
         PAKN_TEST_FAIL_NORMALIZE=POISON,
     )
     gateway.pakn("db", "upgrade")
@@ -36,10 +37,13 @@ def test_a_poisoned_submission_fails_alone_and_is_replayed(make_gateway: Callabl
     gateway.wait_healthy()
     bodies = [submission(20 + i) for i in range(4)]
     bodies.insert(2, submission(30, content=f"Nắp cống trước số 31 bị vỡ, rất nguy hiểm. {POISON}"))
-    codes = [
-        httpx.post(f"{gateway.url}/api/v1/submissions", json=body, timeout=10).json()["tracking_code"]
-        for body in bodies
-    ]
+
+    def post(body: dict[str, object]) -> str:
+        return str(httpx.post(f"{gateway.url}/api/v1/submissions", json=body, timeout=10).json()["tracking_code"])
+
+    # All at once, so that they fall in one batch window (one job) even when each post is slow.
+    with ThreadPoolExecutor(len(bodies)) as pool:
+        codes = list(pool.map(post, bodies))
     poisoned, good = codes[2], codes[:2] + codes[3:]
     gateway.start("worker0", "worker")
     gateway.start("sweeper", "sweeper")
@@ -63,7 +67,7 @@ def test_a_poisoned_submission_fails_alone_and_is_replayed(make_gateway: Callabl
     gateway.kill("worker0")
     del gateway.env["PAKN_TEST_FAIL_NORMALIZE"]
     gateway.start("worker1", "worker")
-    assert "replayed 1 submissions" in gateway.pakn("replay", "--failed").stdout.decode()
+    assert "đã đưa lại vào hàng đợi 1 phản ánh" in gateway.pakn("replay", "--failed").stdout.decode()
     wait_until(lambda: status(gateway, poisoned)["status"] == "forwarded", 60, "the replayed one forwarded")
     assert json.loads(gateway.pakn("dead", "list", "--json").stdout) == []
     assert sorted(code for _, code in gateway.cases()) == sorted(codes)

@@ -7,8 +7,8 @@ import time
 
 from sqlalchemy import func, select
 
-from dispatcher.sinks import CircuitBreaker, HttpSink, Outcome, SqlSink, sign
-from pakn.db import cases
+from dispatcher.sinks import CircuitBreaker, DeliveryOutcome, HttpSink, Open311Sink, SqlSink, sign
+from pakn.db import case_ratings, case_replies, cases
 from pakn.migrate import create_case_store
 from tests.standins.case_store import CaseStoreStandIn, FailurePlan, verify_signature
 
@@ -45,14 +45,14 @@ def test_answers_map_to_delivered_retry_or_permanent() -> None:
     try:
         sink = HttpSink(store.url, SECRET, timeout=2, breaker=CircuitBreaker(5, 10))
         first = sink.deliver(*parcel(1))
-        assert first.outcome is Outcome.RETRY and "500" in first.detail
-        assert sink.deliver(*parcel(1)).outcome is Outcome.DELIVERED
+        assert first.outcome is DeliveryOutcome.RETRY and "500" in first.detail
+        assert sink.deliver(*parcel(1)).outcome is DeliveryOutcome.DELIVERED
         again = sink.deliver(*parcel(1))
-        assert (again.outcome, again.detail) == (Outcome.DELIVERED, "409"), "already have it = delivered"
+        assert (again.outcome, again.detail) == (DeliveryOutcome.DELIVERED, "409"), "already have it = delivered"
         assert len(store.cases) == 1 and store.bad_signatures == 0
         store.plan.reject_status = 422
         refused = sink.deliver(*parcel(2))
-        assert refused.outcome is Outcome.PERMANENT and "422" in refused.detail
+        assert refused.outcome is DeliveryOutcome.PERMANENT and "422" in refused.detail
     finally:
         store.stop()
 
@@ -62,7 +62,7 @@ def test_a_hanging_case_store_is_a_retry_not_a_stuck_worker() -> None:
     try:
         sink = HttpSink(store.url, SECRET, timeout=0.3, breaker=CircuitBreaker(50, 10))
         results = sink.deliver_many([parcel(n) for n in range(4)])
-        assert [r.outcome for r in results] == [Outcome.RETRY] * 4
+        assert [r.outcome for r in results] == [DeliveryOutcome.RETRY] * 4
         assert all("Timeout" in r.detail for r in results)
     finally:
         store.stop()
@@ -83,9 +83,9 @@ def test_the_circuit_opens_after_repeated_failures_and_closes_by_itself() -> Non
         assert sink.breaker.state == "open", "the trial failed: open again"
         store.plan.error_rate = 0.0
         clock.now += 11
-        assert sink.deliver(*parcel(8)).outcome is Outcome.DELIVERED
+        assert sink.deliver(*parcel(8)).outcome is DeliveryOutcome.DELIVERED
         assert sink.breaker.state == "closed"
-        assert sink.deliver(*parcel(9)).outcome is Outcome.DELIVERED
+        assert sink.deliver(*parcel(9)).outcome is DeliveryOutcome.DELIVERED
     finally:
         store.stop()
 
@@ -93,7 +93,36 @@ def test_the_circuit_opens_after_repeated_failures_and_closes_by_itself() -> Non
 def test_sql_sink_stores_each_key_once(journal_url: str) -> None:
     create_case_store(journal_url)
     sink = SqlSink(journal_url)
-    assert [d.outcome for d in sink.deliver_many([parcel(1), parcel(2), parcel(1)])] == [Outcome.DELIVERED] * 3
-    assert [d.outcome for d in sink.deliver_many([parcel(2), parcel(3)])] == [Outcome.DELIVERED] * 2
+    assert [d.outcome for d in sink.deliver_many([parcel(1), parcel(2), parcel(1)])] == [DeliveryOutcome.DELIVERED] * 3
+    assert [d.outcome for d in sink.deliver_many([parcel(2), parcel(3)])] == [DeliveryOutcome.DELIVERED] * 2
     with sink.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(cases)).scalar_one() == 3
+    # Answers and ratings in tables of their own, once per key as well.
+    assert [d.outcome for d in sink.deliver_replies([parcel(1), parcel(1)])] == [DeliveryOutcome.DELIVERED] * 2
+    assert [d.outcome for d in sink.deliver_ratings([parcel(1)])] == [DeliveryOutcome.DELIVERED]
+    with sink.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(case_replies)).scalar_one() == 1
+        assert conn.execute(select(func.count()).select_from(case_ratings)).scalar_one() == 1
+        assert conn.execute(select(func.count()).select_from(cases)).scalar_one() == 3
+
+
+def test_answers_and_ratings_go_to_their_own_urls_signed_and_open311_sends_them_only_where_told() -> None:
+    store = CaseStoreStandIn(SECRET).start()
+    try:
+        sink = HttpSink(store.url, SECRET, timeout=2, breaker=CircuitBreaker(5, 10))
+        assert [d.outcome for d in sink.deliver_replies([parcel(3)])] == [DeliveryOutcome.DELIVERED]
+        assert [d.outcome for d in sink.deliver_ratings([parcel(4), parcel(4)])] == [DeliveryOutcome.DELIVERED] * 2
+        assert list(store.answers) == ["pakn-PAKN-0003"] and list(store.ratings) == ["pakn-PAKN-0004"]
+        assert store.cases == {} and store.bad_signatures == 0, "apart from the cases, signed like them"
+        assert store.rating_arrivals["pakn-PAKN-0004"] == 2, "the second delivery was the store's 409"
+
+        geo = Open311Sink(store.url, "k", {}, "other", None, secret=SECRET, timeout=2)
+        (refused,) = geo.deliver_replies([parcel(5)])
+        assert refused.outcome is DeliveryOutcome.PERMANENT and "CASE_STORE_ANSWERS_URL" in refused.detail
+        (refused,) = geo.deliver_ratings([parcel(5)])
+        assert refused.outcome is DeliveryOutcome.PERMANENT and "CASE_STORE_RATINGS_URL" in refused.detail
+        told = Open311Sink(store.url, "k", {}, "other", None, secret=SECRET, timeout=2, ratings_url=store.ratings_url)
+        assert [d.outcome for d in told.deliver_ratings([parcel(6)])] == [DeliveryOutcome.DELIVERED]
+        assert "pakn-PAKN-0006" in store.ratings
+    finally:
+        store.stop()

@@ -188,3 +188,32 @@ def test_never_raises_on_digit_soup(text: str) -> None:
     normalize_phone(text)
     for phone in find_phones(text):
         assert phone.text in text or phone.text.strip("()") in text
+
+
+def _plain_numbers(suffixes_per_prefix: int, seed: int) -> list[str]:
+    """Every plain Vietnamese number shape (see ``phones._PLAIN``): "0" and "+84", 9 and 10 digits, every
+    first three digits 200-999, with all-0, all-9 and random remaining digits."""
+    import random
+
+    rng = random.Random(seed)
+    out = []
+    for length in (9, 10):
+        for head in range(200, 1000):
+            rests = ["0" * (length - 3), "9" * (length - 3)]
+            rests += ["".join(rng.choice("0123456789") for _ in range(length - 3)) for _ in range(suffixes_per_prefix)]
+            for rest in rests:
+                out += [f"0{head}{rest}", f"+84{head}{rest}"]
+    return out
+
+
+def test_plain_number_shortcut_gives_what_phonenumbers_gives() -> None:
+    """The per-prefix shortcut for plain numbers answers exactly as the library does, on every prefix."""
+    from normalizer.fields import phones
+
+    phones._PLAIN.clear()  # filled from other numbers than the ones checked below
+    for candidate in _plain_numbers(2, seed=21):
+        assert phones._plain_national(candidate) is not None
+        assert phones._parse(candidate) == phones._parse_with_library(candidate), candidate
+    assert phones._plain_national("01689123456") is None  # 11-digit old mobile: the library
+    assert phones._plain_national("0123456789") is None  # 1xx: toll-free, premium, 121x mobiles
+    assert phones._plain_national("+8401234567890") is None

@@ -125,7 +125,7 @@ def test_future_is_returned_but_flagged(text: str, value: datetime, precision: s
     ],
 )
 def test_counted_nights_reach_back_and_are_not_tonight(text: str, value: datetime, matched: str) -> None:
-    """"Ba đêm nay" is "these three nights": it began three nights ago; it is not tonight, in the future."""
+    """ "Ba đêm nay" is "these three nights": it began three nights ago; it is not tonight, in the future."""
     assert find_incident_time(text, RECEIVED) == TimeResult(value, "part_of_day", matched, False)
 
 

@@ -30,9 +30,10 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "normalizer"
 CONTEXT = context_from_settings(Settings(province_code="56"))
 RECEIVED = datetime(2024, 9, 16, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 
-# The VIQR share is lower by nature: a "." after a word before a capital is a dot below ("Bộ Nội vụ")
-# or a period ("người dân. Tôi"); RFC 1456 leaves that to a backslash, which nobody types.
-REQUIRED = {"viqr": 0.95, "telex": 0.99, "vni": 0.99, "keep": 1.0}
+# The issue asks 99% of each convention and no false conversion.  VIQR misses by nature where a "." after
+# an open syllable before a capital is unescaped: a dot below read as a period ("chợ Đầm", "Hội nghị Ban")
+# or a period before a name read as a dot below ("mưa to. Đường Trần Phú"); RFC 1456 would write "\.".
+REQUIRED = {"viqr": 0.99, "telex": 0.99, "vni": 0.99, "keep": 1.0}
 
 
 def _lines(name: str) -> list[dict[str, str]]:
@@ -40,8 +41,8 @@ def _lines(name: str) -> list[dict[str, str]]:
         return [json.loads(line) for line in lines if line.strip()]
 
 
-def converted(text: str) -> str:
-    typed = convert_typed(text)
+def converted(text: str, field: str = "content") -> str:
+    typed = convert_typed(text, prose=field == "content")
     return typed.text if typed else text
 
 
@@ -51,16 +52,50 @@ def test_the_typed_corpus_converts_and_keeps_what_it_must(text_report: list[str]
     failures: list[str] = []
     for case in _lines("typed_corpus.jsonl"):
         category = case["category"]
-        got = converted(case["input"])
+        got = converted(case["input"], case.get("field", "content"))
         total[category] += 1
         ok[category] += got == case["expected_text"]
         if got != case["expected_text"]:
             failures.append(f"{case['id']}: {got[:120]!r}")
     assert total["viqr"] >= 100 and total["telex"] >= 100 and total["vni"] >= 50 and total["keep"] >= 100
+    fields = Counter((case["category"], case["field"]) for case in _lines("typed_corpus.jsonl") if "field" in case)
+    assert all(fields[convention, field] >= 10 for convention in REQUIRED for field in FIELDS), fields
     for category, share in REQUIRED.items():
         rate = ok[category] / total[category]
         text_report.append(f"typed/{category}: {ok[category]}/{total[category]} = {rate:.1%} exactly as expected")
         assert rate >= share, (category, [f for f in failures if f.startswith(category)])
+
+
+FIELDS = {"name": "name", "location": "location", "address": "address", "incident_time": "incident_time"}
+
+
+def _field_value(case: dict[str, object], field: str) -> object:
+    value = case[FIELDS[field]] if field != "incident_time" else case["incident_time_text"]
+    return value["text"] if isinstance(value, dict) else value
+
+
+@pytest.mark.parametrize("category", ["viqr", "telex", "vni", "keep"])
+def test_the_corpus_fields_go_through_the_gateway(category: str, text_report: list[str]) -> None:
+    """Each per-field case as that field of a submission: converted (with its finding) or left as it is."""
+    cases = [c for c in _lines("typed_corpus.jsonl") if c["category"] == category and "field" in c]
+    ok = 0
+    failures = []
+    for case in cases:
+        field = case["field"]
+        _, findings, record, _ = _normalize(content=CLEAN_CONTENT, **{field: case["input"]})
+        typed = [(code, where) for code, where in findings if code.startswith("typed-as-")]
+        expected_findings = [] if category == "keep" else [(f"typed-as-{category}", field)]
+        # A value left alone may still be tidied by its own rule ("NGUYEN VAN A" -> "Nguyen Van A").
+        same = category == "keep" or _field_value(record, field) == case["expected_text"]
+        good = same and typed == expected_findings
+        ok += good
+        if not good:
+            failures.append((case["id"], _field_value(record, field), typed))
+    text_report.append(f"typed fields/{category}: {ok}/{len(cases)} through the gateway as expected")
+    # Accuracy is measured on the whole corpus above; here the gateway must carry the conversions through.
+    # Known misses: one word typed with a tone key only ("sangs nay": "xe bus", "Max Lam" must stay), a
+    # Telex place with a foreign name ("soos 27 dduwowngf Yersinia": "Soon at Lotte Mart" must stay).
+    assert ok / len(cases) >= (1.0 if category == "keep" else 0.95), failures
 
 
 def test_no_clean_text_of_the_existing_corpora_is_converted() -> None:
@@ -95,6 +130,20 @@ def test_no_clean_text_of_the_existing_corpora_is_converted() -> None:
             "viqr",
         ),
         ("To^i ddi ho.c. Ba.n co' kho?e kho^ng?", "Tôi đi học. Bạn có khỏe không?", "viqr"),
+        # RFC 1456 puts the tone right after its vowel: a "." or "?" after a final consonant before a new
+        # sentence is punctuation; after an open syllable it is the tone in a name, a period after a
+        # lowercase word; the escape always makes it punctuation.
+        ("Nguye^~n Thi. Mai, Bo^. No^.i vu..", "Nguyễn Thị Mai, Bộ Nội vụ.", "viqr"),
+        ("Ho^m qua tro+`i mu+a. Ho^m nay ddu+o+`ng va^~n ngaa.p.", "Hôm qua trời mưa. Hôm nay đường vẫn ngập.", "viqr"),
+        ("Co' ai su+?a kho^ng? To^i ddo+.i ma~i.", "Có ai sửa không? Tôi đợi mãi.", "viqr"),
+        (
+            "To^i o+? Hue^'. Ba.n o+? dda^u\\? To^i ve^` ra\\. Sau ddo'",
+            "Tôi ở Huế. Bạn ở đâu? Tôi về ra. Sau đó",
+            "viqr",
+        ),
+        ("Vie^.t Nam, Ddu+o+`ng bi. hu+ na(.ng\\.", "Việt Nam, Đường bị hư nặng.", "viqr"),
+        # "(" is the breve only after an "a"; elsewhere it opens a parenthesis, even with no space before.
+        ("Ddu+o+`ng Tra^`n Phu'(phu+o+`ng Lo^.c Tho.) bi. ngaa.p.", "Đường Trần Phú(phường Lộc Thọ) bị ngập.", "viqr"),
         ("Traanf Vawn Hungf", "Trần Văn Hùng", "telex"),
         (  # the keyboard switched off half-way: words that are syllables as typed ("khoong") stay
             "Đường Trần Phú bij ngaapj nuwowcs từ chiều qua, xe khoong ddi dduwowcj.",
@@ -154,6 +203,8 @@ def test_any_sentence_of_marked_syllables_survives_the_round_trip(
     # In VNI a capitalised one-letter word is a capital and a digit ("I3" for "Ỉ", "A1" for "Á"): that is a
     # code, never converted, by design.
     assume(not (capital and convention == "vni" and len(words[0]) == 1))
+    # In VIQR "ím" is typed "i'm", which is English "I'm": left alone, by design (see the test above).
+    assume(not (convention == "viqr" and "ím" in words))
     sentence = " ".join(words) + "."
     if capital:
         sentence = sentence[0].upper() + sentence[1:]

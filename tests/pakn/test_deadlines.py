@@ -14,9 +14,17 @@ from sqlalchemy import func, select, update
 from config.settings import Settings
 from pakn.db import notifications, submissions
 from pakn.deadlines import remind_and_close
-from pakn.journal import RawSubmission, Verdicted
 from pakn.migrate import upgrade
-from pakn.records import Channel, NormalizationResult, NormalizedCase, Verdict
+from pakn.records import (
+    Channel,
+    Finding,
+    NormalizationResult,
+    NormalizedCase,
+    RawSubmission,
+    Severity,
+    Verdict,
+    Verdicted,
+)
 from pakn.runtime import Runtime
 
 ROWS = 12
@@ -32,10 +40,10 @@ def waiting_rows(runtime: Runtime) -> list[int]:
     journal = runtime.journal
     now = datetime.now(UTC)
     raws = [RawSubmission(Channel.API, f"k{i}", b'{"content": "x"}', "application/json", now) for i in range(ROWS)]
-    ids = [r.submission_id for r in journal.record(raws)]
-    journal.claim_submissions(ids, timedelta(seconds=60))
+    ids = [r.submission_id for r in journal.intake.record(raws)]
+    journal.normalization.claim_submissions(ids, timedelta(seconds=60))
     result = NormalizationResult(Verdict.NEEDS_INFORMATION, (), NormalizedCase())
-    journal.finish_normalizations([Verdicted(i, result) for i in ids])
+    journal.normalization.finish_normalizations([Verdicted(i, result) for i in ids])
     return ids
 
 
@@ -89,9 +97,9 @@ def test_two_sweepers_remind_and_close_each_submission_once(journal_url: str, tm
     assert messages_by_kind(runtimes[0], "closed") == [1] * ROWS
     assert messages_by_kind(runtimes[0], "reminder") == [1] * ROWS
     for submission_id in ids:
-        stored = runtimes[0].journal.get(submission_id)
+        stored = runtimes[0].journal.reading.get(submission_id)
         assert stored is not None and stored.status.value == "rejected"
-        assert [f["code"] for f in stored.findings] == ["unanswered"], "the reason is added once"
+        assert [f.code for f in stored.findings] == ["unanswered"], "the reason is added once"
     for runtime in runtimes:
         runtime.journal.engine.dispose()
 
@@ -100,12 +108,12 @@ def test_closing_the_same_submission_from_many_threads_sends_one_message(journal
     """The step itself, raced directly: the read-then-update it was would close twice on PostgreSQL."""
     runtimes = sweepers(journal_url, tmp_path)
     ids = waiting_rows(runtimes[0])
-    finding = {"code": "unanswered", "severity": "reject", "message": "x", "rule": "deadline"}
+    finding = Finding("unanswered", Severity.REJECT, "x", rule="deadline")
     closed: list[bool] = []
     for submission_id in ids:
         all_at_once(
             [
-                lambda r=r, i=submission_id: closed.append(r.journal.close_unanswered(i, finding, "đóng"))
+                lambda r=r, i=submission_id: closed.append(r.journal.waiting.close_unanswered(i, finding, "đóng"))
                 for r in runtimes
             ]
         )

@@ -24,11 +24,11 @@ from pakn.intake import (
     encode_answer,
     encode_submission,
 )
-from pakn.journal import Journal, RawSubmission, Receipt
+from pakn.journal import Journal
 from pakn.migrate import upgrade
 from pakn.queue import Queues, connect
-from pakn.records import Channel
-from tests.conftest import SYSTEM_REDIS, gateway_env, process_running, wait_until
+from pakn.records import Channel, RawSubmission, Receipt
+from tests.conftest import SYSTEM_REDIS, children, command_line, gateway_env, process_running, wait_until
 
 
 def raw(source_id: str, body: bytes = b'{"content": "x"}', channel: Channel = Channel.API) -> RawSubmission:
@@ -87,9 +87,9 @@ def test_concurrent_senders_each_get_their_own_receipt_once_committed(
 
     receipts = asyncio.run(scenario())
     journal = Journal(make_engine(journal_url))
-    assert journal.stats()["total"] == 100
+    assert journal.operators.stats().total == 100
     for i, receipt in enumerate(receipts):
-        stored = journal.get(receipt.submission_id)
+        stored = journal.reading.get(receipt.submission_id)
         assert stored is not None and stored.tracking_code == receipt.tracking_code
         assert stored.source_id == f"key-{i - i % 3}"
         assert stored.raw == f"{i - i % 3}".encode(), "the first payload of a source identity is kept"
@@ -131,8 +131,46 @@ def test_a_killed_writer_fails_its_waiting_senders_and_a_new_one_takes_over(
     assert all(isinstance(o, WriterUnavailable) for o in outcomes), outcomes
     assert second_pid != first_pid
     journal = Journal(make_engine(url))
-    assert journal.stats()["total"] == 2, "only what was acknowledged is stored"
-    assert journal.get(after.submission_id) is not None
+    assert journal.operators.stats().total == 2, "only what was acknowledged is stored"
+    assert journal.reading.get(after.submission_id) is not None
+
+
+def test_a_writer_killed_while_it_starts_is_started_again_without_waiting_for_a_sender(
+    tmp_path: Path, writer_env: dict[str, str]
+) -> None:
+    """The poison-mix fault run: the writer was SIGKILLed, and its replacement too before it was ready;
+    the web process then had no writer until the next request.  Now it is back by itself."""
+    url = f"sqlite:///{tmp_path / 'journal.db'}"
+    upgrade(url)
+    env = dict(writer_env, DATABASE_URL=url)
+
+    def writers() -> set[int]:
+        return {pid for pid in children(os.getpid()) if "pakn.intake" in command_line(pid)}
+
+    async def scenario() -> tuple[int, int, int | None, Receipt]:
+        writer = IntakeWriter(env=env)
+        await writer.start()
+        try:
+            first = writer.pid
+            assert first is not None
+            os.kill(first, signal.SIGKILL)
+            while not (starting := writers() - {first}):  # its replacement, killed before it is ready
+                await asyncio.sleep(0.005)
+            (second,) = starting
+            assert writer.pid is None
+            os.kill(second, signal.SIGKILL)
+            for _ in range(600):  # nobody submits anything meanwhile
+                if writer.pid is not None:
+                    break
+                await asyncio.sleep(0.05)
+            third = writer.pid
+            return first, second, third, await writer.submit(raw("after"))
+        finally:
+            await writer.close()
+
+    first, second, third, after = asyncio.run(scenario())
+    assert third is not None and third not in (first, second), "the writer is back within 30 s by itself"
+    assert Journal(make_engine(url)).reading.get(after.submission_id) is not None
 
 
 def test_a_failed_transaction_is_an_error_for_its_senders_and_the_writer_carries_on(
@@ -156,7 +194,7 @@ def test_a_failed_transaction_is_an_error_for_its_senders_and_the_writer_carries
     failed, stored, same_writer = asyncio.run(scenario())
     assert isinstance(failed, JournalWriteFailed) and "no such table" in str(failed)
     assert same_writer, "a failed transaction does not end the writer"
-    assert Journal(make_engine(url)).get(stored.submission_id) is not None
+    assert Journal(make_engine(url)).reading.get(stored.submission_id) is not None
 
 
 def test_a_row_the_database_refuses_fails_alone_not_its_batch(postgres_url: str, writer_env: dict[str, str]) -> None:
@@ -186,9 +224,9 @@ def test_a_row_the_database_refuses_fails_alone_not_its_batch(postgres_url: str,
     assert isinstance(bad, JournalWriteFailed) and "StringDataRightTruncation" in str(bad), bad
     assert all(isinstance(o, Receipt) and not o.duplicate for o in outcomes), outcomes
     journal = Journal(make_engine(postgres_url))
-    assert journal.stats()["total"] == 20
+    assert journal.operators.stats().total == 20
     for i, receipt in enumerate(outcomes):
-        stored = journal.get(receipt.submission_id)  # type: ignore[union-attr]
+        stored = journal.reading.get(receipt.submission_id)  # type: ignore[union-attr]
         assert stored is not None and stored.source_id == f"good-{i}"
 
 
@@ -217,7 +255,7 @@ _CHANNEL_PROCESS = """
 import asyncio, sys
 from datetime import UTC, datetime
 from pakn.intake import IntakeWriter
-from pakn.journal import RawSubmission
+from pakn.records import RawSubmission
 from pakn.records import Channel
 
 async def main():

@@ -7,19 +7,19 @@ from pathlib import Path
 
 from limits.storage import RedisStorage
 
-from config.settings import Settings
+from config.settings import Settings, WebSettings
 from pakn.ratelimit import Limits
 from tests.conftest import SYSTEM_REDIS, free_port
 
 
-def limits_on(redis_url: str, tmp_path: Path, **overrides: object) -> Limits:
-    settings = Settings(pakn_data_dir=tmp_path, **overrides)  # type: ignore[arg-type]
+def limits_on(redis_url: str, tmp_path: Path, **web: object) -> Limits:
+    settings = Settings(pakn_data_dir=tmp_path, web=WebSettings(**web))  # type: ignore[arg-type]
     return Limits(settings, RedisStorage(redis_url, key_prefix=f"t{uuid.uuid4().hex[:8]}-limits"))
 
 
 def test_buckets_are_separate_and_shared_by_every_instance(tmp_path: Path) -> None:
     prefix = f"t{uuid.uuid4().hex[:8]}-limits"
-    settings = Settings(pakn_data_dir=tmp_path, web_rate_limit_posts=2, web_rate_limit_lookups=3)
+    settings = Settings(pakn_data_dir=tmp_path, web=WebSettings(rate_limit_posts=2, rate_limit_lookups=3))
     one, two = (Limits(settings, RedisStorage(SYSTEM_REDIS, key_prefix=prefix)) for _ in range(2))
     assert [one.hit("post", "203.0.113.1"), two.hit("post", "203.0.113.1")] == [0.0, 0.0]
     assert one.hit("post", "203.0.113.1") > 0, "the second instance's hit counted"
@@ -58,6 +58,6 @@ def test_a_right_password_forgives_earlier_failures(tmp_path: Path) -> None:
 
 
 def test_without_redis_requests_go_through(tmp_path: Path) -> None:
-    limits = limits_on(f"redis://127.0.0.1:{free_port()}/0", tmp_path, web_rate_limit_posts=1)
+    limits = limits_on(f"redis://127.0.0.1:{free_port()}/0", tmp_path, rate_limit_posts=1)
     assert [limits.hit("post", "203.0.113.1") for _ in range(3)] == [0.0] * 3
     assert limits.login_allowed("lan", "203.0.113.1").allowed

@@ -17,6 +17,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+import jsonschema
+
 from tests.standins.server import LocalServer, QuietHandler
 
 
@@ -47,9 +49,18 @@ class CaseStoreStandIn(LocalServer):
     secret: bytes
     plan: FailurePlan = field(default_factory=FailurePlan)
     seed: int = 7
+    # A receiver that validates bodies with this JSON schema (e.g. docs/case-schema-1.0.json, which refuses
+    # unknown keys) answers 422 to a body that fails it; None: it ignores keys it does not know, as the doc asks.
+    schema: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         self.cases: dict[str, dict[str, Any]] = {}
+        # Citizens' answers to the store's questions (POST …/answers), by idempotency key, and every arrival.
+        self.answers: dict[str, dict[str, Any]] = {}
+        self.answer_arrivals: Counter[str] = Counter()
+        # Citizens' ratings of the answers (POST …/ratings), by idempotency key, and every arrival.
+        self.ratings: dict[str, dict[str, Any]] = {}
+        self.rating_arrivals: Counter[str] = Counter()
         self.arrivals: Counter[str] = Counter()
         self.posts = 0
         self.bad_signatures = 0  # complete bodies whose signature is wrong: a real signing bug
@@ -70,7 +81,9 @@ class CaseStoreStandIn(LocalServer):
                     store.count_cut_off()
                     self.close_connection = True
                     return
-                status = store.receive(self.headers, body)
+                path = self.path.rstrip("/")
+                kind = "answer" if path.endswith("/answers") else "rating" if path.endswith("/ratings") else "case"
+                status = store.receive(self.headers, body, kind=kind)
                 if status is None:  # hang: answer nothing until the client has given up
                     time.sleep(store.plan.hang_seconds)
                     status = 503
@@ -90,7 +103,15 @@ class CaseStoreStandIn(LocalServer):
             self.posts += 1
             self.cut_off += 1
 
-    def receive(self, headers: Any, body: bytes) -> int | None:
+    @property
+    def answers_url(self) -> str:
+        return f"{self.url}/answers"
+
+    @property
+    def ratings_url(self) -> str:
+        return f"{self.url}/ratings"
+
+    def receive(self, headers: Any, body: bytes, kind: str = "case") -> int | None:
         with self.lock:
             self.posts += 1
             if not verify_signature(self.secret, headers.get("X-PAKN-Signature", ""), body):
@@ -108,7 +129,23 @@ class CaseStoreStandIn(LocalServer):
                 return None
             if roll < self.plan.hang_rate + self.plan.error_rate:
                 return 500
+            if self.schema is not None and not _valid(self.schema, body):
+                return 422
             key = headers.get("Idempotency-Key", "")
+            if kind != "case":  # an answer or a rating: kept apart from the cases, one per key
+                kept, arrivals = (
+                    (self.answers, self.answer_arrivals)
+                    if kind == "answer"
+                    else (
+                        self.ratings,
+                        self.rating_arrivals,
+                    )
+                )
+                arrivals[key] += 1
+                if key in kept:
+                    return 409
+                kept[key] = json.loads(body)
+                return 201
             self.arrivals[key] += 1
             if key in self.cases:
                 return 409
@@ -128,3 +165,8 @@ def _complete_json(body: bytes) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _valid(schema: dict[str, Any], body: bytes) -> bool:
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    return validator.is_valid(json.loads(body))

@@ -5,11 +5,15 @@ TELEGRAM_FILE_BASE_URL).  It answers the methods the gateway uses (getMe, sendMe
 long polling and offset confirmation, setWebhook/deleteWebhook, getFile and file downloads,
 answerCallbackQuery, editMessageReplyMarkup), records everything the bot sent, and queues updates
 for a polling bot the way Telegram does: an update is served until a later offset confirms it.
+``send_latency`` (seconds, low and high) makes each sendMessage take a random time before the message
+is in the chat, as the network and Telegram's servers do: messages sent at about the same time by
+different processes then reach the chat in either order.
 """
 
 from __future__ import annotations
 
 import json
+import random
 import threading
 import time
 import urllib.parse
@@ -30,6 +34,7 @@ class TelegramApiStandIn(LocalServer):
         self.webhook: dict[str, Any] = {}
         self.files: dict[str, bytes] = {}
         self.unauthorized = 0
+        self.send_latency: tuple[float, float] | None = None
         self._updates: list[dict[str, Any]] = []
         self._confirmed = 0
         self._next_message_id = 1000
@@ -113,6 +118,8 @@ class TelegramApiStandIn(LocalServer):
     def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = int(params["chat_id"])
         markup = json.loads(params["reply_markup"]) if params.get("reply_markup") else None
+        if self.send_latency is not None:
+            time.sleep(random.uniform(*self.send_latency))
         with self._lock:
             self._next_message_id += 1
             message_id = self._next_message_id

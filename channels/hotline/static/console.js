@@ -7,6 +7,7 @@
   const list = document.getElementById("findings");
   const verdict = document.getElementById("verdict");
   const suggestion = document.getElementById("category-suggestion");
+  const routing = document.getElementById("routing-suggestion");
   const VERDICTS = {
     accepted: "Đủ thông tin.",
     needs_information: "Cần hỏi thêm người gọi:",
@@ -53,6 +54,10 @@
     verdict.dataset.verdict = answer.verdict;
     suggestion.textContent = answer.category ? "Gợi ý: " + answer.category.name : "";
     suggestion.dataset.code = answer.category ? answer.category.code : "";
+    const route = answer.routing;
+    routing.textContent = route ? routing.dataset.label + route.agency + " (" + route.level_name + ")" : "";
+    routing.title = route ? route.reason : ""; // why: on hover
+    routing.dataset.level = route ? route.level : "";
     form.dataset.checked = String(mine);
   }
 

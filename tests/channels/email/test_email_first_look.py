@@ -35,3 +35,27 @@ def test_a_broken_encoded_word_is_read_as_written() -> None:
     look = _look(mail_with_subject(b"=?x-unknown?q?PAKN-7K2M-Q9XM?="))
     assert look.may_be_reply
     assert not _look(mail_with_subject(b"=?utf-8?b?not base64?=")).may_be_reply
+
+
+def base64_mail(text: str, subtype: str = "plain") -> bytes:
+    """A short mail whose only text is written in base64 (as Gmail and Outlook send Vietnamese)."""
+    body = base64.encodebytes(text.encode()).replace(b"\n", b"\r\n")
+    return (
+        b"From: an@example.vn\r\nTo: pakn@khanhhoa.gov.vn\r\nSubject: =?utf-8?b?"
+        + base64.b64encode("Hỏi thăm".encode())
+        + b"?=\r\nMessage-ID: <b64-1@example.vn>\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: text/" + subtype.encode() + b"; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        + body
+    )
+
+
+def test_a_code_written_in_base64_is_seen_and_a_mail_without_one_is_not_read_in_full() -> None:
+    """The code is looked for in the decoded base64 runs: a status request so written is a reply; the
+    ordinary mail in base64 (most Vietnamese mail) goes straight to the journal."""
+    asking = "Cho tôi hỏi tình trạng phản ánh PAKN-7K2M-Q9XM, xin cảm ơn.\r\n" * 3
+    assert _look(base64_mail(asking)).may_be_reply
+    assert _look(base64_mail("<p>" + asking + "</p>", "html")).may_be_reply
+    assert _look(base64_mail(asking).rstrip(b"\r\n")).may_be_reply  # no line break after the last line
+    report = "Đèn đường trước nhà số 12 đường Trần Phú không sáng đã ba đêm, đề nghị sửa chữa.\r\n" * 5
+    assert not _look(base64_mail(report)).may_be_reply
+    assert not _look(base64_mail("<p>" + report + "</p>", "html")).may_be_reply

@@ -59,7 +59,7 @@ def test_poller_is_exactly_once_across_a_crash_and_a_new_uidvalidity(
     old_validity = append(dovecot, user, password, first)
 
     # Crash between journaling and flagging: the first mail is in the journal, nothing is flagged.
-    crashing = make_gateway(**imap_env(dovecot, user, password), IMAP_FAILPOINT="after-journal")
+    crashing = make_gateway(**imap_env(dovecot, user, password), PAKN_TEST_FAILPOINT="imap-after-journal")
     crashing.pakn("db", "upgrade")
     crashing.start("imap", "imap")
     assert crashing.processes["imap"].wait(60) == 75
@@ -67,7 +67,7 @@ def test_poller_is_exactly_once_across_a_crash_and_a_new_uidvalidity(
     assert flagged(dovecot, user, password) == (4, 0)
 
     # Restarted (same data folder): the rest is journaled once, everything is flagged, nothing twice.
-    gateway = Gateway(crashing.data_dir, {**crashing.env, "IMAP_FAILPOINT": ""}, crashing.port)
+    gateway = Gateway(crashing.data_dir, {**crashing.env, "PAKN_TEST_FAILPOINT": ""}, crashing.port)
     gateway.start("imap", "imap")
     try:
         wait_until(lambda: flagged(dovecot, user, password) == (4, 4), 60, "4 mails flagged")
@@ -103,8 +103,8 @@ def test_backfill_imports_a_mailbox_once_with_a_summary(make_gateway: Callable[.
     gateway = make_gateway(**imap_env(dovecot, user, password))
     gateway.pakn("db", "upgrade")
     result = gateway.pakn("mail", "backfill", "--since", "2024-01-01")
-    assert "3 mails since 2024-01-01: 3 new, 0 already journaled" in result.stdout.decode()
+    assert "3 thư từ ngày 2024-01-01: 3 mới, 0 đã có trong nhật ký" in result.stdout.decode()
     assert flagged(dovecot, user, password) == (3, 3)
     again = gateway.pakn("mail", "backfill", "--since", "2024-01-01")
-    assert "3 mails since 2024-01-01: 0 new, 3 already journaled" in again.stdout.decode()
+    assert "3 thư từ ngày 2024-01-01: 0 mới, 3 đã có trong nhật ký" in again.stdout.decode()
     assert gateway.journal("select count(*) from submissions") == [(3,)]

@@ -88,6 +88,9 @@ def test_an_operator_logs_a_call_with_the_keyboard_only(browser: Browser, hotlin
     keyboard.type("Cống thoát nước trước nhà bị vỡ, nước thải tràn ra đường rất hôi.")
     wait_for_findings(page, {"missing-location"}, {"no-diacritics"})
     expect(page.locator("#category-suggestion")).to_contain_text("Gợi ý: Môi trường")
+    # No commune yet: the field's department; the reason is on hover.
+    expect(page.locator("#routing-suggestion")).to_have_text("Đề xuất chuyển: Sở Xây dựng (Cấp tỉnh)")
+    expect(page.locator("#routing-suggestion")).to_have_attribute("title", re.compile("Chưa xác định được xã"))
     keyboard.press("Tab")
     keyboard.type("phố Hàng Bài, quận Hoàn Kiếm, Hà Nội")
     wait_for_findings(page, {"outside-jurisdiction"}, {"missing-location"})
@@ -98,6 +101,7 @@ def test_an_operator_logs_a_call_with_the_keyboard_only(browser: Browser, hotlin
     keyboard.press("Tab")
     keyboard.type("sáng hôm qua")
     wait_for_findings(page, set(), {"outside-jurisdiction", "missing-location", "no-diacritics"})
+    expect(page.locator("#routing-suggestion")).to_have_text("Đề xuất chuyển: UBND phường Nha Trang (Cấp xã)")
     expect(page.locator("#verdict")).to_have_attribute("data-verdict", "accepted")
     keyboard.press("Tab")  # field: keep the suggestion
     keyboard.press("Tab")  # confidential

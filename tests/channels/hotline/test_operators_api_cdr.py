@@ -106,6 +106,8 @@ def test_call_centre_software_logs_calls_through_the_operator_api(
     assert again.json()["tracking_code"] == code
     live = httpx.post(f"{api}/findings", json={"content": call["content"]}, headers=auth, timeout=10).json()
     assert {"missing-location", "missing-name"} <= {f["code"] for f in live["findings"]}
+    assert live["routing"]["agency"] == "Sở Xây dựng" and live["routing"]["level"] == "province"  # no commune
+    assert live["routing"]["level_name"] == "Cấp tỉnh" and live["subject"] == "khong_xac_dinh"
     assert isinstance(httpx.get(f"{api}/missed-calls", headers=auth, timeout=10).json(), list)
     # The caller called from a mobile: the acknowledgement SMS carries the tracking code.
     sms = wait_until(lambda: [m for m in twilio_api.sent if code in m.body], 30, "the caller's SMS")
@@ -152,22 +154,22 @@ def pbx_calls(gateway: Gateway) -> dict[str, tuple[int, str | None]]:
 
 def test_pbx_call_records_import_once_and_unlogged_calls_become_missed(hotline: Gateway, tmp_path: Path) -> None:
     out, err = import_cdr(hotline, FIXTURES / "Master.csv")
-    assert "read 5, imported 4, already imported 0, missed calls 3" in out, out
-    assert "closed by call-back 1" in out
-    assert "importing call records" in err and "unreadable lines: 5" in err
+    assert "đã đọc 5, đã nhập 4, đã nhập từ trước 0, cuộc gọi nhỡ 3" in out, out
+    assert "đã gọi lại 1" in out
+    assert "đang nhập bản ghi cuộc gọi" in err and "các dòng không đọc được: 5" in err
     calls = pbx_calls(hotline)
     assert calls["+84905222001"] == (1, None)  # nobody answered
     assert calls["+84905222002"] == (1, None)  # answered, but no case or outcome was logged
     assert calls["+84905222003"] == (0, None)  # busy, then called back by extension 201
     out, _ = import_cdr(hotline, FIXTURES / "Master.csv")
-    assert "imported 0, already imported 4, missed calls 0" in out
+    assert "đã nhập 0, đã nhập từ trước 4, cuộc gọi nhỡ 0" in out
     assert pbx_calls(hotline) == calls
 
-    for expected in ("imported 2, already imported 0", "imported 0, already imported 2"):
+    for expected in ("đã nhập 2, đã nhập từ trước 0", "đã nhập 0, đã nhập từ trước 2"):
         out, _ = import_cdr(hotline, FIXTURES / "Master-no-uniqueid.csv")
         assert expected in out
     out, _ = import_cdr(hotline, FIXTURES / "calls-generic.csv")
-    assert "read 2, imported 2" in out and "missed calls 2" in out
+    assert "đã đọc 2, đã nhập 2" in out and "cuộc gọi nhỡ 2" in out
     ((recording,),) = journal_rows(
         hotline, "select recording_url from hotline_calls where call_key = 'pbx:cc-2024-0001'"
     )
@@ -190,7 +192,7 @@ def test_a_pbx_call_already_logged_by_an_operator_is_not_missed(hotline: Gateway
         f"call_id,caller,started_at,status\ntoday-1,0905666777,{now},answered\ntoday-2,0905666888,{now},no-answer\n"
     )
     out, _ = import_cdr(hotline, records)
-    assert "imported 2" in out and "missed calls 1, linked to logged calls 1" in out
+    assert "đã nhập 2" in out and "cuộc gọi nhỡ 1, gắn với cuộc gọi đã ghi 1" in out
     calls = pbx_calls(hotline)
     assert calls["+84905666777"] == (0, "information")
     assert calls["+84905666888"] == (1, None)
@@ -198,4 +200,4 @@ def test_a_pbx_call_already_logged_by_an_operator_is_not_missed(hotline: Gateway
 
 def test_a_too_short_password_is_refused(hotline: Gateway) -> None:
     result = hotline.pakn("operators", "add", "x", "--name", "X", "--password-stdin", input=b"short\n", check=False)
-    assert result.returncode != 0 and b"at least 8" in result.stderr
+    assert result.returncode != 0 and "ít nhất 8 ký tự".encode() in result.stderr

@@ -19,7 +19,7 @@ def test_an_sms_without_twilio_is_kept_once_not_retried(make_gateway: Callable[.
     gateway = make_gateway(REDIS_URL=SYSTEM_REDIS)
     gateway.start_all()
     warnings = gateway.pakn("settings").stderr.decode()
-    assert "on hotline, sms are kept as not sendable" in warnings and NOT_CONFIGURED in warnings
+    assert "trên kênh hotline, sms được giữ lại là không gửi được" in warnings and NOT_CONFIGURED in warnings
     gateway.pakn("operators", "add", "lan", "--name", "Lan", "--password-stdin", input=f"{PASSWORD}\n".encode())
     token = gateway.pakn("operators", "token", "lan").stdout.decode().strip()
     call = {

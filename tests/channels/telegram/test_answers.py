@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from channels.telegram.conversation import CONFIRM, Engine, Incoming
+from channels.telegram.conversation import CONFIRM, Incoming, TelegramConversations
 from channels.telegram.store import ConversationStore
-from config.settings import Settings
+from config.settings import Settings, TelegramSettings
 from pakn import tracking
 from pakn.migrate import upgrade
 from pakn.runtime import Runtime
@@ -52,7 +52,9 @@ def journal_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     data = tmp_path_factory.mktemp("answers")
     # The queue is never reached before a confirm, which these sequences do not press.
     made = Settings(
-        pakn_data_dir=data, redis_url="redis://127.0.0.1:1/0", telegram_location_bounds="11.4,108.6,13.0,109.5"
+        pakn_data_dir=data,
+        redis_url="redis://127.0.0.1:1/0",
+        telegram=TelegramSettings(location_bounds="11.4,108.6,13.0,109.5"),
     )
     upgrade(made.journal_url)
     return made
@@ -78,12 +80,12 @@ UPDATE_IDS = itertools.count(1)
 def test_stored_answers_always_hold_what_was_asked_for_them(
     journal_settings: Settings, steps: list[tuple[str, object]]
 ) -> None:
-    engine = Engine(Runtime(journal_settings))
+    engine = TelegramConversations(Runtime(journal_settings))
     engine.handle(Incoming(next(UPDATE_IDS), CHAT, "command", text="/huy", command="huy"))
     engine.handle(Incoming(next(UPDATE_IDS), CHAT, "command", text="/phananh", command="phananh"))
     for kind, value in steps:
         if kind == "restart":
-            engine = Engine(Runtime(journal_settings))
+            engine = TelegramConversations(Runtime(journal_settings))
             continue
         replies = engine.handle(incoming(kind, value, UPDATE_IDS)).replies
         assert replies, "every message gets an answer"
@@ -100,7 +102,7 @@ def test_stored_answers_always_hold_what_was_asked_for_them(
 
 
 def test_a_time_given_for_the_place_is_explained_and_the_place_asked_again(journal_settings: Settings) -> None:
-    engine = Engine(Runtime(journal_settings))
+    engine = TelegramConversations(Runtime(journal_settings))
     say = lambda text: [r.text for r in engine.handle(Incoming(next(UPDATE_IDS), CHAT, "text", text=text)).replies]  # noqa: E731
     engine.handle(Incoming(next(UPDATE_IDS), CHAT, "command", text="/phananh", command="phananh"))
     say(ANSWERS["content"][0])

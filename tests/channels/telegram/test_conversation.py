@@ -14,8 +14,8 @@ import httpx
 
 from channels.telegram.payload import CONTENT_TYPE, build_payload
 from pakn.db import make_engine, utcnow
-from pakn.journal import Journal, RawSubmission
-from pakn.records import Channel
+from pakn.journal import Journal
+from pakn.records import Channel, RawSubmission
 from tests.channels.telegram.citizen import Citizen
 from tests.conftest import Gateway, wait_until
 from tests.standins.telegram_api import TelegramApiStandIn
@@ -185,7 +185,7 @@ def test_an_answer_in_the_chat_completes_the_submission_that_waits_for_it(
         pin=None,
         attachments=[],
     )
-    (receipt,) = journal.record(
+    (receipt,) = journal.intake.record(
         [RawSubmission(Channel.TELEGRAM, f"{citizen.chat_id}:earlier", payload, CONTENT_TYPE, utcnow())]
     )
     webhook_gateway.pakn("replay", receipt.tracking_code)
@@ -199,5 +199,5 @@ def test_an_answer_in_the_chat_completes_the_submission_that_waits_for_it(
 
 
 def status_of(journal: Journal, code: str) -> str | None:
-    stored = journal.get_by_code(code)
+    stored = journal.reading.get_by_code(code)
     return stored.status.value if stored else None

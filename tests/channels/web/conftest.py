@@ -13,6 +13,7 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -44,6 +45,11 @@ def journal_rows(gateway: Gateway, query: str, *args: Any) -> list[tuple[Any, ..
 
 def client_for(gateway: Gateway, ip: str | None = None) -> httpx.Client:
     return httpx.Client(base_url=gateway.url, headers={"X-Forwarded-For": ip or new_ip()}, timeout=20)
+
+
+def receipt_code(response: httpx.Response) -> str:
+    """The tracking code of the receipt a post was sent on to (its completion token is in the query)."""
+    return urlsplit(response.headers["location"]).path.rsplit("/", 1)[-1]
 
 
 def open_form(client: httpx.Client) -> tuple[str, str]:

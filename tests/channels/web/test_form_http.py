@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+import time
 import uuid
 
 from tests.channels.web.conftest import (
@@ -11,6 +14,7 @@ from tests.channels.web.conftest import (
     form_values,
     journal_rows,
     open_form,
+    receipt_code,
     web_gateway,
 )
 from tests.conftest import Gateway, wait_until
@@ -25,9 +29,9 @@ def test_a_complete_form_is_journaled_once_with_its_photo(web_gateway: Gateway) 
         files = [("files", ("ảnh hiện trường.jpg", (FIXTURES / "photo.jpg").read_bytes(), "image/jpeg"))]
         first = client.post("/submit", data=data, files=files)
         assert first.status_code == 303
-        code = first.headers["location"].rsplit("/", 1)[-1]
+        code = receipt_code(first)
         again = client.post("/submit", data=data, files=files)  # the same form sent twice: one submission
-        assert again.headers["location"].endswith(code)
+        assert receipt_code(again) == code
         receipt = client.get(f"/receipt/{code}")
         assert code in receipt.text and "Đã nhận phản ánh" in receipt.text
         assert receipt.headers["content-security-policy"].startswith("default-src 'self'")
@@ -58,9 +62,38 @@ def test_problems_come_back_marked_and_nothing_typed_is_lost(web_gateway: Gatewa
         fixed = {**form_values("complete"), "csrf": csrf, "form_key": key, "kept": kept[0]}
         done = client.post("/submit", data=fixed)
         assert done.status_code == 303
-    code = done.headers["location"].rsplit("/", 1)[-1]
+    code = receipt_code(done)
     ((raw,),) = journal_rows(web_gateway, "select raw from submissions where tracking_code = ?", code)
     assert b'"filename":"photo.jpg"' in raw
+
+
+def test_a_kept_photo_is_kept_young_while_used_and_asked_again_once_swept(web_gateway: Gateway) -> None:
+    """The sweeper removes uploads nobody sent after ABANDONED_UPLOAD_HOURS; a form still carrying one
+    makes it young again, and one whose photo is gone asks for it again instead of journaling a dead link."""
+    photo = (FIXTURES / "photo.jpg").read_bytes()
+    digest = hashlib.sha256(photo).hexdigest()
+    path = web_gateway.data_dir / "attachments" / digest[:2] / digest
+    with client_for(web_gateway) as client:
+        csrf, key = open_form(client)
+        values = form_values("incomplete_no_diacritics")
+        files = [("files", ("photo.jpg", photo, "image/jpeg"))]
+        page = client.post("/submit", data={**values, "csrf": csrf, "form_key": key}, files=files)
+        assert page.status_code == 422
+        (kept,) = re.findall(r'name="kept" value="([^"]+)"', page.text)
+        old = time.time() - 3 * 24 * 3600
+        os.utime(path, (old, old))
+        again = client.post("/submit", data={**values, "csrf": csrf, "form_key": key, "kept": kept})
+        assert again.status_code == 422 and 'data-code="file-gone"' not in again.text
+        assert path.stat().st_mtime > time.time() - 600, "in use again: young, the sweeper spares it"
+        path.unlink()  # what the sweeper does to an upload nobody sent
+        fixed = {**form_values("complete"), "csrf": csrf, "form_key": key, "kept": kept}
+        gone = client.post("/submit", data=fixed)
+        assert gone.status_code == 422 and 'data-code="file-gone"' in gone.text and "photo.jpg" in gone.text
+        assert not re.findall(r'name="kept" value="([^"]+)"', gone.text)
+    with client_for(web_gateway) as client:  # chosen again (a client of its own: the posts' allowance)
+        csrf, key = open_form(client)
+        done = client.post("/submit", data={**form_values("complete"), "csrf": csrf, "form_key": key}, files=files)
+        assert done.status_code == 303 and path.exists()
 
 
 def test_uploads_are_judged_by_their_bytes_and_size(web_gateway: Gateway) -> None:
@@ -105,7 +138,7 @@ def test_lookup_shows_status_and_hides_a_confidential_identity(web_gateway: Gate
             data = {**form_values("complete"), "csrf": csrf, "form_key": key}
             if confidential:
                 data["confidential"] = "on"
-            codes[confidential] = client.post("/submit", data=data).headers["location"].rsplit("/", 1)[-1]
+            codes[confidential] = receipt_code(client.post("/submit", data=data))
         for code in codes.values():
             wait_until(
                 lambda code=code: 'data-status="received"' not in client.get(f"/lookup?code={code}").text,

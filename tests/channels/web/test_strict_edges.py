@@ -13,7 +13,15 @@ import zlib
 import httpx
 
 from channels.web import uploads
-from tests.channels.web.conftest import OPEN311_KEY, client_for, form_values, journal_rows, open_form, web_gateway
+from tests.channels.web.conftest import (
+    OPEN311_KEY,
+    client_for,
+    form_values,
+    journal_rows,
+    open_form,
+    receipt_code,
+    web_gateway,
+)
 from tests.conftest import Gateway
 
 __all__ = ["web_gateway"]
@@ -137,7 +145,7 @@ def test_uploads_are_kept_under_their_contents_extension(web_gateway: Gateway) -
         assert refused.status_code == 422 and 'data-code="file-type"' in refused.text
         kept = client.post("/submit", data=data, files=[("files", ("shell.php", png(), "image/png"))])
         assert kept.status_code == 303, kept.text
-    code = kept.headers["location"].rsplit("/", 1)[-1]
+    code = receipt_code(kept)
     ((raw,),) = journal_rows(web_gateway, "select raw from submissions where tracking_code = ?", code)
     assert b'"filename":"shell.png"' in raw and b"shell.php" not in raw
 
