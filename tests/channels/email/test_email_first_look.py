@@ -44,7 +44,9 @@ def base64_mail(text: str, subtype: str = "plain") -> bytes:
         b"From: an@example.vn\r\nTo: pakn@khanhhoa.gov.vn\r\nSubject: =?utf-8?b?"
         + base64.b64encode("Hỏi thăm".encode())
         + b"?=\r\nMessage-ID: <b64-1@example.vn>\r\nMIME-Version: 1.0\r\n"
-        b"Content-Type: text/" + subtype.encode() + b"; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        b"Content-Type: text/"
+        + subtype.encode()
+        + b"; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
         + body
     )
 
@@ -59,3 +61,31 @@ def test_a_code_written_in_base64_is_seen_and_a_mail_without_one_is_not_read_in_
     report = "Đèn đường trước nhà số 12 đường Trần Phú không sáng đã ba đêm, đề nghị sửa chữa.\r\n" * 5
     assert not _look(base64_mail(report)).may_be_reply
     assert not _look(base64_mail("<p>" + report + "</p>", "html")).may_be_reply
+
+
+def photo_mail(text: str, photo_base64: bytes) -> bytes:
+    """A phone's mail: a short text part in base64, then a photo."""
+    return (
+        b"From: an@example.vn\r\nTo: pakn@khanhhoa.gov.vn\r\nSubject: Phan anh\r\n"
+        b"Message-ID: <photo-1@example.vn>\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="b1"\r\n\r\n--b1\r\n'
+        b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        + base64.encodebytes(text.encode()).replace(b"\n", b"\r\n")
+        + b"--b1\r\nContent-Type: image/jpeg; name=anh.jpg\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        + photo_base64
+        + b"--b1--\r\n"
+    )
+
+
+def test_a_photo_whose_letters_spell_a_code_is_not_a_reply_and_the_text_beside_it_is_read() -> None:
+    """A 200 KB photo's base64 spells ``pAknxjH2FM11`` now and then: that is not a code written by anyone
+    (it sent such mail down the slow path of a reply).  The text part beside the photo still counts."""
+    line = b"QUJD" * 16 + b"pAknxjH2FM11" + b"\r\n"  # 76 letters, as mail clients fold base64
+    photo = line * 3000
+    report = "Đèn đường trước nhà số 12 đường Trần Phú không sáng đã ba đêm.\r\n"
+    assert not _look(photo_mail(report, photo)).may_be_reply
+    assert _look(photo_mail("Tôi bổ sung ảnh cho phản ánh PAKN-7K2M-Q9XM.\r\n", photo)).may_be_reply
+    plain = photo_mail(report, photo).replace(b"Content-Transfer-Encoding: base64\r\n\r\n", b"\r\n", 1)
+    assert not _look(plain).may_be_reply  # the first part no longer base64: searched as its bytes are
+    written = plain.replace(b"\r\n--b1\r\nContent-Type: image", b"\r\nPAKN-7K2M-Q9XM\r\n--b1\r\nContent-Type: image", 1)
+    assert _look(written).may_be_reply
