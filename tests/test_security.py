@@ -151,7 +151,7 @@ def test_completion_needs_the_receipt_token_and_keeps_the_submitter(make_gateway
     code, token = receipt["tracking_code"], receipt["completion_token"]
     wait_until(lambda: status(gateway, code)["status"] == "needs_information", 30, "needs_information")
     url = f"{gateway.url}/api/v1/submissions/{code}/completion"
-    missing = {"location": "số 4 đường Yersin, phường Nha Trang, tỉnh Khánh Hòa", "incident_time": "sáng nay"}
+    missing = {"location": "số 4 đường Yersin, phường Nha Trang, tỉnh Khánh Hòa", "incident_time": "sáng hôm qua"}
 
     no_token = httpx.post(url, json={**missing, "name": "Kẻ Giả Mạo", "phone": "+84911999888"}, timeout=10)
     assert no_token.status_code == 403 and "completion_token" in no_token.json()["message"]

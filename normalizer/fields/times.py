@@ -23,6 +23,8 @@ from normalizer.fields.folding import FOLD as _FOLD
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 # How far after received_at an expression may start before it counts as "in the future".
 FUTURE_TOLERANCE = timedelta(minutes=15)
+# Before this hour (local), "nay" may still mean the day that is ending (see ``_resolve``).
+_DAY_BEGINS = 5
 
 Precision = Literal["minute", "hour", "part_of_day", "day", "week", "month"]
 
@@ -267,8 +269,31 @@ def _squash(text: str) -> str:
 
 
 def _resolve(group: list[_Atom], received: datetime) -> tuple[datetime, Precision, datetime] | None:
-    """(value, precision, start of the expressed period) or None when the group makes no sense."""
-    today = received.date()
+    """(value, precision, start of the expressed period) or None when the group makes no sense.
+
+    In the small hours a person's "today" is still the day that is ending: "tối nay" written at 00:30 is
+    the evening just past, not the one to come.  So a "nay" that would lie ahead, written before
+    ``_DAY_BEGINS``, is read on the day before."""
+    resolved = _resolve_on(group, received, received.date())
+    if (
+        resolved is not None
+        and received.hour < _DAY_BEGINS
+        and resolved[2] > received + FUTURE_TOLERANCE
+        and any(_says_today(atom) for atom in group)
+    ):
+        return _resolve_on(group, received, received.date() - timedelta(days=1)) or resolved
+    return resolved
+
+
+def _says_today(atom: _Atom) -> bool:
+    """ "hôm nay", or a part of the day with "nay" ("sáng nay", "tối nay")."""
+    if atom.kind == "rel":
+        return _squash(atom.m["rw"]) == "hom nay"
+    return atom.kind == "part" and atom.m["ps"] is not None and _squash(atom.m["ps"]) in ("nay", "hom nay")
+
+
+def _resolve_on(group: list[_Atom], received: datetime, today: date) -> tuple[datetime, Precision, datetime] | None:
+    """``_resolve`` with the day "nay" names given."""
     by_role = {role: a for a in group for role in _roles(a)}
     first = group[0]
     if first.kind == "month":

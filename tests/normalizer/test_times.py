@@ -238,3 +238,29 @@ def test_never_raises_on_arbitrary_text(text: str, received: datetime) -> None:
 def test_never_raises_on_time_like_soup(text: str) -> None:
     parse_incident_time(text, RECEIVED)
     find_incident_time(text, RECEIVED)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("7 giờ sáng nay", vn(2024, 9, 13, 7)),
+        ("sáng nay", vn(2024, 9, 13, 8)),
+        ("tối nay", vn(2024, 9, 13, 20)),
+        ("22h tối hôm nay", vn(2024, 9, 13, 22)),
+        ("0h30 đêm nay", vn(2024, 9, 14, 0, 30)),
+    ],
+)
+def test_in_the_small_hours_today_is_the_day_that_is_ending(text: str, value: datetime) -> None:
+    """Written at 01:10, "tối nay" is the evening just past (people's day ends when they sleep), not one
+    to come that the citizen would be asked about again."""
+    result = parse_incident_time(text, datetime(2024, 9, 14, 1, 10, tzinfo=VN))
+    assert result is not None
+    assert (result.value, result.in_future) == (value, False)
+
+
+def test_in_the_small_hours_tomorrow_and_a_day_later_in_the_morning_stay_ahead() -> None:
+    early = datetime(2024, 9, 14, 1, 10, tzinfo=VN)
+    assert parse_incident_time("ngày mai", early).in_future  # type: ignore[union-attr]
+    assert parse_incident_time("sáng nay", datetime(2024, 9, 14, 5, 0, tzinfo=VN)).in_future is False  # type: ignore[union-attr]
+    later = parse_incident_time("tối nay", datetime(2024, 9, 14, 6, 0, tzinfo=VN))
+    assert later is not None and (later.value, later.in_future) == (vn(2024, 9, 14, 20), True)

@@ -55,7 +55,7 @@ def test_a_conversation_on_zalo_ends_in_a_tracking_code_and_the_verdict_is_pushe
     assert "ngoài phạm vi" in answers[0] and ASK_PLACE in answers[-1]
     answers = citizen.pin(12.238791, 109.196749)
     assert "Đã nhận vị trí" in answers[0] and ASK_TIME in answers[-1]
-    assert ASK_NAME in citizen.say("7 giờ sáng nay")[-1]
+    assert ASK_NAME in citizen.say("7 giờ sáng hôm qua")[-1]
     answers = citizen.say("Nguyen Thi Hoa")
     assert "không dấu" in answers[0] and ASK_NAME in answers[-1]
     assert ASK_PHONE in citizen.say("Nguyễn Thị Hoa")[-1]
@@ -103,7 +103,7 @@ def test_a_conversation_on_zalo_ends_in_a_tracking_code_and_the_verdict_is_pushe
 
 def test_what_the_message_already_says_is_not_asked_and_cancel_cancels(citizen: ZaloCitizen, gateway: Gateway) -> None:
     everything = (
-        "Cây xanh bị gãy đổ chắn ngang đường Trần Phú, phường Nha Trang từ 6h sáng nay. "
+        "Cây xanh bị gãy đổ chắn ngang đường Trần Phú, phường Nha Trang từ 6h sáng hôm qua. "
         "Tôi là Lê Văn Tám, số điện thoại 0935111222."
     )
     answers = citizen.say(everything)
@@ -117,7 +117,7 @@ def test_an_answer_on_zalo_completes_the_submission_that_waits_for_it(citizen: Z
     """A submission that came back "needs information" is completed on Zalo, not replaced by a new one."""
     journal = Journal(make_engine(f"sqlite:///{gateway.data_dir / 'journal.db'}"))
     content = "Vỉa hè trước trường mầm non bị sụt lún thành hố sâu, trẻ em đi học rất dễ bị ngã."
-    answers = {"content": content, "incident_time": "sáng nay", "name": "Phạm Văn Lợi", "phone": "0916345678"}
+    answers = {"content": content, "incident_time": "sáng hôm qua", "name": "Phạm Văn Lợi", "phone": "0916345678"}
     payload = build_payload(
         chat_id=citizen.user_id,
         user_id=citizen.user_id,

@@ -66,7 +66,7 @@ def test_the_next_zalo_message_after_a_question_is_its_answer(citizen: ZaloCitiz
     assert citizen.user_id not in raw and "Bích" not in raw and "0914567802" not in raw
 
     # The question is answered: the next message is the start of a conversation, not another answer.
-    later = citizen.say("Đèn tín hiệu giao thông ở ngã tư Lý Thánh Tôn bị hỏng từ sáng nay, xe cộ rất lộn xộn.")
+    later = citizen.say("Đèn tín hiệu giao thông ở ngã tư Lý Thánh Tôn bị hỏng từ sáng hôm qua, xe cộ rất lộn xộn.")
     assert not any("đã được chuyển đến cơ quan xử lý" in r for r in later)
     assert gateway.journal(
         "select count(*) from citizen_replies r join submissions s on s.id = r.submission_id where s.tracking_code = ?",
@@ -132,7 +132,7 @@ def test_a_question_arriving_mid_conversation_takes_the_next_message_then_the_co
     (delivered,) = wait_until(lambda: answers_at_store(gateway, code), 60, "the answer at the case store")
     assert delivered["answer"] == "Biển cấm đỗ xe."
     # The conversation goes on where it was: the next message answers its question, not the agency's.
-    later = citizen.say("7h sáng nay")  # what it asked: when
+    later = citizen.say("7h sáng hôm qua")  # what it asked: when
     assert not any("đã được chuyển đến cơ quan xử lý" in r for r in later)
     assert later and later[-1] != asked_next[-1], "the conversation moved on"
     citizen.say("/huy")
