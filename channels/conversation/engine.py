@@ -209,7 +209,8 @@ class ConversationEngine:
     def expire_idle(self) -> list[tuple[ChatId, Reply]]:
         """Close conversations left unanswered too long; returns the message owed to each chat."""
         now = utcnow()
-        owed = [(s.chat_id, self._timeout_reply()) for s in self.store.idle(now - self._idle()) if self.store.expire(s)]
+        before = now - self._idle()
+        owed = [(s.chat_id, self._timeout_reply()) for s in self.store.idle(before) if self.store.expire(s, before)]
         self.store.forget_updates(now - timedelta(days=2))
         return owed
 

@@ -139,7 +139,13 @@ class ConversationStore:
                 )
             )
             return True
-        same = (table.c.chat_id == chat_id) & (table.c.version == previous.version)
+        # The same conversation at the same version: a conversation closed and started anew meanwhile
+        # (by another process) has a version of its own again, but not the same id.
+        same = (
+            (table.c.chat_id == chat_id)
+            & (table.c.version == previous.version)
+            & (table.c.conversation_id == previous.conversation.conversation_id)
+        )
         if new is None:
             return bool(conn.execute(delete(table).where(same)).rowcount)
         return bool(
@@ -170,14 +176,19 @@ class ConversationStore:
             ).all()
         return [_stored(r) for r in rows]
 
-    def expire(self, stored: Stored) -> bool:
-        """Close an idle conversation unless it moved on meanwhile; True: this caller closed it."""
+    def expire(self, stored: Stored, before: datetime) -> bool:
+        """Close an idle conversation unless it moved on meanwhile; True: this caller closed it.
+
+        Its version alone is no proof: another process may have closed it and the citizen started a new
+        one since, which begins at the same version.  Still idle (last touched before ``before``) is."""
         with self._writer.begin() as conn:
             return bool(
                 conn.execute(
                     delete(self.conversations).where(
                         self.conversations.c.chat_id == stored.chat_id,
                         self.conversations.c.version == stored.version,
+                        self.conversations.c.conversation_id == stored.conversation.conversation_id,
+                        self.conversations.c.updated_at < before,
                     )
                 ).rowcount
             )
