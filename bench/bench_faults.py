@@ -15,6 +15,11 @@ process's journal writer) is SIGKILLed, until every case is delivered, and its s
 it back.  Also printed: that
 `pakn run` never exited, and the longest time a killed process took to come back.
 
+``--pakn-run --mail 0.3`` sends that share of the good submissions as citizens' mail clients send it
+(bench_email's realistic mix: multipart/alternative with an HTML part, one in ten with a ~200 KB photo, a
+few text/plain; each from its own citizen) to its SMTP listener, killed like the rest; each counts once
+its 250 carries a tracking code, and is followed to its verdict and, when forwarded, to the case store.
+
 ``--pakn-run --poison 0.01`` also enables its SMTP listener (killed too) and makes 1% of the submissions
 mails with undecodable headers and names, 1% API posts at and over every limit (bench/poison.py).
 Also printed: every good submission final, every poisoned one answered at the edge (a 4xx with a
@@ -32,6 +37,7 @@ import os
 import random
 import shutil
 import signal
+import smtplib
 import socket
 import sqlite3
 import subprocess
@@ -39,13 +45,15 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
-from bench.poison import OURS, Mix
+from bench.bench_email import realistic_message
+from bench.poison import OURS, Mix, smtp_send
 from config.settings import Settings
 from tests.conftest import (
     PAKN,
@@ -64,8 +72,47 @@ from tests.standins.case_store import CaseStoreStandIn, FailurePlan
 SECRET = "bench-case-store-secret-0123"
 
 
+@dataclass
+class GoodMail:
+    """One in ``1 / fraction`` of the good submissions is a citizen's mail (``realistic_message``), sent to
+    the SMTP listener until a 250 with a tracking code (connections refused while it is killed are retried,
+    as a sending server does)."""
+
+    fraction: float
+    smtp_port: int
+    run: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+    codes: list[str] = field(default_factory=list)
+    sent: int = 0
+    retries: list[str] = field(default_factory=list)
+
+    def takes(self, index: int) -> bool:
+        return index % max(2, round(1 / self.fraction)) == 1
+
+    async def send(self, index: int) -> None:
+        self.sent += 1
+        raw = realistic_message(index, self.run, unique=True)
+        for _attempt in range(200):
+            try:
+                code, message = await asyncio.to_thread(smtp_send, self.smtp_port, raw)
+            except (OSError, smtplib.SMTPException) as error:
+                self.retries.append(type(error).__name__)
+                await asyncio.sleep(0.5)
+                continue
+            if code == 250:
+                self.codes.append(message.decode().split()[-1])
+                return
+            self.retries.append(str(code))
+            await asyncio.sleep(0.5)
+
+
 async def post_all(
-    url: str, count: int, concurrency: int, codes: list[str], failures: list[str], poison: Mix | None = None
+    url: str,
+    count: int,
+    concurrency: int,
+    codes: list[str],
+    failures: list[str],
+    poison: Mix | None = None,
+    mail: GoodMail | None = None,
 ) -> None:
     limit = asyncio.Semaphore(concurrency)
     async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=concurrency)) as client:
@@ -75,6 +122,9 @@ async def post_all(
             async with limit:
                 if poison is not None and poison.kind(index):
                     await poison.send(client, url, index)
+                    return
+                if mail is not None and mail.takes(index):
+                    await mail.send(index)
                     return
                 for _attempt in range(20):  # a client retries with its key until it gets a 202
                     try:
@@ -167,6 +217,13 @@ def main() -> None:
         default=0.0,
         help="With --pakn-run: this fraction of the submissions are mails with undecodable headers sent to "
         "its SMTP listener, and as many API posts at and over every limit (bench/poison.py).",
+    )
+    parser.add_argument(
+        "--mail",
+        type=float,
+        default=0.0,
+        help="With --pakn-run: this share of the good submissions are citizens' mail (multipart with HTML, "
+        "some with a photo) sent to its SMTP listener.",
     )
     args = parser.parse_args()
     if args.pakn_run:
@@ -376,6 +433,18 @@ def stuck_row(workdir: Path, code: str) -> str:
     return f"{code}: " + ", ".join(f"{n}={v!r}" for n, v in zip(names.split(), row, strict=True))
 
 
+def print_mail(mail: GoodMail, statuses: dict[str, str], stored: set[str]) -> None:
+    """The good mail: each acknowledged with a code, each final, each forwarded one at the case store."""
+    verdicts = Counter(statuses.get(code, "missing") for code in mail.codes)
+    forwarded = [c for c in mail.codes if statuses.get(c) in ("forwarded", "in_progress", "resolved")]
+    lost = [c for c in mail.codes if c not in statuses or (c in forwarded and c not in stored)]
+    retried = dict(Counter(mail.retries))
+    print(f"good mail (realistic mix):      {len(mail.codes)} of {mail.sent} got 250 with a code (retries: {retried})")
+    print(f"    final:                      {dict(verdicts)}")
+    print(f"    forwarded, at case store:   {sum(c in stored for c in forwarded)} of {len(forwarded)}")
+    print(f"    stored twice, lost:         {len(mail.codes) - len(set(mail.codes))}, {len(lost)}")
+
+
 def print_poison(mix: Mix, seen: PoisonSeen, stored: set[str]) -> None:
     """Every good submission final; every poisoned one answered at the edge or final/failed and visible."""
     statuses = seen.statuses
@@ -425,10 +494,12 @@ def run_pakn_run(args: argparse.Namespace) -> None:
         CASE_STORE_URL=store.url,
         **FAULT_SETTINGS,
     )
-    mix = None
-    if args.poison:
-        mix = Mix(args.poison, free_port(), Settings.model_fields["max_body_bytes"].default)
-        env.update(EMAIL_SMTP_PORT=str(mix.smtp_port), EMAIL_ADDRESSES=OURS)
+    smtp_port = free_port() if args.poison or args.mail else None
+    if smtp_port:
+        env.update(EMAIL_SMTP_PORT=str(smtp_port), EMAIL_ADDRESSES=OURS)
+    max_body = Settings.model_fields["max_body_bytes"].default
+    mix = Mix(args.poison, smtp_port, max_body) if args.poison and smtp_port else None
+    mail = GoodMail(args.mail, smtp_port) if args.mail and smtp_port else None
     redis = None
     if args.redis_restart_empty:
         redis = RedisServer(workdir / "redis")
@@ -454,12 +525,11 @@ def run_pakn_run(args: argparse.Namespace) -> None:
                 return False
 
         wait_until(healthy, 120, "pakn run to answer /healthz")
-        smtp_port = mix.smtp_port if mix else None
         chaos_args = (root, url, args.kill_every, stop, events, back, redis, smtp_port)
         monkey = threading.Thread(target=pakn_run_chaos, args=chaos_args)
         started = time.monotonic()
         monkey.start()
-        asyncio.run(post_all(url, args.count, args.concurrency, codes, failures, mix))
+        asyncio.run(post_all(url, args.count, args.concurrency, codes, failures, mix, mail))
         posted = time.monotonic()
         expected = set(codes)
         wait_until(  # processes keep being killed while the cases are delivered
@@ -471,6 +541,7 @@ def run_pakn_run(args: argparse.Namespace) -> None:
         # A worker killed between the case store's commit and its own mark in the journal leaves that case
         # "accepted" until its lease runs out (JOB_LEASE_SECONDS); then it is sent again (409) and marked.
         acked = codes + ([a.code for a in mix.answers if a.code] if mix is not None else [])
+        acked += mail.codes if mail is not None else []
         with contextlib.suppress(AssertionError):  # what is still unfinished is reported below
             wait_until(lambda: not unfinished(workdir, acked), 300, "every acknowledged submission final", 0.5)
         drained = time.monotonic()
@@ -484,6 +555,7 @@ def run_pakn_run(args: argparse.Namespace) -> None:
             journaled = conn.execute("select count(*) from submissions").fetchone()[0]
             dead = conn.execute("select count(*) from forwards where state = 'failed'").fetchone()[0]
         stored_codes = [c["tracking_code"] for c in store.cases.values()]
+        statuses_at_end = journal_statuses(workdir)
     finally:
         stop.set()
         root.send_signal(signal.SIGTERM)
@@ -511,6 +583,8 @@ def run_pakn_run(args: argparse.Namespace) -> None:
     print(f"pakn run never exited:          {never_exited}; SIGTERM -> exit {exit_code} in {stopped_in:.1f} s")
     print("kills, and longest time back:   " + ", ".join(f"{k} {kills[k]}x {slowest[k]:.1f} s" for k in slowest))
     print(f"posting took {posted - started:.1f} s; drained {drained - posted:.1f} s after the last POST")
+    if mail is not None:
+        print_mail(mail, statuses_at_end, set(stored_codes))
     if mix is not None:
         print_poison(mix, poison_seen, {c["tracking_code"] for c in store.cases.values()})
     if args.keep:

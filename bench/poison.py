@@ -110,7 +110,8 @@ def _raw_junk(index: int) -> bytes:
 MAILS = {"viscii": _viscii, "latin-1": _latin1, "lone-bytes": _lone_bytes, "lying": _lying_words, "raw": _raw_junk}
 
 
-def _smtp(port: int, raw: bytes) -> tuple[int, bytes]:
+def smtp_send(port: int, raw: bytes) -> tuple[int, bytes]:
+    """One mail to the listener on ``port``: its last SMTP reply code and text."""
     with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:
         client.ehlo("client.example.vn")
         code, message = client.mail("sender@example.vn")
@@ -127,7 +128,7 @@ async def send_mail(port: int, index: int, number: int, retries: list[str]) -> A
     raw = MAILS[variant](index)
     while time.monotonic() < deadline:
         try:
-            code, message = await asyncio.to_thread(_smtp, port, raw)
+            code, message = await asyncio.to_thread(smtp_send, port, raw)
         except (OSError, smtplib.SMTPException) as error:
             retries.append(f"smtp {type(error).__name__}")
             await asyncio.sleep(0.5)
