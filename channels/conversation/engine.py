@@ -196,8 +196,10 @@ class ConversationEngine:
             )
             if turn.confirm and current is not None:
                 turn = self._journal(current, incoming, turn)
+            # The idle clock starts when the turn is done, not when it began: checking an answer may take
+            # a while (the first one loads the normalizer's data), and must not count as the citizen's silence.
             result = self.store.commit(
-                incoming.update_id, incoming.chat_id, stored, turn.conversation, now, touch=turn.touch
+                incoming.update_id, incoming.chat_id, stored, turn.conversation, utcnow(), touch=turn.touch
             )
             if result is Commit.DUPLICATE:
                 return Handled(duplicate=True)

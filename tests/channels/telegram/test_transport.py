@@ -117,7 +117,7 @@ def test_polling_survives_a_restart_mid_conversation_and_ignores_a_redelivery(
 def test_an_idle_conversation_times_out_with_a_message(
     polling_bot: Callable[..., Gateway], telegram_api: TelegramApiStandIn
 ) -> None:
-    polling_bot(CHATBOT_IDLE_TIMEOUT_SECONDS="1")
+    polling_bot(CHATBOT_IDLE_TIMEOUT_SECONDS="4")
     citizen = Citizen(telegram_api, Polling(telegram_api))
     citizen.command("/phananh", until="mô tả sự việc")
     wait_until(lambda: any("đã được hủy vì quá" in t for t in citizen.texts()), 30, "the timeout message")

@@ -153,7 +153,7 @@ def test_an_idle_conversation_on_zalo_is_closed_with_a_message(
     make_gateway: Callable[..., Gateway], own_api: ZaloApiStandIn
 ) -> None:
     api = own_api
-    idle = make_gateway(**zalo_env(api, CHATBOT_IDLE_TIMEOUT_SECONDS="3"))
+    idle = make_gateway(**zalo_env(api, CHATBOT_IDLE_TIMEOUT_SECONDS="4"))
     idle.pakn("db", "upgrade")
     idle.start("web", "web")
     idle.wait_healthy()
