@@ -44,7 +44,9 @@ def base64_mail(text: str, subtype: str = "plain") -> bytes:
         b"From: an@example.vn\r\nTo: pakn@khanhhoa.gov.vn\r\nSubject: =?utf-8?b?"
         + base64.b64encode("Hỏi thăm".encode())
         + b"?=\r\nMessage-ID: <b64-1@example.vn>\r\nMIME-Version: 1.0\r\n"
-        b"Content-Type: text/" + subtype.encode() + b"; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        b"Content-Type: text/"
+        + subtype.encode()
+        + b"; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
         + body
     )
 
