@@ -11,7 +11,7 @@ from typing import Annotated, cast
 from fastapi import Depends, Request
 
 from channels.intake import Intake
-from pakn.runtime import Runtime
+from channels.runtime import Runtime
 
 
 def provided_intake(request: Request) -> Intake:

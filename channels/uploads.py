@@ -13,9 +13,8 @@ from sqlalchemy import Table, select
 from sqlalchemy.engine import Connection
 
 from channels.zalo.tables import zalo_conversations
-from pakn.attachments import digests_named
+from pakn.attachments import UploadReferences, digests_named
 from pakn.db import email_attachments, telegram_conversations
-from pakn.upload_sweep import UploadReferences
 
 __all__ = ["UPLOAD_REFERENCES"]
 

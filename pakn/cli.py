@@ -518,6 +518,7 @@ def stats(since: str | None, until: str | None, as_json: bool) -> None:
     "Theo lĩnh vực" (and --json's report.by_field) counts the eligible submissions only, the cases sent
     on; --json's top-level by_category counts every submission received, whatever its status.
     """
+    from normalizer import context_from_settings
     from pakn import reports
     from pakn.runtime import get_runtime
 
@@ -544,7 +545,7 @@ def stats(since: str | None, until: str | None, as_json: bool) -> None:
         counts = journal.operators.stats(start, end).as_json()
         _print_json({**counts, "report": report.as_json(), "about": about}, sys.stdout, indent=True)
         return
-    labels = reports.labels_for(settings)
+    labels = reports.labels_for(settings, context_from_settings(settings))
     sections: dict[str, list[tuple[str, str]]] = {}
     for part, key, label, value in reports.rows(report, labels):
         shown = "-" if value is None else f"{value:.1%}" if key.endswith("_rate") else str(value)

@@ -12,6 +12,7 @@ from config.catalog import Catalog, load_catalog
 from config.settings import Settings, get_settings
 from dispatcher.sinks import Sink, make_sink
 from normalizer import Context, context_from_settings
+from pakn.attachments import UploadReferences
 from pakn.contact_changes import ContactChanges, for_runtime
 from pakn.db import make_engine
 from pakn.journal import Journal
@@ -22,7 +23,6 @@ from pakn.records import Channel
 from pakn.secret_keys import with_secrets
 from pakn.summary import Senders
 from pakn.summary_senders import channel_senders
-from pakn.upload_sweep import UploadReferences
 
 __all__ = ["Runtime", "freeze_startup_heap", "get_runtime"]
 

@@ -20,9 +20,9 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from telegram import Update
 
 from channels.depends import RuntimeDep
+from channels.runtime import Runtime
 from channels.telegram.bot import FAILED, build_application, sweep_idle_forever
 from pakn.responses import JSONResponse
-from pakn.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

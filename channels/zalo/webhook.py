@@ -20,12 +20,12 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI, Request, Response
 
 from channels.depends import RuntimeDep
+from channels.runtime import Runtime
 from channels.zalo.chat import ZaloChat, http_client
 from channels.zalo.events import SIGNATURE_HEADER, Refused, verify
 from channels.zalo.inbox import Inbox
 from pakn.db import utcnow
 from pakn.responses import JSONResponse
-from pakn.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
