@@ -1,7 +1,7 @@
 """What the channels keep in tables of their own that names kept uploads, in one declared list.
 
-The sweep of abandoned uploads (``pakn.upload_sweep``) scans the journal's payloads itself and asks each of
-these for the rest; the app hands the list to it (``pakn.runtime.Runtime.upload_references``), so the sweep
+The sweep of abandoned uploads (``pakn.app.upload_sweep``) scans the journal's payloads itself and asks each of
+these for the rest; the app hands the list to it (``pakn.app.runtime.Runtime.upload_references``), so the sweep
 knows no channel.
 """
 

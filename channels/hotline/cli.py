@@ -13,7 +13,7 @@ from pakn.mistakes import Mistake, cli_text
 
 
 def _engine() -> Any:
-    from pakn.runtime import get_runtime
+    from pakn.app.runtime import get_runtime
 
     return get_runtime().journal.engine
 

@@ -48,7 +48,7 @@ class _Bot:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    # The app's lifespan (pakn.web) runs around this one and has put its runtime on app.state by now.
+    # The app's lifespan (pakn.app.web) runs around this one and has put its runtime on app.state by now.
     runtime: Runtime = app.state.runtime
     settings = runtime.settings
     app.state.telegram = None

@@ -50,7 +50,7 @@ async def run_chat(chat: ZaloChat, wake: asyncio.Event, interval: float) -> None
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    # The app's lifespan (pakn.web) runs around this one and has put its runtime on app.state by now.
+    # The app's lifespan (pakn.app.web) runs around this one and has put its runtime on app.state by now.
     runtime: Runtime = app.state.runtime
     settings = runtime.settings
     app.state.zalo_wake = None

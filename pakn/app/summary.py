@@ -328,7 +328,7 @@ def recipients(settings: Settings) -> list[str]:
 
 
 class SummaryDeps(Protocol):
-    """What sending a summary works with (``pakn.runtime.Runtime`` is one)."""
+    """What sending a summary works with (``pakn.app.runtime.Runtime`` is one)."""
 
     @property
     def settings(self) -> Settings: ...

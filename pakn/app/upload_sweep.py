@@ -41,7 +41,7 @@ _DIGEST = re.compile(r"^[0-9a-f]{64}$")
 
 
 class UploadSweepDeps(Protocol):
-    """What the sweep works with (``pakn.runtime.Runtime`` is one)."""
+    """What the sweep works with (``pakn.app.runtime.Runtime`` is one)."""
 
     @property
     def settings(self) -> Settings: ...
