@@ -15,10 +15,13 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
+from channels.hotline.cli import CommandDeps
+from channels.hotline.cli import hotline as hotline_commands
+from channels.hotline.cli import operators as operator_commands
 from config.catalog import load_catalog, load_settings_help
 from config.settings import GROUPS, Settings, env_name, get_settings
 from pakn import tracking
@@ -27,6 +30,9 @@ from pakn.logs import configure_logging
 from pakn.mistakes import Mistake, VietnameseGroup, WrongValue, cli_text
 from pakn.notify import unsendable
 from pakn.secret_keys import GENERATED, SecretsError, check_startup, problems, secrets_path, with_secrets
+
+if TYPE_CHECKING:  # annotations only: `pakn --help` loads no SQLAlchemy
+    from sqlalchemy.engine import Engine
 
 log = logging.getLogger("pakn")
 
@@ -52,8 +58,17 @@ PROCESSES: dict[str, Process] = {
 
 
 @click.group(cls=VietnameseGroup)
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """PAKN Gateway: intake of citizens' feedback from every channel."""
+    # What the channels' commands work with (`pakn hotline`, `pakn operators`): passed in, made on use.
+    ctx.obj = CommandDeps(settings=get_settings, engine=_journal_engine)
+
+
+def _journal_engine() -> Engine:
+    from pakn.app.runtime import get_runtime
+
+    return get_runtime().journal.engine
 
 
 # The gateway's own modules a command needs are imported by that command, not here: each `pakn <command>`
@@ -728,12 +743,10 @@ def _print_json(value: Any, stream: TextIO, *, indent: bool) -> None:
     stream.flush()
 
 
-# The hotline channel's commands: `pakn hotline import-cdr FILE`, `pakn operators ...`.
-from channels.hotline.cli import hotline as _hotline_commands  # noqa: E402
-from channels.hotline.cli import operators as _operator_commands  # noqa: E402
-
-main.add_command(_hotline_commands)
-main.add_command(_operator_commands)
+# The hotline channel's commands: `pakn hotline import-cdr FILE`, `pakn operators ...` (given a CommandDeps by
+# `main`).
+main.add_command(hotline_commands)
+main.add_command(operator_commands)
 
 
 if __name__ == "__main__":
