@@ -186,8 +186,8 @@ def main() -> None:
         LOG_LEVEL="WARNING",
         PYTHONPATH=str(REPO),
     )
-    subprocess.run([sys.executable, "-m", "pakn.cli", "db", "upgrade"], env=env, check=True, cwd=data)
-    listener = subprocess.Popen([sys.executable, "-m", "pakn.cli", "smtp"], env=env, cwd=data)
+    subprocess.run([sys.executable, "-m", "pakn.app.cli", "db", "upgrade"], env=env, check=True, cwd=data)
+    listener = subprocess.Popen([sys.executable, "-m", "pakn.app.cli", "smtp"], env=env, cwd=data)
     try:
         wait_listening(sink_port)
         wait_listening(smtp_port)

@@ -5,7 +5,7 @@ its attachments (by SHA-256, one ``email_attachments`` row per part), the normal
 with its outbox rows.  The mails of ``bench_email.realistic_message`` (multipart/alternative with HTML,
 one in ten with a ~200 KB photo, a few plain; each from its own citizen, so that no mail is a repeat of
 another) are journaled first, outside the clock, exactly as the listener journals them; then the
-worker's own job function, ``pakn.worker_jobs.normalize``, runs in this process over batches of journal
+worker's own job function, ``pakn.app.worker_jobs.normalize``, runs in this process over batches of journal
 row ids, as an RQ worker runs it, and the clock stops when every submission has its verdict.  Besides
 the wall-clock rate it prints mails per CPU second of this process (the worker's own work, SQLite
 included), which other loads on a shared machine change much less.  The journal is SQLite (WAL) in a
@@ -48,16 +48,16 @@ def main() -> None:
         QUEUE_NAME=f"benchw{uuid.uuid4().hex[:6]}",
         LOG_LEVEL="WARNING",
     )
-    subprocess.run([sys.executable, "-m", "pakn.cli", "db", "upgrade"], check=True, cwd=data, env=os.environ)
+    subprocess.run([sys.executable, "-m", "pakn.app.cli", "db", "upgrade"], check=True, cwd=data, env=os.environ)
 
     from sqlalchemy import func, select
 
     from bench.bench_email import realistic_message
     from channels.email.parse import CONTENT_TYPE, source_id
+    from pakn.app.runtime import get_runtime
+    from pakn.app.worker_jobs import normalize
     from pakn.db import email_attachments, submissions, utcnow
     from pakn.records import Channel, RawSubmission
-    from pakn.runtime import get_runtime
-    from pakn.worker_jobs import normalize
 
     runtime = get_runtime()
     journal = runtime.journal

@@ -33,8 +33,8 @@ from config.settings import Settings
 from normalizer import context_from_settings
 from normalizer.pipeline import Draft, run
 from normalizer.rules import RULES
+from pakn.process import freeze_startup_heap
 from pakn.records import Channel, Submission, SubmissionFields
-from pakn.runtime import freeze_startup_heap
 from tests.samples import submission
 
 RECEIVED = datetime(2024, 9, 16, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
@@ -118,7 +118,7 @@ def main() -> None:
     inputs = [make(i) for i in range(20_000 if args.count is None else 500 + args.count)]
     for item in inputs[:500]:  # warm-up: langdetect profiles, place index, regexes
         run(RULES, item, context)
-    freeze_startup_heap()  # as `pakn worker` does once its context is built (pakn/runtime.py)
+    freeze_startup_heap()  # as `pakn worker` does once its context is built (pakn/app/runtime.py)
     if args.count is not None:
         for item in inputs[500:]:
             run(RULES, item, context)

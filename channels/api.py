@@ -21,6 +21,7 @@ from channels.completion import NotCompleted
 from channels.depends import IntakeDep, RuntimeDep
 from channels.intake import Refusal
 from channels.loop import take_answer, take_rating
+from channels.runtime import Runtime
 from channels.web.guard import check_rate, retry_minutes
 from pakn import api_errors, edge, tracking
 from pakn.contact_changes import (
@@ -34,7 +35,6 @@ from pakn.db import utcnow
 from pakn.journal.loop import QUESTION_KIND
 from pakn.records import Channel, RawSubmission, SentMessage, Status, StoredSubmission
 from pakn.responses import JSONResponse
-from pakn.runtime import Runtime
 from pakn.secret_keys import completion_token, completion_token_ok
 
 router = APIRouter(prefix="/api/v1", tags=["submissions"])

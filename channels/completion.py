@@ -15,8 +15,8 @@ from enum import StrEnum
 from starlette.concurrency import run_in_threadpool
 
 from channels import identity, intake
+from channels.runtime import Runtime
 from pakn.records import RawSubmission, StoredSubmission, SubmissionFields
-from pakn.runtime import Runtime
 
 
 class NotCompleted(StrEnum):

@@ -1,6 +1,6 @@
 """What the app layer provides to the channels' views, taken with ``Depends`` so a signature says what it needs.
 
-``pakn.web`` puts them on ``app.state`` when the app starts: the one intake path (``channels.intake``)
+``pakn.app.web`` puts them on ``app.state`` when the app starts: the one intake path (``channels.intake``)
 and the runtime.  Nothing below the app looks the runtime up by itself where a view takes it from here.
 """
 
@@ -11,16 +11,16 @@ from typing import Annotated, cast
 from fastapi import Depends, Request
 
 from channels.intake import Intake
-from pakn.runtime import Runtime
+from channels.runtime import Runtime
 
 
 def provided_intake(request: Request) -> Intake:
-    """The app's intake (``pakn.web`` puts it on ``app.state`` when it starts)."""
+    """The app's intake (``pakn.app.web`` puts it on ``app.state`` when it starts)."""
     return cast(Intake, request.app.state.intake)
 
 
 def provided_runtime(request: Request) -> Runtime:
-    """The app's runtime (``pakn.web`` puts it on ``app.state`` when it starts)."""
+    """The app's runtime (``pakn.app.web`` puts it on ``app.state`` when it starts)."""
     return cast(Runtime, request.app.state.runtime)
 
 

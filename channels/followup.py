@@ -20,9 +20,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from channels import identity, intake
+from channels.runtime import Runtime
 from pakn import tracking
 from pakn.records import RawSubmission, SubmissionFields
-from pakn.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

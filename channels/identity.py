@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Connection
 
 from channels.readers import READERS
+from channels.runtime import Runtime
 from pakn.contact_changes import CONTACT_FIELDS, ContactChange, StoredContactChange, new_code
 from pakn.records import StoredSubmission, SubmissionFields
-from pakn.runtime import Runtime
 
 
 def _bare(text: str) -> str:

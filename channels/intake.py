@@ -109,7 +109,7 @@ class CompletionRecorder(Protocol):
 
 
 class CompletionDeps(Protocol):
-    """What a completion works with (``pakn.runtime.Runtime`` is one)."""
+    """What a completion works with (``pakn.app.runtime.Runtime`` is one)."""
 
     @property
     def journal(self) -> Journal: ...

@@ -12,10 +12,10 @@ from __future__ import annotations
 import logging
 import re
 
+from channels.runtime import Runtime
 from channels.text import valid_text
 from pakn.db import utcnow
 from pakn.records import RATINGS, Channel, CitizenAnswer, OpenQuestion, RatingRequest
-from pakn.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

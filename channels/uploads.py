@@ -1,7 +1,7 @@
 """What the channels keep in tables of their own that names kept uploads, in one declared list.
 
-The sweep of abandoned uploads (``pakn.upload_sweep``) scans the journal's payloads itself and asks each of
-these for the rest; the app hands the list to it (``pakn.runtime.Runtime.upload_references``), so the sweep
+The sweep of abandoned uploads (``pakn.app.upload_sweep``) scans the journal's payloads itself and asks each of
+these for the rest; the app hands the list to it (``pakn.app.runtime.Runtime.upload_references``), so the sweep
 knows no channel.
 """
 
@@ -13,9 +13,8 @@ from sqlalchemy import Table, select
 from sqlalchemy.engine import Connection
 
 from channels.zalo.tables import zalo_conversations
-from pakn.attachments import digests_named
+from pakn.attachments import UploadReferences, digests_named
 from pakn.db import email_attachments, telegram_conversations
-from pakn.upload_sweep import UploadReferences
 
 __all__ = ["UPLOAD_REFERENCES"]
 

@@ -517,7 +517,7 @@ class Open311Settings(_Group):
 
 
 class SummarySettings(_Group):
-    """The week's summary for the province's leaders (pakn/summary.py), sent by the sweeper."""
+    """The week's summary for the province's leaders (pakn/app/summary.py), sent by the sweeper."""
 
     model_config = SettingsConfigDict(env_prefix="SUMMARY_")
 

@@ -55,7 +55,7 @@ class CaseStoreQuestion(BaseModel):
 
 
 class CaseStoreDeps(Protocol):
-    """What the case store's routes work with (``pakn.runtime.Runtime`` is one)."""
+    """What the case store's routes work with (``pakn.app.runtime.Runtime`` is one)."""
 
     @property
     def settings(self) -> Settings: ...

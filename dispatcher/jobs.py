@@ -2,7 +2,7 @@
 twice changes nothing.
 
 What a job works with (journal, settings, queues, sink, …) is passed in as ``WorkerDeps``: the worker
-process builds it once (``pakn.runtime``) and its RQ entry points (``pakn.worker_jobs``) hand it to these
+process builds it once (``pakn.app.runtime``) and its RQ entry points (``pakn.app.worker_jobs``) hand it to these
 functions, so nothing here looks anything up.
 
 Each job carries a batch of rows (see pakn/queue.py for why).  It first takes a lease on its rows in the
@@ -67,7 +67,7 @@ log = logging.getLogger(__name__)
 
 
 class WorkerDeps(Protocol):
-    """What the jobs work with, built once per worker process (``pakn.runtime.Runtime`` is one)."""
+    """What the jobs work with, built once per worker process (``pakn.app.runtime.Runtime`` is one)."""
 
     @property
     def settings(self) -> Settings: ...

@@ -8,8 +8,21 @@ import re
 import tempfile
 from collections.abc import Collection, Iterable
 from pathlib import Path
+from typing import Protocol
+
+from sqlalchemy.engine import Connection
 
 from pakn.records import Attachment
+
+
+class UploadReferences(Protocol):
+    """A channel's own tables that may name kept files: which of ``digests`` they still name.
+
+    The channels list theirs in ``channels.uploads``; the app hands them to the sweep of abandoned uploads
+    (``pakn.app.upload_sweep``).
+    """
+
+    def __call__(self, conn: Connection, digests: Collection[str]) -> set[str]: ...
 
 
 def path_for(data_dir: Path, sha256: str) -> Path:
@@ -21,7 +34,7 @@ def store(data_dir: Path, filename: str, content_type: str, data: bytes) -> Atta
     digest = hashlib.sha256(data).hexdigest()
     target = path_for(data_dir, digest)
     try:
-        # Stored before: made young again, so the sweeper of abandoned uploads (pakn.upload_sweep) keeps it.
+        # Stored before: made young again, so the sweeper of abandoned uploads (pakn.app.upload_sweep) keeps it.
         os.utime(target)
     except FileNotFoundError:
         target.parent.mkdir(parents=True, exist_ok=True)

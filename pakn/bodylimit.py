@@ -58,7 +58,7 @@ def limits_of(settings: Settings) -> Callable[[str], int]:
 
 
 class BodyLimitDeps(Protocol):
-    """What the middleware reads, once the process's runtime is made (``pakn.runtime.Runtime`` is one)."""
+    """What the middleware reads, once the process's runtime is made (``pakn.app.runtime.Runtime`` is one)."""
 
     @property
     def settings(self) -> Settings: ...

@@ -589,7 +589,7 @@ contact_changes = Table(
 )
 # --- end of contact changes ----------------------------------------------------------------------------------
 
-# --- the week's summary for leaders (pakn/summary.py; migration 0012_summary) ---------------------------------
+# --- the week's summary for leaders (pakn/app/summary.py; migration 0012_summary) ---------------------------------
 # One row per ISO week ("2026-W48"): claimed with a lease by one sweeper, `sent` once every recipient has it.
 summary_weeks = Table(
     "summary_weeks",

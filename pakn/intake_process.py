@@ -1,7 +1,7 @@
 """The journal writer's process: ``python -m pakn.intake_process FD``, started by ``pakn.intake.IntakeWriter``.
 
 It builds what the writer works with (the journal's intake, the queue to enqueue on) from the settings,
-and nothing else: not the whole ``pakn.runtime.Runtime`` (the normalizer, the sink), which this process
+and nothing else: not the whole ``pakn.app.runtime.Runtime`` (the normalizer, the sink), which this process
 never uses and which would weigh on each of the gateway's writers.  The writer itself
 (``pakn.intake.JournalWriter``) looks nothing up.
 """
@@ -34,7 +34,7 @@ def main(argv: Sequence[str]) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     channel = socket.socket(fileno=int(argv[0]))
     settings = with_secrets(get_settings())
-    # IntakeWriter hands its process's REDIS_URL down; without one, the embedded server, as pakn.runtime does
+    # IntakeWriter hands its process's REDIS_URL down; without one, the embedded server, as pakn.app.runtime does
     # (kept referenced for the process's lifetime).
     redis_url, server = settings.redis_url, None
     if not redis_url:

@@ -109,5 +109,5 @@ class VietnameseGroup(click.Group):
     def main(self, args: Sequence[str] | None = None, *rest: Any, **options: Any) -> Any:
         given = list(sys.argv[1:] if args is None else args)
         speak_vietnamese(self, given)
-        options.setdefault("prog_name", "pakn")  # also as `python -m pakn.cli`, as the supervisor starts it
+        options.setdefault("prog_name", "pakn")  # also as `python -m pakn.app.cli`, as the supervisor starts it
         return super().main(given, *rest, **options)

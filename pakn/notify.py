@@ -68,7 +68,7 @@ class RecordOnly:
         return None
 
 
-# channel → "module:factory"; the factory takes the process's runtime (``pakn.runtime.Runtime``, which this
+# channel → "module:factory"; the factory takes the process's runtime (``pakn.app.runtime.Runtime``, which this
 # module only passes on) and returns a Notifier.  Each channel
 # module registers itself here with one line.
 NOTIFIERS: dict[Channel, str] = {

@@ -18,12 +18,12 @@ from redis import Redis
 from rq import Queue
 from rq.job import Job
 
-# The worker's entry points (pakn/worker_jobs.py), which hand the worker's runtime to dispatcher.jobs.
-NORMALIZE = "pakn.worker_jobs.normalize"
-DISPATCH = "pakn.worker_jobs.dispatch"
-NOTIFY = "pakn.worker_jobs.notify"
-RELAY = "pakn.worker_jobs.relay"
-RATE = "pakn.worker_jobs.rate"
+# The worker's entry points (pakn/app/worker_jobs.py), which hand the worker's runtime to dispatcher.jobs.
+NORMALIZE = "pakn.app.worker_jobs.normalize"
+DISPATCH = "pakn.app.worker_jobs.dispatch"
+NOTIFY = "pakn.app.worker_jobs.notify"
+RELAY = "pakn.app.worker_jobs.relay"
+RATE = "pakn.app.worker_jobs.rate"
 
 # A job that is waiting: re-enqueueing its rows would only add no-op work.  A ``started`` job is not
 # waiting: the sweeper only asks about rows whose lease ran out, so that job's worker died mid-job.

@@ -141,7 +141,7 @@ _pid: int | None = None
 
 
 def configure(make: Callable[[], Limits]) -> None:
-    """How this process's limits are made: the web application says so when it is created (``pakn.web``),
+    """How this process's limits are made: the web application says so when it is created (``pakn.app.web``),
     so that this module, below the app, looks nothing up."""
     global _make, _limits, _pid
     _make, _limits, _pid = make, None, None
@@ -152,6 +152,6 @@ def get_limits() -> Limits:
     global _limits, _pid
     if _limits is None or _pid != os.getpid():
         if _make is None:
-            raise RuntimeError("no rate limits in this process: pakn.web.create_app configures them")
+            raise RuntimeError("no rate limits in this process: pakn.app.web.create_app configures them")
         _limits, _pid = _make(), os.getpid()
     return _limits

@@ -38,7 +38,6 @@ from sqlalchemy import and_, select, true
 from sqlalchemy.engine import Engine
 
 from config.catalog import load_catalog
-from normalizer import context_from_settings
 from pakn import timefmt
 from pakn.db import case_updates, forwards, notifications, ratings, submissions
 from pakn.journal import review
@@ -476,11 +475,14 @@ def to_xlsx(report: Report, labels: Labels, generated: datetime | None = None) -
     return buffer.getvalue()
 
 
-def labels_for(settings: Any) -> Labels:
-    """The Vietnamese names of everything in a report, from ``messages.vi.toml`` and ``categories.toml``."""
+def labels_for(settings: Any, context: Any) -> Labels:
+    """The Vietnamese names of everything in a report, from ``messages.vi.toml`` and ``categories.toml``.
+
+    ``context`` is the normalizer's (``normalizer.Context``: its fields and subjects), passed in by whoever
+    asks, so that the core uses nothing of ours but the configuration.
+    """
     messages = load_catalog(settings.data_dir).messages.sections
     web = messages["web"]
-    context = context_from_settings(settings)
     subjects = {s.code: s.name for s in context.subjects.subjects}
     return Labels(
         figures={key.removeprefix("report-"): text for key, text in web.items() if key.startswith("report-")},

@@ -38,7 +38,7 @@ hypothesis_settings.register_profile("explore", derandomize=False)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 REPO = Path(__file__).resolve().parent.parent
-PAKN = [sys.executable, "-m", "pakn.cli"]
+PAKN = [sys.executable, "-m", "pakn.app.cli"]
 POSTGRES_ADMIN = os.environ.get("PAKN_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 SYSTEM_REDIS = os.environ.get("PAKN_TEST_REDIS", "redis://127.0.0.1:6379/0")
 

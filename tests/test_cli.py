@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from pakn.cli import PROCESSES
+from pakn.app.cli import PROCESSES
 from tests.conftest import PAKN, REPO, SYSTEM_REDIS, Gateway, gateway_env, wait_until
 from tests.samples import submission
 

@@ -22,7 +22,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from pakn.cli import main
+from pakn.app.cli import main
 from tests.channels.web.conftest import client_for, web_gateway
 from tests.conftest import REPO, Gateway
 from tests.test_cli_errors import pakn

@@ -34,6 +34,7 @@ from channels.conversation.store import (
 from channels.intake import DirectIntake, Refusal, complete
 from channels.loop import rating_thanks, take_answer, take_rating, typed_rating
 from channels.reading import Readers
+from channels.runtime import Runtime
 from channels.status import status_text
 from normalizer import normalize
 from normalizer.fields.phones import normalize_phone
@@ -51,7 +52,6 @@ from pakn.records import (
     Submission,
     SubmissionFields,
 )
-from pakn.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -26,9 +26,9 @@ from sqlalchemy import insert, select, update
 
 from channels.email.intake import MailIntake, Taken
 from channels.intake import DirectIntake
+from channels.runtime import Runtime
 from config.testing_hooks import failpoint
 from pakn.db import email_checkpoints, utcnow, writer
-from pakn.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -34,11 +34,11 @@ from channels.email.parse import (
 from channels.followup import Completes, Lookup, complete, followup_of
 from channels.intake import DirectIntake, Refusal
 from channels.loop import take_answer
+from channels.runtime import Runtime
 from channels.status import status_text
 from pakn.db import email_outbound, utcnow
 from pakn.journal.loop import QUESTION_KIND
 from pakn.records import Channel, OpenQuestion, RawSubmission, StoredSubmission, SubmissionFields
-from pakn.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

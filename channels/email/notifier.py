@@ -24,11 +24,11 @@ from sqlalchemy.sql.elements import ColumnElement
 from channels.email.attachments import damaged_of, refused_of
 from channels.email.loops import no_answer_reason
 from channels.email.parse import Mail, parse_mail
+from channels.runtime import Runtime
 from pakn.db import email_answer_counts, email_outbound, utcnow, writer
 from pakn.mailheaders import set_subject
 from pakn.notify import Notifier
 from pakn.records import Notification
-from pakn.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

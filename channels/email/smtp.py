@@ -32,10 +32,11 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from channels.email.intake import MailIntake
 from channels.email.parse import CONTENT_TYPE, OUR_MSGID_RE, message_ids, parse_mail, source_id
 from channels.intake import Intake, Refusal
+from channels.runtime import Runtime
 from config.settings import Settings
 from pakn.intake import IntakeWriter
+from pakn.process import freeze_startup_heap
 from pakn.records import Channel
-from pakn.runtime import Runtime, freeze_startup_heap
 
 log = logging.getLogger(__name__)
 

@@ -21,9 +21,9 @@ from starlette.concurrency import run_in_threadpool
 
 from channels.depends import provided_runtime
 from channels.hotline import store
+from channels.runtime import Runtime
 from channels.web.guard import client_ip
 from pakn.ratelimit import get_limits
-from pakn.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -17,13 +17,13 @@ from starlette.concurrency import run_in_threadpool
 from channels.hotline import store
 from channels.hotline.payloads import CALL_CONTENT_TYPE, CallLog, CallOutcome
 from channels.intake import Intake, Refusal
+from channels.runtime import Runtime
 from config.settings import Settings
 from normalizer import context_from_settings
 from normalizer.fields.phones import normalize_phone
 from normalizer.live import live_check
 from pakn.db import utcnow
 from pakn.records import Channel, Severity
-from pakn.runtime import Runtime
 
 
 def phone_key(text: str | None) -> str | None:

@@ -1,21 +1,37 @@
-"""`pakn hotline import-cdr FILE` and `pakn operators ...` (console accounts and API tokens)."""
+"""`pakn hotline import-cdr FILE` and `pakn operators ...` (console accounts and API tokens).
+
+The commands look nothing up: the app's command line (``pakn.app.cli``) composes them and passes what they
+work with as the click context's object, a ``CommandDeps``.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from config.settings import Settings
 from pakn.mistakes import Mistake, cli_text
 
+if TYPE_CHECKING:  # annotations only: `pakn --help` loads no SQLAlchemy
+    from sqlalchemy.engine import Engine
 
-def _engine() -> Any:
-    from pakn.runtime import get_runtime
 
-    return get_runtime().journal.engine
+@dataclass(frozen=True, slots=True)
+class CommandDeps:
+    """What the hotline's commands work with, each made only when a command asks for it (``--help`` makes
+    none): the settings, and the journal's engine (the hotline's tables are in the journal's database)."""
+
+    settings: Callable[[], Settings]
+    engine: Callable[[], Engine]
+
+
+pass_deps = click.make_pass_decorator(CommandDeps)
 
 
 @click.group()
@@ -35,20 +51,20 @@ def hotline() -> None:
 )
 @click.option("--utc", is_flag=True, help="Times without an offset are UTC (Asterisk usegmtime=yes).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def import_cdr(source: Any, fmt: str, utc: bool, as_json: bool) -> None:
+@pass_deps
+def import_cdr(deps: CommandDeps, source: Any, fmt: str, utc: bool, as_json: bool) -> None:
     """Import call-detail records; calls with no logged case become missed calls (safe to re-run)."""
     from zoneinfo import ZoneInfo
 
     from channels.hotline.cdr import ImportSummary, import_records, read_records
-    from config.settings import get_settings
 
-    settings = get_settings()
+    settings = deps.settings()
     zone = ZoneInfo("UTC" if utc else settings.timezone)
     summary = ImportSummary()
     records = read_records(source.read(), fmt, zone, summary)
     window = timedelta(minutes=settings.hotline.cdr_match_minutes)
     with click.progressbar(length=len(records), label=cli_text("progress-cdr"), file=sys.stderr) as bar:
-        import_records(_engine(), records, window, summary, progress=bar.update)
+        import_records(deps.engine(), records, window, summary, progress=bar.update)
     if as_json:
         click.echo(json.dumps(summary.as_json(), ensure_ascii=False))
         return
@@ -77,7 +93,8 @@ def operators() -> None:
 @click.option("--name", "display_name", required=True, help="Full name shown in the console.")
 @click.option("--role", type=click.Choice(["operator", "supervisor", "admin"]), default="operator", show_default=True)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input (scripts).")
-def add(username: str, display_name: str, role: str, password_stdin: bool) -> None:
+@pass_deps
+def add(deps: CommandDeps, username: str, display_name: str, role: str, password_stdin: bool) -> None:
     """Create an account (the password is asked for, or read from stdin)."""
     from sqlalchemy.exc import IntegrityError
 
@@ -85,7 +102,7 @@ def add(username: str, display_name: str, role: str, password_stdin: bool) -> No
 
     password = _password(password_stdin)
     try:
-        store.add_operator(_engine(), username, display_name, role, auth.hash_password(password))
+        store.add_operator(deps.engine(), username, display_name, role, auth.hash_password(password))
     except IntegrityError:
         raise Mistake("operator-exists", username=username) from None
     click.echo(cli_text("operator-added", username=username, role=role))
@@ -94,22 +111,24 @@ def add(username: str, display_name: str, role: str, password_stdin: bool) -> No
 @operators.command("password")
 @click.argument("username")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input (scripts).")
-def password(username: str, password_stdin: bool) -> None:
+@pass_deps
+def password(deps: CommandDeps, username: str, password_stdin: bool) -> None:
     """Set a new password."""
     from channels.hotline import auth, store
 
-    if not store.update_operator(_engine(), username, password_hash=auth.hash_password(_password(password_stdin))):
+    if not store.update_operator(deps.engine(), username, password_hash=auth.hash_password(_password(password_stdin))):
         raise Mistake("no-operator", username=username)
     click.echo(cli_text("password-changed"))
 
 
 @operators.command("token")
 @click.argument("username")
-def token(username: str) -> None:
+@pass_deps
+def token(deps: CommandDeps, username: str) -> None:
     """Issue a new operator-API token (replaces the previous one; printed once)."""
     from channels.hotline import store
 
-    issued = store.new_api_token(_engine(), username)
+    issued = store.new_api_token(deps.engine(), username)
     if issued is None:
         raise Mistake("no-operator", username=username)
     click.echo(issued)
@@ -117,21 +136,23 @@ def token(username: str) -> None:
 
 @operators.command("disable")
 @click.argument("username")
-def disable(username: str) -> None:
+@pass_deps
+def disable(deps: CommandDeps, username: str) -> None:
     """Disable an account: its sessions end and its token stops working."""
     from channels.hotline import store
 
-    if not store.update_operator(_engine(), username, active=False, api_token_sha256=None):
+    if not store.update_operator(deps.engine(), username, active=False, api_token_sha256=None):
         raise Mistake("no-operator", username=username)
     click.echo(f"operator {username} disabled")
 
 
 @operators.command("list")
-def list_operators() -> None:
+@pass_deps
+def list_operators(deps: CommandDeps) -> None:
     """The accounts, their roles and whether they are active."""
     from channels.hotline import store
 
-    for operator in store.operators(_engine()):
+    for operator in store.operators(deps.engine()):
         state = "active" if operator.active else "disabled"
         click.echo(f"{operator.username:<24} {operator.role:<10} {state:<8} {operator.display_name}")
 

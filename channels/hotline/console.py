@@ -24,10 +24,10 @@ from channels.depends import IntakeDep, RuntimeDep
 from channels.hotline import auth, store
 from channels.hotline.calls import Logged, categories, live_findings, log_call, mask_phone
 from channels.hotline.payloads import CallLog, CallOutcome
+from channels.runtime import Runtime
 from pakn import edge, timefmt
 from pakn.db import utcnow
 from pakn.responses import JSONResponse
-from pakn.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from pakn.records import Notification
 from pakn.secret_keys import completion_link
 
 if TYPE_CHECKING:
+    from channels.runtime import Runtime
     from config.settings import Settings
-    from pakn.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -14,11 +14,11 @@ from channels import followup
 from channels.followup import Completes, Lookup
 from channels.hotline.payloads import SMS_COMPLETION_CONTENT_TYPE, form_params, sms_fields
 from channels.loop import rating_thanks, take_answer, take_rating, typed_rating
+from channels.runtime import Runtime
 from channels.status import status_text
 from normalizer.fields.phones import normalize_phone
 from pakn.db import utcnow
 from pakn.records import Channel, OpenQuestion, RatingRequest, RawSubmission, Status, StoredSubmission
-from pakn.runtime import Runtime
 
 # Where an SMS answer's texts come from: the hotline's, then the chat's (lookup-found, lookup-reasons, ...).
 SECTIONS = ("hotline", "telegram")

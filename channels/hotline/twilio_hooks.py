@@ -25,9 +25,9 @@ from channels.hotline import sms_replies, store
 from channels.hotline.calls import phone_key
 from channels.hotline.payloads import SMS_CONTENT_TYPE, form_params
 from channels.intake import Refusal
+from channels.runtime import Runtime
 from pakn.db import utcnow
 from pakn.records import Channel
-from pakn.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

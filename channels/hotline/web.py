@@ -1,4 +1,4 @@
-"""The hotline's HTTP endpoints, as one router for ``pakn/web.py``."""
+"""The hotline's HTTP endpoints, as one router for ``pakn/app/web.py``."""
 
 from __future__ import annotations
 

@@ -35,6 +35,7 @@ from channels.open311.formats import (
     answer,
     errors,
 )
+from channels.runtime import Runtime
 from channels.web import forms, guard
 from channels.web.payload import CONTENT_TYPE, WebPayload
 from config.settings import Settings
@@ -43,7 +44,6 @@ from pakn import edge, tracking
 from pakn.db import utcnow
 from pakn.ratelimit import Bucket
 from pakn.records import CaseAnswer, Channel, RawSubmission, SentMessage, Status, StoredSubmission
-from pakn.runtime import Runtime
 from pakn.secret_keys import completion_token, completion_token_ok
 
 log = logging.getLogger(__name__)

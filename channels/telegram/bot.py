@@ -30,10 +30,10 @@ from telegram import (
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from channels.conversation.files import keep
+from channels.runtime import Runtime
 from channels.telegram.conversation import Incoming, Reply, TelegramConversations
 from channels.telegram.order import BOT_WAIT_SECONDS, chat_lock, owed_to_chat, release
 from channels.text import valid_text
-from pakn.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from channels.conversation.engine import CONFIRM, ConversationEngine, Handled, Incoming, Platform, Reply
 from channels.readers import READERS
+from channels.runtime import Runtime
 from channels.telegram.payload import CONTENT_TYPE, build_payload
 from channels.telegram.store import ConversationStore
 from pakn.records import Channel
-from pakn.runtime import Runtime
 
 __all__ = ["CONFIRM", "Handled", "Incoming", "Reply", "TelegramConversations", "platform"]
 

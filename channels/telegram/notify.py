@@ -21,7 +21,7 @@ from channels.telegram.payload import chat_id_of
 from pakn.records import RATINGS, Notification
 
 if TYPE_CHECKING:
-    from pakn.runtime import Runtime
+    from channels.runtime import Runtime
 
 
 class TelegramNotifier:

@@ -20,9 +20,9 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from telegram import Update
 
 from channels.depends import RuntimeDep
+from channels.runtime import Runtime
 from channels.telegram.bot import FAILED, build_application, sweep_idle_forever
 from pakn.responses import JSONResponse
-from pakn.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ class _Bot:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    # The app's lifespan (pakn.web) runs around this one and has put its runtime on app.state by now.
+    # The app's lifespan (pakn.app.web) runs around this one and has put its runtime on app.state by now.
     runtime: Runtime = app.state.runtime
     settings = runtime.settings
     app.state.telegram = None

@@ -19,11 +19,11 @@ from starlette.concurrency import run_in_threadpool
 
 from channels.depends import RuntimeDep, provided_runtime
 from channels.hotline import auth, store
+from channels.runtime import Runtime
 from channels.web import guard
 from channels.web.pages import SECURITY_HEADERS, page, texts
 from pakn import reports, timefmt
 from pakn.db import utcnow
-from pakn.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +191,7 @@ async def stats_page(request: Request, runtime: RuntimeDep) -> Response:
         return period
     start, end = period
     report = await run_in_threadpool(_report, runtime, start, end)
-    labels = reports.labels_for(runtime.settings)
+    labels = reports.labels_for(runtime.settings, runtime.context)
     corrections = await run_in_threadpool(_corrections, runtime, start, end)
     overrides = await run_in_threadpool(_overrides, runtime, start, end)
     charts = {
@@ -258,7 +258,7 @@ async def _download(request: Request, runtime: Runtime, kind: str) -> Response:
         return period
     start, end = period
     report = await run_in_threadpool(_report, runtime, start, end)
-    labels = reports.labels_for(runtime.settings)
+    labels = reports.labels_for(runtime.settings, runtime.context)
     name = f"pakn-thong-ke-{start.isoformat()}-{end.isoformat()}.{kind}"
     if kind == "csv":
         body, media = reports.to_csv(report, labels), "text/csv; charset=utf-8"

@@ -23,13 +23,13 @@ from starlette.concurrency import run_in_threadpool
 from channels import identity
 from channels.depends import RuntimeDep
 from channels.followup import Completes, complete
+from channels.runtime import Runtime
 from channels.web import guard
 from channels.web.pages import TEXT_FIELDS, message_page, page, place_suggestions, rate_limited, small_form, texts
 from channels.web.payload import CONTENT_TYPE, WebPayload
 from pakn import tracking
 from pakn.db import utcnow
 from pakn.records import Channel, RawSubmission, Status, StoredSubmission
-from pakn.runtime import Runtime
 from pakn.secret_keys import completion_token, completion_token_ok
 
 log = logging.getLogger(__name__)

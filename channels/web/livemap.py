@@ -29,6 +29,7 @@ from starlette.concurrency import run_in_threadpool
 from channels.depends import RuntimeDep
 from channels.hotline import auth, store
 from channels.pins import PINS
+from channels.runtime import Runtime
 from channels.web import admin
 from channels.web.pages import SECURITY_HEADERS, page, texts
 from normalizer.fields.places import DATA_FILE
@@ -36,7 +37,6 @@ from pakn import livemap, timefmt
 from pakn.db import utcnow
 from pakn.records import Channel, GeoPoint, Status
 from pakn.responses import JSONResponse
-from pakn.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

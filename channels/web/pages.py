@@ -25,6 +25,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from channels.depends import IntakeDep, RuntimeDep, provided_runtime
 from channels.intake import Intake, Refusal
+from channels.runtime import Runtime
 from channels.web import forms, guard, uploads
 from channels.web.checks import Problems, add_findings, check_fields
 from channels.web.payload import CONTENT_TYPE, StoredFile, WebPayload
@@ -35,7 +36,6 @@ from pakn.contact_changes import ASK_KIND, DONE_KIND
 from pakn.journal.loop import QUESTION_KIND
 from pakn.records import CaseAnswer, Channel, Status, StoredSubmission, SubmissionFields
 from pakn.responses import JSONResponse
-from pakn.runtime import Runtime
 from pakn.secret_keys import completion_path, completion_token, completion_token_ok, rating_path
 
 log = logging.getLogger(__name__)

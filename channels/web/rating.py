@@ -19,11 +19,11 @@ from starlette.concurrency import run_in_threadpool
 
 from channels.depends import RuntimeDep
 from channels.loop import take_rating
+from channels.runtime import Runtime
 from channels.web import guard
 from channels.web.pages import message_page, page, rate_limited, small_form, texts
 from pakn import tracking
 from pakn.records import RATINGS, Channel, RatingRequest
-from pakn.runtime import Runtime
 from pakn.secret_keys import completion_token_ok
 
 log = logging.getLogger(__name__)

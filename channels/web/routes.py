@@ -1,4 +1,4 @@
-"""The web channel's HTTP endpoints, as one router for ``pakn/web.py``."""
+"""The web channel's HTTP endpoints, as one router for ``pakn/app/web.py``."""
 
 from __future__ import annotations
 

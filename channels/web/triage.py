@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from channels.depends import RuntimeDep, provided_runtime
 from channels.hotline import auth, store
 from channels.readers import READERS
+from channels.runtime import Runtime
 from channels.web import admin, triage_view
 from channels.web.pages import SECURITY_HEADERS, page, templates, texts
 from dispatcher import review as review_mode
@@ -44,7 +45,6 @@ from pakn.records import (
     StoredSubmission,
     Verdict,
 )
-from pakn.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -23,6 +23,7 @@ from channels.conversation.engine import ConversationEngine, Incoming, Platform,
 from channels.conversation.files import keep
 from channels.conversation.store import ConversationStore
 from channels.readers import READERS
+from channels.runtime import Runtime
 from channels.zalo.events import Download, incoming_of
 from channels.zalo.inbox import Inbox, Pending
 from channels.zalo.oa import OaClient, TokenStore, ZaloError
@@ -32,7 +33,6 @@ from config.settings import Settings
 from pakn.db import utcnow
 from pakn.notify import NotSendable
 from pakn.records import Channel
-from pakn.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

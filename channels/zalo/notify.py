@@ -20,7 +20,7 @@ from pakn.notify import RATING, Notification, NotSendable
 from pakn.records import RATINGS
 
 if TYPE_CHECKING:
-    from pakn.runtime import Runtime
+    from channels.runtime import Runtime
 
 
 class ZaloNotifier:

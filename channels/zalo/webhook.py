@@ -20,12 +20,12 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI, Request, Response
 
 from channels.depends import RuntimeDep
+from channels.runtime import Runtime
 from channels.zalo.chat import ZaloChat, http_client
 from channels.zalo.events import SIGNATURE_HEADER, Refused, verify
 from channels.zalo.inbox import Inbox
 from pakn.db import utcnow
 from pakn.responses import JSONResponse
-from pakn.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ async def run_chat(chat: ZaloChat, wake: asyncio.Event, interval: float) -> None
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    # The app's lifespan (pakn.web) runs around this one and has put its runtime on app.state by now.
+    # The app's lifespan (pakn.app.web) runs around this one and has put its runtime on app.state by now.
     runtime: Runtime = app.state.runtime
     settings = runtime.settings
     app.state.zalo_wake = None

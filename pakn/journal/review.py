@@ -50,6 +50,8 @@ CORRECTABLE: Mapping[str, tuple[str, str]] = {
     # A summary of the content staff write (the citizen's content is kept as written); contract 1.2.
     "summary": ("summary", "summary"),
 }
+
+
 @dataclass(frozen=True, slots=True)
 class Correction:
     """One field of a held case as a person corrected it (``CORRECTABLE``); ``derived``: it follows from

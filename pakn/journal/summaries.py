@@ -1,4 +1,4 @@
-"""The week's summary for leaders, sent exactly once per ISO week (``pakn.summary``).
+"""The week's summary for leaders, sent exactly once per ISO week (``pakn.app.summary``).
 
 A sweeper claims the week with one atomic ``UPDATE`` that only changes a row not sent and not leased by
 another, so two sweepers never send together; each recipient is marked as soon as it has the summary,

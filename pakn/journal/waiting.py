@@ -1,4 +1,4 @@
-"""Submissions waiting for their author: reminded once, then closed as not eligible (pakn/deadlines.py)."""
+"""Submissions waiting for their author: reminded once, then closed as not eligible (pakn/app/deadlines.py)."""
 
 from __future__ import annotations
 

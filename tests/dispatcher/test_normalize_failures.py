@@ -16,10 +16,10 @@ from channels.readers import READERS
 from config.settings import CaseStoreSettings, Settings
 from dispatcher.jobs import _record, dispatch, normalize, notify
 from pakn import reports
+from pakn.app.runtime import Runtime
 from pakn.db import forwards
 from pakn.migrate import create_case_store, upgrade
 from pakn.records import Channel, NormalizationResult, NormalizedCase, RawSubmission, Status, Verdict, Verdicted
-from pakn.runtime import Runtime
 from tests.conftest import SYSTEM_REDIS
 from tests.samples import submission
 
@@ -29,7 +29,7 @@ POISON = "poisoned-marker-7f3a"
 
 @pytest.fixture
 def runtime(journal_url: str, tmp_path: Path) -> Iterator[Runtime]:
-    """A worker's runtime on the test journal, passed to the jobs as pakn.worker_jobs does."""
+    """A worker's runtime on the test journal, passed to the jobs as pakn.app.worker_jobs does."""
     upgrade(journal_url)
     settings = Settings(
         pakn_data_dir=tmp_path,

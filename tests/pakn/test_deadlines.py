@@ -12,8 +12,9 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from config.settings import Settings
+from pakn.app.deadlines import remind_and_close
+from pakn.app.runtime import Runtime
 from pakn.db import notifications, submissions
-from pakn.deadlines import remind_and_close
 from pakn.migrate import upgrade
 from pakn.records import (
     Channel,
@@ -25,7 +26,6 @@ from pakn.records import (
     Verdict,
     Verdicted,
 )
-from pakn.runtime import Runtime
 
 ROWS = 12
 SWEEPERS = 6

@@ -14,11 +14,11 @@ import pytest
 from pydantic import SecretStr
 
 from config.settings import Settings, SmtpRelaySettings, SummarySettings, TelegramSettings
+from pakn.app.summary import Week, due_week, send_week
+from pakn.app.summary_senders import channel_senders
 from pakn.db import make_engine
 from pakn.journal import Journal
 from pakn.migrate import upgrade
-from pakn.summary import Week, due_week, send_week
-from pakn.summary_senders import channel_senders
 from tests.conftest import free_port
 from tests.standins.smtp_relay import SmtpRelayStandIn
 from tests.standins.telegram_api import TelegramApiStandIn

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pakn.supervisor import Backoff
+from pakn.app.supervisor import Backoff
 from tests.conftest import (
     PAKN,
     children,

@@ -18,12 +18,12 @@ from channels.web.payload import CONTENT_TYPE, StoredFile, WebPayload
 from channels.zalo.tables import zalo_conversations
 from config.settings import Settings, WebSettings
 from pakn import attachments
+from pakn.app.runtime import Runtime
+from pakn.app.sweeper import sweep_once
+from pakn.app.upload_sweep import sweep_uploads, swept_key
 from pakn.db import email_attachments, telegram_conversations
 from pakn.migrate import upgrade
 from pakn.records import Channel, RawSubmission
-from pakn.runtime import Runtime
-from pakn.sweeper import sweep_once
-from pakn.upload_sweep import sweep_uploads, swept_key
 from tests.conftest import SYSTEM_REDIS
 
 DAY = 24 * 3600

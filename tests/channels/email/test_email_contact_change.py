@@ -21,8 +21,8 @@ from pydantic import SecretStr
 
 from channels.readers import READERS
 from config.settings import Settings, WebSettings
+from pakn.app.runtime import Runtime
 from pakn.journal import Journal
-from pakn.runtime import Runtime
 from pakn.secret_keys import completion_token
 from tests.channels.email.conftest import fixture
 from tests.channels.email.test_email_smtp import HOST, OURS, send, start_smtp

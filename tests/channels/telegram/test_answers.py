@@ -18,8 +18,8 @@ from channels.telegram.conversation import CONFIRM, Incoming, TelegramConversati
 from channels.telegram.store import ConversationStore
 from config.settings import Settings, TelegramSettings
 from pakn import tracking
+from pakn.app.runtime import Runtime
 from pakn.migrate import upgrade
-from pakn.runtime import Runtime
 
 CHAT = 4242
 # Answers people give, by the field they answer; no value reads as two fields.

@@ -3,8 +3,8 @@
 Redis may lose its queue (restarted without persistence) and a worker may be killed mid-job; the
 journal still says what is unfinished.  Every row has a ``due_at``; once it passes and no worker holds
 the row's lease and its job is not waiting in Redis, the sweeper enqueues the job again.  It also sends
-reminders and closes unanswered submissions (``pakn.deadlines``), removes uploads nobody sent
-(``pakn.upload_sweep``) and sends the leaders the week's summary (``pakn.summary``).
+reminders and closes unanswered submissions (``pakn.app.deadlines``), removes uploads nobody sent
+(``pakn.app.upload_sweep``) and sends the leaders the week's summary (``pakn.app.summary``).
 """
 
 from __future__ import annotations
@@ -14,18 +14,18 @@ import time
 from datetime import timedelta
 from typing import Protocol
 
+from pakn.app.deadlines import DeadlineDeps, remind_and_close
+from pakn.app.summary import Senders, send_if_due
+from pakn.app.upload_sweep import UploadSweepDeps, sweep_uploads
 from pakn.db import utcnow
-from pakn.deadlines import DeadlineDeps, remind_and_close
 from pakn.queue import Queues
-from pakn.summary import Senders, send_if_due
-from pakn.upload_sweep import UploadSweepDeps, sweep_uploads
 
 log = logging.getLogger(__name__)
 
 
 class SweeperDeps(DeadlineDeps, UploadSweepDeps, Protocol):
     """What the sweeper works with: what reminding and closing need, the queues, and what the channels keep
-    that names kept uploads (``pakn.runtime.Runtime`` is one)."""
+    that names kept uploads (``pakn.app.runtime.Runtime`` is one)."""
 
     @property
     def queues(self) -> Queues: ...

@@ -15,18 +15,24 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
+from channels.hotline.cli import CommandDeps
+from channels.hotline.cli import hotline as hotline_commands
+from channels.hotline.cli import operators as operator_commands
 from config.catalog import load_catalog, load_settings_help
 from config.settings import GROUPS, Settings, env_name, get_settings
 from pakn import tracking
+from pakn.app.supervisor import Program, exec_supervisor, redis_program
 from pakn.logs import configure_logging
 from pakn.mistakes import Mistake, VietnameseGroup, WrongValue, cli_text
 from pakn.notify import unsendable
 from pakn.secret_keys import GENERATED, SecretsError, check_startup, problems, secrets_path, with_secrets
-from pakn.supervisor import Program, exec_supervisor, redis_program
+
+if TYPE_CHECKING:  # annotations only: `pakn --help` loads no SQLAlchemy
+    from sqlalchemy.engine import Engine
 
 log = logging.getLogger("pakn")
 
@@ -52,32 +58,41 @@ PROCESSES: dict[str, Process] = {
 
 
 @click.group(cls=VietnameseGroup)
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """PAKN Gateway: intake of citizens' feedback from every channel."""
+    # What the channels' commands work with (`pakn hotline`, `pakn operators`): passed in, made on use.
+    ctx.obj = CommandDeps(settings=get_settings, engine=_journal_engine)
+
+
+def _journal_engine() -> Engine:
+    from pakn.app.runtime import get_runtime
+
+    return get_runtime().journal.engine
 
 
 # The gateway's own modules a command needs are imported by that command, not here: each `pakn <command>`
 # process (under honcho, or on a machine of its own) then loads only its own part (`pakn worker` no web
 # application or channel; `pakn --help` ~58 MB instead of ~174 MB with everything imported up front).
-# This module is the app layer's command line: nothing imports it but `pakn.supervisor_process`.
+# This module is the app layer's command line: nothing imports it but `pakn.app.supervisor_process`.
 #
 # What the processes of `pakn run` import, imported once by its supervisor and shared by the processes
-# forked from it (pakn/supervisor.py).  A module missing here is only imported by each process itself.
+# forked from it (pakn/app/supervisor.py).  A module missing here is only imported by each process itself.
 _PRELOAD = (
-    "pakn.cli",
-    "pakn.runtime",
-    "pakn.web",
-    "pakn.sweeper",
-    "pakn.deadlines",
+    "pakn.app.cli",
+    "pakn.app.runtime",
+    "pakn.app.web",
+    "pakn.app.sweeper",
+    "pakn.app.deadlines",
     "uvicorn",
     "rq",
     "dispatcher.jobs",
-    "pakn.worker_jobs",
+    "pakn.app.worker_jobs",
     "dispatcher.sinks",
     "normalizer",
     "channels.api",
     "dispatcher.api",
-    "pakn.metrics",
+    "pakn.app.metrics",
     "channels.hotline.web",
     "channels.chat",
     "channels.telegram.webhook",
@@ -91,7 +106,7 @@ _PRELOAD = (
 def run(workers: int | None) -> None:
     """Set up the data folder and run everything: web, workers, sweeper (Ctrl-C stops all).
 
-    A process that dies is started again (pakn/supervisor.py) while the others keep serving.
+    A process that dies is started again (pakn/app/supervisor.py) while the others keep serving.
     """
     import subprocess
     import tempfile
@@ -101,7 +116,7 @@ def run(workers: int | None) -> None:
     settings = _checked_settings()
     settings.pakn_data_dir.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, PAKN_DATA_DIR=str(settings.pakn_data_dir))
-    me = (sys.executable, "-m", "pakn.cli")
+    me = (sys.executable, "-m", "pakn.app.cli")
     # The migrations run in a process of their own, and the supervisor is a fresh interpreter: this
     # process's imports (SQLAlchemy, Alembic, pydantic, click) do not stay for the gateway's lifetime.
     if subprocess.run([*me, "db", "upgrade"], env=env, stdout=subprocess.DEVNULL).returncode != 0:
@@ -211,14 +226,14 @@ def _alive(pid: int) -> bool:
 def _serve(settings: Settings) -> None:
     import uvicorn
 
-    from pakn.web import create_app
+    from pakn.app.web import create_app
 
     log.info("HTTP API listening on http://%s:%d (docs at /docs)", settings.host, settings.port)
     if settings.web_processes > 1:
         # Several processes on one port, each with its own journal writer: one Python process is bound
         # by one core (its event loop; its journal writer is a process of its own).
         uvicorn.run(
-            "pakn.web:create_app",
+            "pakn.app.web:create_app",
             factory=True,
             workers=settings.web_processes,
             host=settings.host,
@@ -246,7 +261,7 @@ def worker(burst: bool) -> None:
     from redis.exceptions import TimeoutError as RedisTimeoutError
     from rq import SimpleWorker
 
-    from pakn.runtime import freeze_startup_heap, get_runtime
+    from pakn.app.runtime import freeze_startup_heap, get_runtime
 
     configure_logging()
     _checked_settings()
@@ -271,8 +286,8 @@ def worker(burst: bool) -> None:
 @main.command()
 def sweeper() -> None:
     """Re-enqueue work whose job was lost; send reminders; close unanswered submissions."""
-    from pakn.runtime import get_runtime
-    from pakn.sweeper import run_forever
+    from pakn.app.runtime import get_runtime
+    from pakn.app.sweeper import run_forever
 
     configure_logging()
     log.info("sweeper running every %.1fs", get_settings().sweep_interval_seconds)
@@ -298,7 +313,7 @@ def telegram() -> None:
         signal.sigwait(stops)
         return
     from channels.telegram.bot import run_polling
-    from pakn.runtime import get_runtime
+    from pakn.app.runtime import get_runtime
 
     asyncio.run(run_polling(get_runtime()))
 
@@ -307,7 +322,7 @@ def telegram() -> None:
 def smtp() -> None:
     """Receive mail for the shared address (EMAIL_SMTP_PORT, EMAIL_ADDRESSES)."""
     from channels.email.smtp import run as run_smtp
-    from pakn.runtime import get_runtime
+    from pakn.app.runtime import get_runtime
 
     configure_logging()
     run_smtp(get_runtime())
@@ -317,7 +332,7 @@ def smtp() -> None:
 def imap() -> None:
     """Read the shared mailbox (IMAP_HOST, IMAP_FOLDER): IDLE or polling, exactly once."""
     from channels.email.imap import run as run_imap
-    from pakn.runtime import get_runtime
+    from pakn.app.runtime import get_runtime
 
     configure_logging()
     run_imap(get_runtime())
@@ -333,7 +348,7 @@ def mail() -> None:
 def mail_backfill(since: datetime) -> None:
     """Import the mail of IMAP_FOLDER received since a day (flagged, never moved or deleted)."""
     from channels.email.imap import backfill
-    from pakn.runtime import get_runtime
+    from pakn.app.runtime import get_runtime
 
     configure_logging("WARNING")
     with click.progressbar(length=0, label=cli_text("progress-mails"), file=sys.stderr) as bar:
@@ -386,7 +401,7 @@ def normalize(source: Any, content_type: str, channel: str, received_at: str | N
     Input is what the API accepts (one JSON object), or JSON Lines: one submission per line in, one
     verdict per line out, in the same order.  Runs with no server.
     """
-    from pakn.normalize_cli import normalize_document, normalize_lines
+    from pakn.app.normalize_cli import normalize_document, normalize_lines
 
     data = source.read()
     try:
@@ -410,7 +425,7 @@ def normalize(source: Any, content_type: str, channel: str, received_at: str | N
 @click.option("--stuck", is_flag=True, help="Submissions and forwards that have not advanced.")
 def replay(tracking_code: str | None, failed: bool, stuck: bool) -> None:
     """Re-enqueue failed and stuck work (both when no option is given), or one tracking code."""
-    from pakn.runtime import get_runtime
+    from pakn.app.runtime import get_runtime
 
     _require_journal(get_settings())
     runtime = get_runtime()
@@ -427,7 +442,7 @@ def replay(tracking_code: str | None, failed: bool, stuck: bool) -> None:
     answers = runtime.journal.loop.replay_failed() if failed and not tracking_code else 0
     if failed and not tracking_code:
         answers += runtime.journal.ratings.replay_failed()
-    from pakn.sweeper import sweep_once
+    from pakn.app.sweeper import sweep_once
 
     sweep_once(runtime)
     click.echo(cli_text("replayed", submissions=subs, forwards=fwds, answers=answers))
@@ -444,7 +459,7 @@ def dead() -> None:
 def dead_list(as_json: bool) -> None:
     """List dead submissions, forwards, answers and ratings with their last error; `pakn replay --failed`
     retries them."""
-    from pakn.runtime import get_runtime
+    from pakn.app.runtime import get_runtime
 
     _require_journal(get_settings())
     journal = get_runtime().journal
@@ -475,7 +490,7 @@ def dead_list(as_json: bool) -> None:
 def contact_changes(tracking_code: str | None, as_json: bool) -> None:
     """Phone and email changes completions asked for (of one tracking code, or all): old and new values,
     and whether the code sent on the original channel confirmed them."""
-    from pakn.runtime import get_runtime
+    from pakn.app.runtime import get_runtime
 
     _require_journal(get_settings())
     code = None
@@ -518,8 +533,9 @@ def stats(since: str | None, until: str | None, as_json: bool) -> None:
     "Theo lĩnh vực" (and --json's report.by_field) counts the eligible submissions only, the cases sent
     on; --json's top-level by_category counts every submission received, whatever its status.
     """
+    from normalizer import context_from_settings
     from pakn import reports
-    from pakn.runtime import get_runtime
+    from pakn.app.runtime import get_runtime
 
     settings = get_settings()
     start, end = _when(since, settings.timezone, "--from"), _when(until, settings.timezone, "--to")
@@ -544,7 +560,7 @@ def stats(since: str | None, until: str | None, as_json: bool) -> None:
         counts = journal.operators.stats(start, end).as_json()
         _print_json({**counts, "report": report.as_json(), "about": about}, sys.stdout, indent=True)
         return
-    labels = reports.labels_for(settings)
+    labels = reports.labels_for(settings, context_from_settings(settings))
     sections: dict[str, list[tuple[str, str]]] = {}
     for part, key, label, value in reports.rows(report, labels):
         shown = "-" if value is None else f"{value:.1%}" if key.endswith("_rate") else str(value)
@@ -560,12 +576,12 @@ def stats(since: str | None, until: str | None, as_json: bool) -> None:
 @click.option("--send", is_flag=True, help="Send it to the leaders; those who have it already are skipped.")
 @click.option("--again", is_flag=True, help="Send a week that was sent already once more, to everyone.")
 def summary(week: str | None, send: bool, again: bool) -> None:
-    """The week's summary for leaders (pakn/summary.py): printed, or sent with --send."""
+    """The week's summary for leaders (pakn/app/summary.py): printed, or sent with --send."""
     from zoneinfo import ZoneInfo
 
-    from pakn import summary as weekly
+    from pakn.app import summary as weekly
+    from pakn.app.runtime import get_runtime
     from pakn.db import utcnow
-    from pakn.runtime import get_runtime
 
     settings = get_settings()
     now = utcnow()
@@ -727,12 +743,10 @@ def _print_json(value: Any, stream: TextIO, *, indent: bool) -> None:
     stream.flush()
 
 
-# The hotline channel's commands: `pakn hotline import-cdr FILE`, `pakn operators ...`.
-from channels.hotline.cli import hotline as _hotline_commands  # noqa: E402
-from channels.hotline.cli import operators as _operator_commands  # noqa: E402
-
-main.add_command(_hotline_commands)
-main.add_command(_operator_commands)
+# The hotline channel's commands: `pakn hotline import-cdr FILE`, `pakn operators ...` (given a CommandDeps by
+# `main`).
+main.add_command(hotline_commands)
+main.add_command(operator_commands)
 
 
 if __name__ == "__main__":

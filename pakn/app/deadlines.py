@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 
 class DeadlineDeps(Protocol):
-    """What reminding and closing work with (``pakn.runtime.Runtime`` is one)."""
+    """What reminding and closing work with (``pakn.app.runtime.Runtime`` is one)."""
 
     @property
     def settings(self) -> Settings: ...

@@ -1,6 +1,6 @@
 """How the week's summary reaches leaders: the SMTP relay, the Telegram bot, the Zalo OA.
 
-The app layer's part of ``pakn.summary``: it knows the channels, so the sweeper (which knows none) is
+The app layer's part of ``pakn.app.summary``: it knows the channels, so the sweeper (which knows none) is
 handed these by its runtime (``Runtime.summary_senders``).
 """
 
@@ -16,7 +16,7 @@ from telegram import Bot
 
 from channels.zalo.oa import OaClient, TokenStore, not_configured
 from config.settings import Settings
-from pakn.summary import Senders, from_address
+from pakn.app.summary import Senders, from_address
 
 
 def channel_senders(settings: Settings, engine: Engine) -> Senders:

@@ -25,11 +25,11 @@ from channels.zalo.webhook import router as zalo_router
 from config.catalog import Messages
 from dispatcher.api import make_router as make_case_store_router
 from pakn import api_errors, ratelimit
+from pakn.app.metrics import router as metrics_router
+from pakn.app.runtime import freeze_startup_heap, get_runtime
 from pakn.bodylimit import BodyLimitMiddleware
 from pakn.intake import IntakeWriter
-from pakn.metrics import router as metrics_router
 from pakn.responses import JSONResponse
-from pakn.runtime import freeze_startup_heap, get_runtime
 
 log = logging.getLogger(__name__)
 FAVICON = Path(__file__).resolve().parent.parent / "channels" / "web" / "static" / "favicon.ico"

@@ -1,7 +1,7 @@
-"""The supervisor's process: ``python -m pakn.supervisor_process``, what ``pakn.supervisor.exec_supervisor``
+"""The supervisor's process: ``python -m pakn.app.supervisor_process``, what ``pakn.app.supervisor.exec_supervisor``
 runs, with the spec in PAKN_SUPERVISOR_SPEC.
 
-It composes the supervisor (``pakn.supervisor``, which knows nothing of the command line) with the
+It composes the supervisor (``pakn.app.supervisor``, which knows nothing of the command line) with the
 `pakn` command line its forked children run.
 """
 
@@ -13,9 +13,9 @@ import shutil
 import sys
 from collections.abc import Sequence
 
-from pakn.cli import main as pakn
+from pakn.app.cli import main as pakn
+from pakn.app.supervisor import SPEC, Program, Supervisor, preload, set_title
 from pakn.logs import configure_logging
-from pakn.supervisor import SPEC, Program, Supervisor, preload, set_title
 
 
 def run_pakn(args: Sequence[str]) -> None:

@@ -41,7 +41,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-log = logging.getLogger("pakn.supervisor")
+log = logging.getLogger("pakn.app.supervisor")
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ class Supervisor:
     stop_timeout: float = 5.0
     ready_timeout: float = 20.0
     output: BinaryIO = field(default_factory=lambda: sys.stdout.buffer)
-    # What a forked program runs in its child, with the program's arguments (`pakn.supervisor_process`
+    # What a forked program runs in its child, with the program's arguments (`pakn.app.supervisor_process`
     # passes the `pakn` command line); a program that is not forked runs its argv as a new process.
     command: Callable[[Sequence[str]], None] | None = None
 
@@ -420,7 +420,7 @@ def exec_supervisor(
     }
     sys.stdout.flush()
     sys.stderr.flush()
-    os.execve(sys.executable, [sys.executable, "-m", "pakn.supervisor_process"], {**env, SPEC: json.dumps(spec)})
+    os.execve(sys.executable, [sys.executable, "-m", "pakn.app.supervisor_process"], {**env, SPEC: json.dumps(spec)})
 
 
 def _how(returncode: int) -> str:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from channels.readers import READERS
 from dispatcher import jobs
-from pakn.runtime import get_runtime
+from pakn.app.runtime import get_runtime
 
 
 def normalize(submission_ids: Sequence[int]) -> dict[str, int]:

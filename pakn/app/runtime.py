@@ -12,6 +12,9 @@ from config.catalog import Catalog, load_catalog
 from config.settings import Settings, get_settings
 from dispatcher.sinks import Sink, make_sink
 from normalizer import Context, context_from_settings
+from pakn.app.summary import Senders
+from pakn.app.summary_senders import channel_senders
+from pakn.attachments import UploadReferences
 from pakn.contact_changes import ContactChanges, for_runtime
 from pakn.db import make_engine
 from pakn.journal import Journal
@@ -20,9 +23,6 @@ from pakn.process import freeze_startup_heap
 from pakn.queue import Queues, connect, embedded_redis
 from pakn.records import Channel
 from pakn.secret_keys import with_secrets
-from pakn.summary import Senders
-from pakn.summary_senders import channel_senders
-from pakn.upload_sweep import UploadReferences
 
 __all__ = ["Runtime", "freeze_startup_heap", "get_runtime"]
 
@@ -76,7 +76,7 @@ class Runtime:
         return UPLOAD_REFERENCES
 
     def summary_senders(self) -> Senders:
-        """The ways the week's summary reaches leaders (``pakn.summary_senders``)."""
+        """The ways the week's summary reaches leaders (``pakn.app.summary_senders``)."""
         return channel_senders(self.settings, self.journal.engine)
 
     def notifier(self, channel: Channel) -> Notifier:

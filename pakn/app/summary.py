@@ -32,6 +32,7 @@ from sqlalchemy.engine import Engine
 
 from config.catalog import Messages, load_catalog
 from config.settings import Settings
+from normalizer import context_from_settings
 from pakn import reports
 from pakn.db import case_updates, submissions, utcnow
 from pakn.journal import Journal
@@ -173,7 +174,7 @@ def build(settings: Settings, engine: Engine, week: Week, now: datetime) -> Summ
     before = week.previous()
     report = reports.build(engine, start, end)
     earlier = reports.build(engine, before.start(zone), before.end(zone))
-    labels = reports.labels_for(settings)
+    labels = reports.labels_for(settings, context_from_settings(settings))
     return Summary(
         week=week,
         start=start,
@@ -327,7 +328,7 @@ def recipients(settings: Settings) -> list[str]:
 
 
 class SummaryDeps(Protocol):
-    """What sending a summary works with (``pakn.runtime.Runtime`` is one)."""
+    """What sending a summary works with (``pakn.app.runtime.Runtime`` is one)."""
 
     @property
     def settings(self) -> Settings: ...

@@ -17,11 +17,11 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 from sqlalchemy import case, func, select
 from starlette.concurrency import run_in_threadpool
 
+from pakn.app.runtime import Runtime, get_runtime
+from pakn.app.upload_sweep import swept_key
 from pakn.db import forwards, notifications, submissions
 from pakn.journal import FAILED_BEFORE_VERDICT
 from pakn.records import ForwardState
-from pakn.runtime import Runtime, get_runtime
-from pakn.upload_sweep import swept_key
 
 router = APIRouter(tags=["operations"])
 LATENCY_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0, 3600.0)

@@ -21,16 +21,16 @@ import logging
 import os
 import re
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy import select
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
 from config.settings import Settings
-from pakn.attachments import digests_named
+from pakn.attachments import UploadReferences, digests_named
 from pakn.db import amendments, submissions
 from pakn.journal import Journal
 from pakn.queue import Queues
@@ -40,14 +40,8 @@ log = logging.getLogger(__name__)
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
 
 
-class UploadReferences(Protocol):
-    """A channel's own tables that may name kept files: which of ``digests`` they still name."""
-
-    def __call__(self, conn: Connection, digests: Collection[str]) -> set[str]: ...
-
-
 class UploadSweepDeps(Protocol):
-    """What the sweep works with (``pakn.runtime.Runtime`` is one)."""
+    """What the sweep works with (``pakn.app.runtime.Runtime`` is one)."""
 
     @property
     def settings(self) -> Settings: ...
