@@ -39,10 +39,11 @@ from pakn.records import Channel
 
 log = logging.getLogger(__name__)
 
-# A holder that died frees the chat after this long; a send to Telegram takes well under a second.
-LOCK_SECONDS = 30
+# A holder that died (a SIGKILLed bot) frees the chat after this long, and the citizen's next answer waits
+# as long; a holder's turn (what is owed, then the answer: a few sends) takes well under a second.
+LOCK_SECONDS = 10
 # How long a worker waits for the chat: it then retries its push later (backoff).
-WAIT_SECONDS = 15
+WAIT_SECONDS = 10
 # How long the bot waits: until a holder that died would have freed the chat.  A slow holder (a loaded
 # machine, a slow Bot API) is waited for, so the answer still comes in order; only a lock that cannot be had
 # at all (many waiters, Redis trouble) makes the bot answer without it rather than not at all.
