@@ -9,24 +9,13 @@ from __future__ import annotations
 from typing import Protocol
 
 from config.catalog import Catalog
-from config.settings import Settings
 from normalizer import Context
 from pakn.contact_changes import ContactChanges
-from pakn.journal import Journal
-from pakn.queue import Queues
+from pakn.deps import QueuedDeps
 
 
-class Runtime(Protocol):
+class Runtime(QueuedDeps, Protocol):
     """The process's settings and what it built once from them."""
-
-    @property
-    def settings(self) -> Settings: ...
-
-    @property
-    def journal(self) -> Journal: ...
-
-    @property
-    def queues(self) -> Queues: ...
 
     @property
     def catalog(self) -> Catalog: ...

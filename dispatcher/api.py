@@ -23,8 +23,7 @@ from config.catalog import Catalog
 from config.settings import Settings
 from dispatcher.sinks import SIGNATURE_HEADER, verify
 from pakn import api_errors, attachments, edge, tracking
-from pakn.journal import Journal
-from pakn.queue import Queues
+from pakn.deps import QueuedDeps
 from pakn.records import CaseQuestion, CaseUpdate
 from pakn.responses import JSONResponse
 
@@ -54,20 +53,11 @@ class CaseStoreQuestion(BaseModel):
     asked_at: datetime | None = None
 
 
-class CaseStoreDeps(Protocol):
+class CaseStoreDeps(QueuedDeps, Protocol):
     """What the case store's routes work with (``pakn.app.runtime.Runtime`` is one)."""
 
     @property
-    def settings(self) -> Settings: ...
-
-    @property
     def catalog(self) -> Catalog: ...
-
-    @property
-    def journal(self) -> Journal: ...
-
-    @property
-    def queues(self) -> Queues: ...
 
 
 M = TypeVar("M", bound=BaseModel)

@@ -24,7 +24,6 @@ import orjson
 
 from channels.reading import Readers
 from config.catalog import Catalog
-from config.settings import Settings
 from dispatcher import review
 from dispatcher.contract import (
     AttachmentLinks,
@@ -43,10 +42,10 @@ from normalizer.fields.similarity import contact_keys, content_key
 from normalizer.text import decode_bytes, repair_text
 from pakn.contact_changes import ContactChanges
 from pakn.db import utcnow
+from pakn.deps import QueuedDeps
 from pakn.journal import Journal
 from pakn.journal.leases import RetryPolicy
 from pakn.notify import Notifier, NotSendable, as_sent
-from pakn.queue import Queues
 from pakn.records import (
     NOT_SENDABLE,
     Attachment,
@@ -66,17 +65,8 @@ from pakn.records import (
 log = logging.getLogger(__name__)
 
 
-class WorkerDeps(Protocol):
+class WorkerDeps(QueuedDeps, Protocol):
     """What the jobs work with, built once per worker process (``pakn.app.runtime.Runtime`` is one)."""
-
-    @property
-    def settings(self) -> Settings: ...
-
-    @property
-    def journal(self) -> Journal: ...
-
-    @property
-    def queues(self) -> Queues: ...
 
     @property
     def catalog(self) -> Catalog: ...

@@ -8,29 +8,22 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from config.catalog import Catalog
-from config.settings import Settings
 from normalizer import Context
 from normalizer.fields.workdays import add_working_days
-from pakn.journal import Journal
+from pakn.deps import JournalDeps
 from pakn.records import Finding, Severity
 
 log = logging.getLogger(__name__)
 
 
-class DeadlineDeps(Protocol):
+class DeadlineDeps(JournalDeps, Protocol):
     """What reminding and closing work with (``pakn.app.runtime.Runtime`` is one)."""
-
-    @property
-    def settings(self) -> Settings: ...
 
     @property
     def catalog(self) -> Catalog: ...
 
     @property
     def context(self) -> Context: ...
-
-    @property
-    def journal(self) -> Journal: ...
 
 
 def remind_and_close(runtime: DeadlineDeps, now: datetime) -> tuple[int, int]:

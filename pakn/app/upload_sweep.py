@@ -29,28 +29,17 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from config.settings import Settings
 from pakn.attachments import UploadReferences, digests_named
 from pakn.db import amendments, submissions
-from pakn.journal import Journal
-from pakn.queue import Queues
+from pakn.deps import QueuedDeps
 
 log = logging.getLogger(__name__)
 
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
 
 
-class UploadSweepDeps(Protocol):
+class UploadSweepDeps(QueuedDeps, Protocol):
     """What the sweep works with (``pakn.app.runtime.Runtime`` is one)."""
-
-    @property
-    def settings(self) -> Settings: ...
-
-    @property
-    def journal(self) -> Journal: ...
-
-    @property
-    def queues(self) -> Queues: ...
 
     @property
     def upload_references(self) -> Sequence[UploadReferences]:
