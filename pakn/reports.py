@@ -40,7 +40,7 @@ from sqlalchemy.engine import Engine
 from config.catalog import load_catalog
 from pakn import timefmt
 from pakn.db import case_updates, forwards, notifications, ratings, submissions
-from pakn.journal import review
+from pakn.journal import triage_inbox
 from pakn.records import RATINGS, Status
 
 ELIGIBLE = frozenset(
@@ -97,7 +97,7 @@ class Report:
     by_status: dict[str, int] = field(default_factory=dict)
     automatic: dict[str, int] = field(default_factory=dict)
     # The triage inbox's work in the period (by when staff acted): actions per kind and corrected field,
-    # and how often each of the normalizer's rules was overridden (pakn.journal.review).
+    # and how often each of the normalizer's rules was overridden (pakn.journal.triage_inbox).
     reviewed: dict[str, int] = field(default_factory=dict)
     overridden: dict[str, int] = field(default_factory=dict)
     # The citizens' own ratings on their channel (pakn.journal.ratings): by level, and by field, agency, channel.
@@ -285,8 +285,8 @@ def build(engine: Engine, since: datetime | None, until: datetime | None) -> Rep
     report.automatic = dict(automatic.most_common())
     report.by_channel = dict(sorted(report.by_channel.items()))
     with engine.connect() as conn:
-        report.reviewed = review.correction_counts(conn, since, until)
-        report.overridden = review.override_counts(conn, since, until)
+        report.reviewed = triage_inbox.correction_counts(conn, since, until)
+        report.overridden = triage_inbox.override_counts(conn, since, until)
     return report
 
 

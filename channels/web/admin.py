@@ -148,7 +148,7 @@ def _corrections(runtime: Runtime, start: date, end: date) -> list[tuple[str, in
     zone = ZoneInfo(runtime.settings.timezone)
     since = datetime.combine(start, datetime.min.time(), zone)
     until = datetime.combine(end, datetime.min.time(), zone)
-    counts = runtime.journal.review.corrections(since, until)
+    counts = runtime.journal.triage_inbox.corrections(since, until)
     sections = runtime.catalog.messages.sections
     actions, fields = sections["triage-actions"], sections["triage-fields"]
     named = []
@@ -169,7 +169,7 @@ def _overrides(runtime: Runtime, start: date, end: date) -> list[tuple[str, int]
     rules, web = sections["triage-rules"], sections["web"]
     named = [
         (rules.get(rule) or web.get(f"reason-{rule}") or rule, count)
-        for rule, count in runtime.journal.review.overrides(since, until).items()
+        for rule, count in runtime.journal.triage_inbox.overrides(since, until).items()
     ]
     return sorted(named, key=lambda item: (-item[1], item[0]))
 

@@ -2,8 +2,9 @@
 
 Supervisors (and admins) sign in at ``/admin/login`` like for the statistics; an operator's session gets
 403.  Every action is a POST with the session's CSRF token, recorded in the journal's audit trail
-(``pakn.journal.review``), and refused with what happened instead when someone else acted first.  Pages
-are plain HTML with access keys and a natural focus order: no script needed.
+(``pakn.journal.review``; the lists and the trail are read with ``pakn.journal.triage_inbox``), and refused
+with what happened instead when someone else acted first.  Pages are plain HTML with access keys and a
+natural focus order: no script needed.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ from normalizer.fields.places import match_place
 from normalizer.fields.routing import agency_at, route
 from pakn import timefmt
 from pakn.db import utcnow
-from pakn.journal.review import CORRECTABLE, INBOX_STATES, SORTS, Correction, InboxQuery, InboxRow
+from pakn.journal.review import CORRECTABLE, Correction
+from pakn.journal.triage_inbox import INBOX_STATES, SORTS, InboxQuery, InboxRow
 from pakn.records import (
     NormalizationResult,
     NormalizedCase,
@@ -144,8 +146,8 @@ async def inbox(request: Request, runtime: RuntimeDep) -> Response:
         sort=sort if (sort := params.get("sort", "")) in SORTS else "received",
         held_for=reason if (reason := params.get("held_for", "")) in review_mode.REASONS else None,
     )
-    rows = [_readable(row) for row in await run_in_threadpool(runtime.journal.review.inbox, query)]
-    counts = await run_in_threadpool(runtime.journal.review.counts)
+    rows = [_readable(row) for row in await run_in_threadpool(runtime.journal.triage_inbox.inbox, query)]
+    counts = await run_in_threadpool(runtime.journal.triage_inbox.counts)
     return page(
         request,
         "triage_list.html",
@@ -180,7 +182,7 @@ async def actions_csv(request: Request, runtime: RuntimeDep) -> Response:
     zone = ZoneInfo(runtime.settings.timezone)
     since = datetime.combine(start, datetime.min.time(), zone)
     until = datetime.combine(end, datetime.min.time(), zone)
-    trail = await run_in_threadpool(runtime.journal.review.trail_between, since, until)
+    trail = await run_in_threadpool(runtime.journal.triage_inbox.trail_between, since, until)
     t, lists = texts(runtime), _lists(runtime)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -222,7 +224,7 @@ async def _detail(
     t = texts(runtime)
     if stored is None:
         return page(request, "admin_message.html", 404, title=t["triage-title"], message=t["triage-not-found"])
-    trail = await run_in_threadpool(runtime.journal.review.actions, stored.id)
+    trail = await run_in_threadpool(runtime.journal.triage_inbox.actions, stored.id)
     amendments = await run_in_threadpool(runtime.journal.reading.amendments_of_many, [stored.id])
     held_for = [a.reason for a in trail if a.action == "held" and a.reason]
     lists = _lists(runtime)

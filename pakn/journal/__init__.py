@@ -11,7 +11,8 @@ engine, its writer, and the three kinds of leased work, ``pakn.journal.leases``)
   ``ratings``: the citizens' satisfaction with the answer, asked once;
   ``waiting``: reminders and closing for silent authors;
 - ``operators``: replay, the dead list, counts;
-- ``review``: the triage inbox, held submissions and staff's actions on them, with their audit trail;
+- ``triage_inbox``: the triage inbox as staff read it: its lists, counts and the audit trail with its counts;
+- ``review``: staff's actions on held submissions, each with its line of the audit trail;
 - ``summaries``: the week's summary for leaders, claimed and marked per recipient.
 
 A caller uses the part it needs: ``runtime.journal.forwards.claim_forwards(...)``.
@@ -36,6 +37,7 @@ from pakn.journal.reading import Reading
 from pakn.journal.review import Review
 from pakn.journal.storage import FAILED_BEFORE_VERDICT, Storage
 from pakn.journal.summaries import Summaries
+from pakn.journal.triage_inbox import TriageInbox
 from pakn.journal.updates import CaseUpdates
 from pakn.journal.waiting import Waiting
 
@@ -64,6 +66,7 @@ class Journal:
         self.ratings = Ratings(storage)
         self.waiting = Waiting(storage)
         self.operators = Operators(storage)
+        self.triage_inbox = TriageInbox(storage)
         self.review = Review(storage)
         self.summaries = Summaries(storage)
 

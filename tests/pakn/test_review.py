@@ -1,5 +1,6 @@
-"""The triage inbox's journal (``pakn.journal.review``) on SQLite and PostgreSQL: held cases, staff's actions,
-their audit trail, and exactly one forward when two people confirm at once."""
+"""The triage inbox's journal (``pakn.journal.review`` acts, ``pakn.journal.triage_inbox`` reads) on SQLite and
+PostgreSQL: held cases, staff's actions, their audit trail, and exactly one forward when two people confirm at
+once."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from sqlalchemy import select
 
 from pakn.db import forwards, make_engine, notifications
 from pakn.journal import Journal
-from pakn.journal.review import Correction, InboxQuery
+from pakn.journal.review import Correction
+from pakn.journal.triage_inbox import InboxQuery
 from pakn.migrate import upgrade
 from pakn.records import (
     Channel,
@@ -65,9 +67,11 @@ def test_a_held_case_waits_unsent_then_a_correction_goes_out_with_the_confirmed_
     submission_id = held_submission(journal, "held-1")
     stored = journal.reading.get(submission_id)
     assert stored is not None and stored.status is Status.HELD
-    assert [r.id for r in journal.review.inbox(InboxQuery(Status.HELD))] == [submission_id]
-    assert [r.id for r in journal.review.inbox(InboxQuery(Status.HELD, search="ĐÈN ĐƯỜNG".lower()))] == [submission_id]
-    assert journal.review.inbox(InboxQuery(Status.HELD, channel="email")) == []
+    assert [r.id for r in journal.triage_inbox.inbox(InboxQuery(Status.HELD))] == [submission_id]
+    assert [r.id for r in journal.triage_inbox.inbox(InboxQuery(Status.HELD, search="ĐÈN ĐƯỜNG".lower()))] == [
+        submission_id
+    ]
+    assert journal.triage_inbox.inbox(InboxQuery(Status.HELD, channel="email")) == []
     assert journal.forwards.due_forwards(datetime.now(UTC) + timedelta(days=1)) == [], "a held forward is never due"
     ((state, _),) = forward_rows(journal, submission_id)
     assert state == ForwardState.HELD
@@ -83,7 +87,7 @@ def test_a_held_case_waits_unsent_then_a_correction_goes_out_with_the_confirmed_
     stored = journal.reading.get(submission_id)
     assert stored is not None and stored.status is Status.ACCEPTED
     assert stored.normalized is not None and stored.normalized["category"] == "giao-thong"
-    trail = journal.review.actions(submission_id)
+    trail = journal.triage_inbox.actions(submission_id)
     assert [(a.action, a.field, a.before, a.after, a.actor) for a in trail] == [
         (ReviewActionKind.HELD, None, None, None, "pakn"),
         (ReviewActionKind.CORRECT, "category", "linh-vuc-khac", "giao-thong", "truongca"),
@@ -91,9 +95,9 @@ def test_a_held_case_waits_unsent_then_a_correction_goes_out_with_the_confirmed_
     ]
     assert trail[0].reason == "no-field" and trail[1].reason == "đèn giao thông"
     hour = timedelta(hours=1)
-    counts = journal.review.corrections(datetime.now(UTC) - hour, datetime.now(UTC) + hour)
+    counts = journal.triage_inbox.corrections(datetime.now(UTC) - hour, datetime.now(UTC) + hour)
     assert counts == {"correct:category": 1, "confirm": 1}
-    overridden = journal.review.overrides(datetime.now(UTC) - hour, datetime.now(UTC) + hour)
+    overridden = journal.triage_inbox.overrides(datetime.now(UTC) - hour, datetime.now(UTC) + hour)
     assert overridden == {"classification": 1}, "the field was the classification rule's decision"
     # Now it is an ordinary accepted case: the dispatcher takes it, once.
     (forward,) = journal.forwards.claim_forwards([outcome.forward_id], timedelta(seconds=30))
@@ -153,7 +157,7 @@ def test_reject_send_back_and_reopen_are_recorded_and_tell_the_citizen(journal_u
     stored = journal.reading.get(asked)
     assert stored is not None and stored.status is Status.NEEDS_INFORMATION and stored.waiting_since is not None
     assert [w.id for w in journal.waiting.waiting_for_information(datetime.now(UTC) + timedelta(days=1))] == [asked]
-    trail = journal.review.actions(asked)
+    trail = journal.triage_inbox.actions(asked)
     assert (trail[-1].action, trail[-1].before, trail[-1].after, trail[-1].reason) == (
         ReviewActionKind.SEND_BACK,
         "held",
@@ -175,7 +179,7 @@ def test_reopening_a_case_the_normalizer_rejected_writes_its_forward_held(journa
     assert outcome.done and forward_rows(journal, receipt.submission_id) == [(ForwardState.HELD, '{"a":1}')]
     assert not journal.review.reopen(receipt.submission_id, "binh", "lần hai").done, "already reopened"
     hour = timedelta(hours=1)
-    overridden = journal.review.overrides(datetime.now(UTC) - hour, datetime.now(UTC) + hour)
+    overridden = journal.triage_inbox.overrides(datetime.now(UTC) - hour, datetime.now(UTC) + hour)
     assert overridden == {"outside-jurisdiction": 1}, "a reopening overrides the findings that rejected it"
 
 
@@ -218,9 +222,9 @@ def test_a_chosen_agency_goes_out_in_the_payloads_routing_keys_and_a_derived_one
     assert stored is not None and stored.normalized is not None and stored.normalized["routing"] == chosen
     hour = timedelta(hours=1)
     since, until = datetime.now(UTC) - hour, datetime.now(UTC) + hour
-    assert journal.review.corrections(since, until) == {"correct:agency": 1}
-    assert journal.review.overrides(since, until) == {"routing": 1}
-    trail = journal.review.actions(submission_id)
+    assert journal.triage_inbox.corrections(since, until) == {"correct:agency": 1}
+    assert journal.triage_inbox.overrides(since, until) == {"routing": 1}
+    trail = journal.triage_inbox.actions(submission_id)
     assert [(a.field, a.reason) for a in trail if a.action is ReviewActionKind.CORRECT] == [
         ("agency", None), ("agency", "Công trình cấp tỉnh")
     ]  # fmt: skip
@@ -258,10 +262,10 @@ def test_a_summary_staff_write_goes_out_in_a_1_2_body_only_and_overrides_no_rule
         assert ("summary" in sent) is (version == "1.2")
         stored = journal.reading.get(held)
         assert stored is not None and stored.normalized is not None and stored.normalized["summary"] == summary
-        (action,) = [a for a in journal.review.actions(held) if a.action is ReviewActionKind.CORRECT]
+        (action,) = [a for a in journal.triage_inbox.actions(held) if a.action is ReviewActionKind.CORRECT]
         assert (action.field, action.after, action.reason) == ("summary", summary, "Nội dung dài")
-    assert journal.review.corrections(since, until) == {"correct:summary": 2}
-    assert journal.review.overrides(since, until) == {}, "writing a summary corrects no rule of the normalizer"
+    assert journal.triage_inbox.corrections(since, until) == {"correct:summary": 2}
+    assert journal.triage_inbox.overrides(since, until) == {}, "writing a summary corrects no rule of the normalizer"
 
 
 def test_the_fields_of_one_form_are_corrected_all_or_none(journal_url: str) -> None:
@@ -269,7 +273,7 @@ def test_the_fields_of_one_form_are_corrected_all_or_none(journal_url: str) -> N
     not the fields after the first; read afresh, all are applied, each its own line of the trail."""
     journal = journal_for(journal_url)
     held = held_submission(journal, "all-or-none")
-    (seen,) = [a.id for a in journal.review.actions(held)]  # the hold's own line: what the page showed
+    (seen,) = [a.id for a in journal.triage_inbox.actions(held)]  # the hold's own line: what the page showed
     shown = journal.reading.get(held)
     assert shown is not None and shown.normalized is not None and shown.normalized["category"] != "xay-dung"
     assert journal.review.correct(held, "binh", "urgency", "urgent", "Nguy hiểm", seen=seen).done  # another person
@@ -281,7 +285,9 @@ def test_the_fields_of_one_form_are_corrected_all_or_none(journal_url: str) -> N
     assert stored.normalized == {**shown.normalized, "urgency": "urgent"}, "none of the late form's applied"
     fresh = journal.review.correct_all(held, "an", form, "Sửa theo nội dung", seen=late.last.id)
     assert fresh.done
-    trail = [(a.actor, a.field, a.after) for a in journal.review.actions(held) if a.action is ReviewActionKind.CORRECT]
+    trail = [
+        (a.actor, a.field, a.after) for a in journal.triage_inbox.actions(held) if a.action is ReviewActionKind.CORRECT
+    ]
     assert trail == [
         ("binh", "urgency", "urgent"), ("an", "category", "xay-dung"), ("an", "kind", "khieu_nai"),
         ("an", "summary", "Tóm tắt"),
@@ -316,7 +322,7 @@ def test_the_lists_filter_by_due_time_sort_by_it_and_find_a_phone_and_every_word
     undated = held_case(journal, "undated", NormalizedCase(content="Tiếng ồn công trình"))
 
     def ids(**query: object) -> list[int]:
-        return [r.id for r in journal.review.inbox(InboxQuery(Status.HELD, **query))]  # type: ignore[arg-type]
+        return [r.id for r in journal.triage_inbox.inbox(InboxQuery(Status.HELD, **query))]  # type: ignore[arg-type]
 
     assert ids() == [late, soon, later, undated], "the longest waiting first"
     assert ids(sort="newest") == [undated, later, soon, late]
@@ -326,9 +332,9 @@ def test_the_lists_filter_by_due_time_sort_by_it_and_find_a_phone_and_every_word
     assert ids(phones=("+84905123456", "0905123456")) == [soon]
     assert ids(search="đường hỏng") == [soon], "each word, anywhere"
     assert ids(search="đường tắc") == []
-    assert journal.review.counts()[Status.HELD] == 4 and journal.review.counts()[Status.FAILED] == 0
+    assert journal.triage_inbox.counts()[Status.HELD] == 4 and journal.triage_inbox.counts()[Status.FAILED] == 0
     # Why each was held is on its row, and a list of one reason is one filter away.
-    assert {r.held_for for r in journal.review.inbox(InboxQuery(Status.HELD))} == {("no-field",)}
+    assert {r.held_for for r in journal.triage_inbox.inbox(InboxQuery(Status.HELD))} == {("no-field",)}
     assert ids(held_for="no-field") == [late, soon, later, undated] and ids(held_for="no-commune") == []
 
 
@@ -338,27 +344,27 @@ def test_a_failed_submission_is_made_due_again_and_the_retry_recorded_only_while
     (receipt,) = journal.intake.record([RawSubmission(Channel.API, "f", body, "application/json", datetime.now(UTC))])
     journal.normalization.claim_submissions([receipt.submission_id], timedelta(seconds=30))
     journal.normalization.normalization_failed(receipt.submission_id, "boom", None)
-    (row,) = journal.review.inbox(InboxQuery(Status.FAILED))
+    (row,) = journal.triage_inbox.inbox(InboxQuery(Status.FAILED))
     assert row.id == receipt.submission_id and (row.raw, row.content_type) == (body, "application/json")
     # No normalized case to search: its journaled bytes are (a phone as written, a code).
-    assert [r.id for r in journal.review.inbox(InboxQuery(Status.FAILED, phones=("0905111222",)))] == [row.id]
-    assert journal.review.inbox(InboxQuery(Status.FAILED, phones=("0905999999",))) == []
+    assert [r.id for r in journal.triage_inbox.inbox(InboxQuery(Status.FAILED, phones=("0905111222",)))] == [row.id]
+    assert journal.triage_inbox.inbox(InboxQuery(Status.FAILED, phones=("0905999999",))) == []
     subs, fwds = journal.operators.replay(failed=True, stuck=True, tracking_code=receipt.tracking_code)
     outcome = journal.review.note_retry(receipt.submission_id, "an", subs + fwds)
     assert outcome.done and outcome.status is Status.RECEIVED
     assert outcome.last is not None and outcome.last.action is ReviewActionKind.RETRY
-    assert journal.review.inbox(InboxQuery(Status.FAILED)) == []
+    assert journal.triage_inbox.inbox(InboxQuery(Status.FAILED)) == []
     # Nothing was touched (it was no longer failed): refused, nothing recorded.
     refused = journal.review.note_retry(receipt.submission_id, "binh", 0)
     assert not refused.done and refused.last is not None and refused.last.actor == "an"
     hour = timedelta(hours=1)
-    assert journal.review.corrections(datetime.now(UTC) - hour, datetime.now(UTC) + hour) == {"retry:status": 1}
+    assert journal.triage_inbox.corrections(datetime.now(UTC) - hour, datetime.now(UTC) + hour) == {"retry:status": 1}
 
 
 def test_an_action_on_a_page_older_than_the_last_change_is_refused_and_shows_that_change(journal_url: str) -> None:
     journal = journal_for(journal_url)
     submission_id = held_submission(journal, "seen-1")
-    (held,) = journal.review.actions(submission_id)
+    (held,) = journal.triage_inbox.actions(submission_id)
     corrected = journal.review.correct(submission_id, "an", "category", "xay-dung", seen=held.id)
     assert corrected.done and corrected.last is not None
     # Binh opened the page before An's correction: nothing of hers is done, and she is shown An's.
@@ -370,7 +376,7 @@ def test_an_action_on_a_page_older_than_the_last_change_is_refused_and_shows_tha
     ):
         assert not refused.done and refused.status is Status.HELD
         assert refused.last is not None and refused.last.actor == "an"
-    assert [a.actor for a in journal.review.actions(submission_id)] == ["pakn", "an"]
+    assert [a.actor for a in journal.triage_inbox.actions(submission_id)] == ["pakn", "an"]
     confirmed = journal.review.confirm(submission_id, "binh", seen=corrected.last.id)
     assert confirmed.done and confirmed.forward_id is not None
 
@@ -381,7 +387,9 @@ def test_a_failed_mail_of_undecodable_bytes_is_listed_and_found_by_the_phone_in_
     (receipt,) = journal.intake.record([RawSubmission(Channel.EMAIL, "m", raw, "message/rfc822", datetime.now(UTC))])
     journal.normalization.claim_submissions([receipt.submission_id], timedelta(seconds=30))
     journal.normalization.normalization_failed(receipt.submission_id, "boom", None)
-    found = journal.review.inbox(InboxQuery(Status.FAILED, phones=("0905111333",)))
+    found = journal.triage_inbox.inbox(InboxQuery(Status.FAILED, phones=("0905111333",)))
     assert [r.id for r in found] == [receipt.submission_id] and found[0].raw == raw
-    assert journal.review.inbox(InboxQuery(Status.FAILED, search="0905111444")) == []
-    assert [r.id for r in journal.review.inbox(InboxQuery(Status.FAILED, search="BODY"))] == [receipt.submission_id]
+    assert journal.triage_inbox.inbox(InboxQuery(Status.FAILED, search="0905111444")) == []
+    assert [r.id for r in journal.triage_inbox.inbox(InboxQuery(Status.FAILED, search="BODY"))] == [
+        receipt.submission_id
+    ]
