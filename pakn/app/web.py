@@ -32,7 +32,7 @@ from pakn.intake import IntakeWriter
 from pakn.responses import JSONResponse
 
 log = logging.getLogger(__name__)
-FAVICON = Path(__file__).resolve().parent.parent / "channels" / "web" / "static" / "favicon.ico"
+FAVICON = Path(__file__).resolve().parents[2] / "channels" / "web" / "static" / "favicon.ico"
 
 
 def error_page(request: Request, status: int, headers: Mapping[str, str] | None = None) -> Response:
