@@ -11,7 +11,6 @@ from channels.web.completion import router as completion_router
 from channels.web.livemap import router as livemap_router
 from channels.web.pages import router as pages_router
 from channels.web.rating import router as rating_router
-from channels.web.triage import router as triage_router
 
 router = APIRouter()
 router.include_router(pages_router)
@@ -20,5 +19,4 @@ router.include_router(answer_router)
 router.include_router(rating_router)
 router.include_router(open311_router)
 router.include_router(admin_router)
-router.include_router(triage_router)
 router.include_router(livemap_router)

@@ -27,6 +27,7 @@ from dispatcher.api import make_router as make_case_store_router
 from pakn import api_errors, ratelimit
 from pakn.app.metrics import router as metrics_router
 from pakn.app.runtime import freeze_startup_heap, get_runtime
+from pakn.app.triage import router as triage_router
 from pakn.bodylimit import BodyLimitMiddleware
 from pakn.intake import IntakeWriter
 from pakn.responses import JSONResponse
@@ -95,6 +96,7 @@ def create_app() -> FastAPI:
     app.include_router(telegram_router)  # /telegram/webhook; its lifespan starts the bot in webhook mode
     app.include_router(zalo_router)  # /zalo/webhook; its lifespan starts the loop that answers on Zalo
     app.include_router(web_router)  # citizen pages (/, /submit, /receipt, /lookup), Open311, statistics
+    app.include_router(triage_router)  # the IT centre's inbox: corrects verdicts, forwards (the dispatcher's contract)
 
     @app.get("/favicon.ico", include_in_schema=False)
     async def favicon() -> FileResponse:
