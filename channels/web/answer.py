@@ -20,10 +20,8 @@ from starlette.concurrency import run_in_threadpool
 from channels.depends import RuntimeDep
 from channels.loop import take_answer
 from channels.web import guard
-from channels.web.pages import message_page, small_form, texts
-from pakn import tracking
+from channels.web.pages import linked_submission, message_page, small_form, texts
 from pakn.records import Channel
-from pakn.secret_keys import completion_token_ok
 
 log = logging.getLogger(__name__)
 
@@ -38,14 +36,10 @@ async def answer_post(tracking_code: str, request: Request, runtime: RuntimeDep)
     values = await small_form(request, ("answer", "token", "csrf", "form_key"), t["answer-title"], max_fields=8)
     if isinstance(values, Response):
         return values
-    code = tracking.parse(tracking_code)
-    shown = code or tracking_code[:40]
-    if code is None or not completion_token_ok(runtime.settings, code, values["token"]):
-        log.info("answer form: a missing or wrong token was refused")
-        return message_page(request, 403, t["answer-token"].format(tracking_code=shown), t["answer-title"])
-    stored = await run_in_threadpool(runtime.journal.reading.get_by_code, code)
-    if stored is None:
-        return message_page(request, 404, t["lookup-not-found"].format(code=shown), t["answer-title"])
+    stored = await linked_submission(request, runtime, tracking_code, values["token"], "answer")
+    if isinstance(stored, Response):
+        return stored
+    code = stored.tracking_code
     back = f"/lookup?code={code}&token={values['token']}#question"
     if not guard.csrf_ok(request, values["csrf"]):
         log.info("answer form: a post without a valid CSRF token was refused")

@@ -25,12 +25,20 @@ from channels.depends import RuntimeDep
 from channels.followup import Completes, complete
 from channels.runtime import Runtime
 from channels.web import guard
-from channels.web.pages import TEXT_FIELDS, message_page, page, place_suggestions, rate_limited, small_form, texts
+from channels.web.pages import (
+    TEXT_FIELDS,
+    linked_submission,
+    message_page,
+    page,
+    place_suggestions,
+    rate_limited,
+    small_form,
+    texts,
+)
 from channels.web.payload import CONTENT_TYPE, WebPayload
-from pakn import tracking
 from pakn.db import utcnow
 from pakn.records import Channel, RawSubmission, Status, StoredSubmission
-from pakn.secret_keys import completion_token, completion_token_ok
+from pakn.secret_keys import completion_token
 
 log = logging.getLogger(__name__)
 
@@ -52,16 +60,12 @@ def asked_fields(stored: StoredSubmission) -> tuple[str, ...]:
 async def _waiting(request: Request, runtime: Runtime, code_text: str, token: str) -> StoredSubmission | Response:
     """The submission the link is for, if the token is its own and it waits for information; else the page."""
     t = texts(runtime)
-    code = tracking.parse(code_text)
-    shown = code or code_text[:40]
-    if code is None or not completion_token_ok(runtime.settings, code, token):
-        log.info("completion page: a missing or wrong token was refused")
-        return message_page(request, 403, t["complete-token"].format(tracking_code=shown), t["complete-title"])
-    stored = await run_in_threadpool(runtime.journal.reading.get_by_code, code)
-    if stored is None:
-        return message_page(request, 404, t["lookup-not-found"].format(code=shown), t["complete-title"])
+    stored = await linked_submission(request, runtime, code_text, token, "complete")
+    if isinstance(stored, Response):
+        return stored
     if stored.status is not Status.NEEDS_INFORMATION:
-        return message_page(request, 409, t["complete-not-waiting"].format(tracking_code=code), t["complete-title"])
+        message = t["complete-not-waiting"].format(tracking_code=stored.tracking_code)
+        return message_page(request, 409, message, t["complete-title"])
     return stored
 
 

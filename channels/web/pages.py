@@ -123,6 +123,24 @@ async def small_form(
     return {name: value.strip() for name, value in values.items()} if strip else values
 
 
+async def linked_submission(
+    request: Request, runtime: Runtime, code_text: str, token: str, page_name: str
+) -> StoredSubmission | Response:
+    """The submission a citizen's link (completion, answer, rating) names, if ``token`` is its own; else the
+    page that refuses it: 403 for a missing or wrong token, 404 for no such code.  ``page_name`` picks the
+    page's texts (``<page_name>-token``, ``<page_name>-title``)."""
+    t = texts(runtime)
+    code = tracking.parse(code_text)
+    shown = code or code_text[:40]
+    if code is None or not completion_token_ok(runtime.settings, code, token):
+        log.info("%s page: a missing or wrong token was refused", page_name)
+        return message_page(request, 403, t[f"{page_name}-token"].format(tracking_code=shown), t[f"{page_name}-title"])
+    stored = await run_in_threadpool(runtime.journal.reading.get_by_code, code)
+    if stored is None:
+        return message_page(request, 404, t["lookup-not-found"].format(code=shown), t[f"{page_name}-title"])
+    return stored
+
+
 @lru_cache(maxsize=4)
 def place_suggestions(province_code: str) -> tuple[str, ...]:
     """Communes of the province as "Phường X, Tỉnh Y" (the place field's suggestions, no script needed)."""

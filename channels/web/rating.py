@@ -21,10 +21,8 @@ from channels.depends import RuntimeDep
 from channels.loop import take_rating
 from channels.runtime import Runtime
 from channels.web import guard
-from channels.web.pages import message_page, page, rate_limited, small_form, texts
-from pakn import tracking
+from channels.web.pages import linked_submission, message_page, page, rate_limited, small_form, texts
 from pakn.records import RATINGS, Channel, RatingRequest
-from pakn.secret_keys import completion_token_ok
 
 log = logging.getLogger(__name__)
 
@@ -35,17 +33,14 @@ _FORM_KEY = re.compile(r"^[0-9a-f]{32}$")
 
 async def _request(request: Request, runtime: Runtime, code_text: str, token: str) -> RatingRequest | Response:
     t = texts(runtime)
-    code = tracking.parse(code_text)
-    shown = code or code_text[:40]
-    if code is None or not completion_token_ok(runtime.settings, code, token):
-        log.info("rating page: a missing or wrong token was refused")
-        return message_page(request, 403, t["rate-token"].format(tracking_code=shown), t["rate-title"])
-    stored = await run_in_threadpool(runtime.journal.reading.get_by_code, code)
-    if stored is None:
-        return message_page(request, 404, t["lookup-not-found"].format(code=shown), t["rate-title"])
+    stored = await linked_submission(request, runtime, code_text, token, "rate")
+    if isinstance(stored, Response):
+        return stored
     asked = await run_in_threadpool(runtime.journal.ratings.open_request, stored.id)
     if asked is None:
-        return message_page(request, 409, t["rate-not-asked"].format(tracking_code=code), t["rate-title"])
+        return message_page(
+            request, 409, t["rate-not-asked"].format(tracking_code=stored.tracking_code), t["rate-title"]
+        )
     return asked
 
 
