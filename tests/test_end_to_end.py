@@ -267,6 +267,27 @@ def test_killed_worker_and_emptied_redis_still_deliver_every_case_exactly_once(
         redis.stop()
 
 
+def test_a_worker_whose_redis_is_gone_stops_on_sigterm_at_once(
+    make_gateway: Callable[..., Gateway], tmp_path: Path
+) -> None:
+    """A worker keeps trying a lost Redis, but SIGTERM still stops it: RQ's last step on stopping (telling
+    Redis it is gone) fails like a lost Redis, which must not start the worker again."""
+    redis = RedisServer(tmp_path)
+    redis.start()
+    gateway = make_gateway(REDIS_URL=redis.url)
+    gateway.pakn("db", "upgrade")
+    gateway.start("worker", "worker")
+    wait_until(lambda: "worker listening" in gateway.log("worker"), 60, "the worker to listen")
+    redis.stop(hard=True)
+    wait_until(lambda: "could not connect to Redis" in gateway.log("worker"), 30, "the worker to miss Redis")
+    worker = gateway.processes.pop("worker")
+    worker.send_signal(signal.SIGTERM)
+    started = time.monotonic()
+    assert worker.wait(20) == 0, gateway.log("worker")[-2000:]
+    assert time.monotonic() - started < 5
+    assert "worker stopped; Redis was out of reach" in gateway.log("worker")
+
+
 def test_the_case_store_stand_in_tells_a_cut_off_body_from_a_wrong_signature() -> None:
     """What the test above relies on: a sender killed mid-body is not a signing bug."""
     store = CaseStoreStandIn(SECRET.encode()).start()

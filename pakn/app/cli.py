@@ -260,8 +260,19 @@ def worker(burst: bool) -> None:
     from redis.exceptions import ConnectionError as RedisConnectionError
     from redis.exceptions import TimeoutError as RedisTimeoutError
     from rq import SimpleWorker
+    from rq.worker.base import StopRequested
 
     from pakn.app.runtime import freeze_startup_heap, get_runtime
+
+    class StoppableWorker(SimpleWorker):
+        """Remembers SIGTERM/SIGINT: RQ stops its loop, then tells Redis it is gone, and when Redis is out of
+        reach that last step raises the same error as a lost Redis, which must not start the worker again."""
+
+        stopping = False
+
+        def request_stop(self, signum: int, frame: object) -> None:
+            self.stopping = True
+            super().request_stop(signum, frame)
 
     configure_logging()
     _checked_settings()
@@ -274,13 +285,22 @@ def worker(burst: bool) -> None:
     # Redis going away is survived, not fatal: under `pakn run` one process exiting stops them all.
     delay = 0.5
     while True:
+        rq_worker = StoppableWorker(queues.all, connection=queues.connection)
         try:
-            SimpleWorker(queues.all, connection=queues.connection).work(burst=burst, logging_level="WARNING")
+            rq_worker.work(burst=burst, logging_level="WARNING")
+            return
+        except StopRequested:  # raised by the last worker's handler while this one was still starting
             return
         except (RedisConnectionError, RedisTimeoutError) as error:
+            if rq_worker.stopping:
+                log.info("worker stopped; Redis was out of reach (%s)", type(error).__name__)
+                return
             log.warning("lost Redis (%s); trying again in %.1fs", type(error).__name__, delay)
-            time.sleep(delay)
-            delay = min(delay * 2, 10.0)
+        try:
+            time.sleep(delay)  # the stop signal still reaches the last worker's handler, which raises this
+        except StopRequested:
+            return
+        delay = min(delay * 2, 10.0)
 
 
 @main.command()
