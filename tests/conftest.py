@@ -42,6 +42,26 @@ PAKN = [sys.executable, "-m", "pakn.app.cli"]
 POSTGRES_ADMIN = os.environ.get("PAKN_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 SYSTEM_REDIS = os.environ.get("PAKN_TEST_REDIS", "redis://127.0.0.1:6379/0")
 
+# Lines a test hands to the terminal summary (tests/normalizer/conftest.py's corpus accuracy) travel on its
+# reports as user properties, so they are printed by the process that prints the summary, whether the tests
+# ran in it or in pytest-xdist's workers.
+SUMMARY_PROPERTIES = {"normalizer_text_report": "normalizer text corpus: accuracy per category"}
+_summary_lines: dict[str, list[str]] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    for name, lines in report.user_properties:
+        if name in SUMMARY_PROPERTIES and isinstance(lines, list):
+            _summary_lines.setdefault(name, []).extend(map(str, lines))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for name, heading in SUMMARY_PROPERTIES.items():
+        if _summary_lines.get(name):
+            terminalreporter.section(heading)
+            for line in _summary_lines[name]:
+                terminalreporter.write_line(line)
+
 
 def free_port() -> int:
     with socket.socket() as sock:
