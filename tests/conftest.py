@@ -6,6 +6,7 @@ installs and starts what is missing rather than letting a test skip.
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import signal
@@ -63,10 +64,30 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
                 terminalreporter.write_line(line)
 
 
+def _port_range() -> range:
+    """Ports for this test process's servers: below Linux's ephemeral range (32768-60999), where no client
+    connection takes one between our check and the server's bind, and a block of its own for each
+    pytest-xdist worker, so that two workers never hand out the same port (a pytest run without workers
+    takes one of the other blocks by its process id)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "").removeprefix("gw")
+    block = int(worker) % 8 if worker.isdigit() else 8 + os.getpid() % 8
+    return range(16384 + 1024 * block, 16384 + 1024 * (block + 1))
+
+
+_PORTS = itertools.cycle(_port_range())
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A port nobody listens on now, new to this process until its block has gone round."""
+    for _ in range(len(_port_range())):
+        port = next(_PORTS)
+        with socket.socket() as sock:  # without SO_REUSEADDR: a port still in TIME_WAIT is passed over too
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port in this test process's block")
 
 
 def wait_until(condition: Callable[[], Any], timeout: float, message: str, interval: float = 0.1) -> Any:
