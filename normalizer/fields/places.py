@@ -617,6 +617,12 @@ def is_in_jurisdiction(match: PlaceMatch | None, province_code: str) -> bool | N
     return match.province_code == code
 
 
+def load_gazetteer() -> None:
+    """Build the gazetteer now rather than on first use: a parent about to fork the processes that
+    normalize (`pakn run`'s supervisor) builds it once, and its children share its ~14 MB."""
+    _gazetteer()
+
+
 def province_name(province_code: str) -> str | None:
     """The official name of a (new) province, e.g. "56" → "Tỉnh Khánh Hòa"."""
     unit = _gazetteer().units.get((P, province_code.strip().zfill(2)))

@@ -90,6 +90,8 @@ _PRELOAD = (
     "pakn.app.worker_jobs",
     "dispatcher.sinks",
     "normalizer",
+    "normalizer.fields.places:load_gazetteer",  # ~14 MB each worker and the sweeper would build alike
+    "holidays.countries",  # ~6 MB: the holidays package imports every country to find Vietnam
     "channels.api",
     "dispatcher.api",
     "pakn.app.metrics",

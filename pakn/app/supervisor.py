@@ -362,12 +362,16 @@ def _run_forked(  # pragma: no cover - child
 
 def preload(modules: Sequence[str]) -> None:
     """Import what the forked children will use, then keep it out of the collector's passes: a full
-    collection in a child would otherwise write to (and so copy) every shared page it walks."""
-    for name in modules:
+    collection in a child would otherwise write to (and so copy) every shared page it walks.  An entry
+    ``module:function`` also calls that function (no arguments), for tables the children read alike."""
+    for entry in modules:
+        name, _, function = entry.partition(":")
         try:
-            importlib.import_module(name)
-        except Exception:  # the child imports it again and reports the error where it belongs
-            log.warning("could not preload %s", name, exc_info=True)
+            module = importlib.import_module(name)
+            if function:
+                getattr(module, function)()
+        except Exception:  # the child does it again and reports the error where it belongs
+            log.warning("could not preload %s", entry, exc_info=True)
     gc.collect()
     gc.freeze()
 
