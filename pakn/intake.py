@@ -5,7 +5,9 @@ here (shared/notes/building-blocks-speed.md), so many acknowledgements wait on o
 writer takes whatever submissions arrived while its previous transaction ran and stores them together;
 each sender is answered only after the transaction holding its submission has committed.
 
-The writer is a child process, not a thread of the channel's process.  As a thread it shared the GIL
+The writer is a child process, not a thread of the channel's process (forked, so that it shares the
+modules the channel's process, and under `pakn run` its supervisor, imported, rather than loading its own:
+~45 MB as a fresh interpreter).  As a thread it shared the GIL
 with the event loop: the two took turns instead of running on the machine's two cores, and handing the
 GIL back and forth cost more than SQLite's own work (web process ~365 µs of CPU per accepted request
 against ~175 µs without a journal; see docs/architecture.md).  Across a socket pair the channel's loop
@@ -20,14 +22,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
+import importlib
 import logging
 import os
 import select
+import signal
 import socket
 import struct
-import subprocess
 import sys
 import time
+import traceback
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import cast
@@ -298,7 +303,7 @@ class IntakeWriter:
         self._start_timeout = start_timeout
         self._seq = 0
         self._link: _WriterLink | None = None
-        self._process: subprocess.Popen[bytes] | None = None
+        self._process: _WriterProcess | None = None
         self._starting: asyncio.Task[None] | None = None
         self._closing = False
         self._closed = asyncio.Event()  # set by close(): a pause between two tries to start ends at once
@@ -349,11 +354,7 @@ class IntakeWriter:
             self._process = None
         ours, theirs = socket.socketpair()
         try:
-            self._process = subprocess.Popen(
-                [sys.executable, "-m", "pakn.intake_process", str(theirs.fileno())],
-                pass_fds=(theirs.fileno(),),
-                env=self._env,
-            )
+            self._process = _WriterProcess(_fork_writer(theirs, self._env))
         finally:
             theirs.close()
         _, link = await asyncio.get_running_loop().create_unix_connection(lambda: _WriterLink(self._lost), sock=ours)
@@ -398,10 +399,89 @@ def _log_failure(task: asyncio.Task[None]) -> None:
         log.error("the journal writer process did not start: %s", task.exception())
 
 
-def _reap(process: subprocess.Popen[bytes], grace: float) -> None:
+def _fresh_standard_streams() -> None:
+    """New ``sys.stdout``/``sys.stderr`` (and the log handlers writing to them) in a forked child: a thread
+    of the parent writing a line at the moment of the fork leaves the old streams' locks held for good."""
+    old = {id(sys.stdout): 1, id(sys.stderr): 2}
+    streams = {fd: open(fd, "w", buffering=1, errors="backslashreplace", closefd=False) for fd in (1, 2)}  # noqa: SIM115
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.StreamHandler) and id(handler.stream) in old:
+            handler.stream = streams[old[id(handler.stream)]]
+    sys.stdout, sys.stderr = streams[1], streams[2]
+
+
+class _WriterProcess:
+    """The forked writer, by its pid: ended and reaped by ``_reap``."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.ended = False
+
+    def wait(self, timeout: float | None) -> bool:
+        """Whether it ended (and was reaped) within ``timeout`` seconds (None: however long it takes)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self.ended:
+            try:
+                pid, _status = os.waitpid(self.pid, 0 if deadline is None else os.WNOHANG)
+            except ChildProcessError:  # reaped already
+                pid = self.pid
+            if pid == self.pid:
+                self.ended = True
+            elif deadline is not None and time.monotonic() >= deadline:
+                return False
+            else:
+                time.sleep(0.02)
+        return True
+
+
+def _reap(process: _WriterProcess, grace: float) -> None:
     """Wait for the writer to end by itself (it finishes its batch and enqueues), then kill it."""
+    if not process.wait(grace):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(process.pid, signal.SIGKILL)
+        process.wait(None)
+
+
+def _fork_writer(channel: socket.socket, env: Mapping[str, str]) -> int:
+    """Fork the writer process, which serves ``channel``; returns its pid.
+
+    The child keeps nothing of this process's but its imported modules (shared with it, page by page,
+    until written): it closes every descriptor but the standard ones and ``channel``, so that a listening
+    socket or a database connection of this process is never held or closed by it, takes ``env`` as its
+    environment and builds its own settings, journal and queue (``pakn.intake_process.main``)."""
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 1  # pragma: no cover - the child
     try:
-        process.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        from setproctitle import setproctitle
+
+        # What `ps` shows, as when it ran as `python -m pakn.intake_process`; first: setproctitle needs the
+        # environment as the process started with it.
+        setproctitle(f"pakn.intake_process {channel.fileno()} (journal writer)")
+        # Whatever this process left for the collector is never finalized here: a socket object of its,
+        # closed by its __del__, would close the descriptor the writer has since opened under that number.
+        gc.freeze()
+        signal.set_wakeup_fd(-1)  # the parent's event loop wakes on signals written there, not ours
+        _fresh_standard_streams()
+        for sig in (signal.SIGCHLD, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_DFL)
+        keep = channel.fileno()
+        os.closerange(3, keep)
+        os.closerange(keep + 1, os.sysconf("SC_OPEN_MAX"))
+        os.environ.clear()
+        os.environ.update(env)
+        from config.settings import get_settings
+
+        get_settings.cache_clear()  # read again from ``env``
+        # By name, as the writer was started when it ran as `python -m pakn.intake_process` (a contract).
+        importlib.import_module("pakn.intake_process").main([str(keep)])
+        code = 0
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)

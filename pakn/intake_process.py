@@ -1,4 +1,5 @@
-"""The journal writer's process: ``python -m pakn.intake_process FD``, started by ``pakn.intake.IntakeWriter``.
+"""The journal writer's process: ``main([FD])`` in the child ``pakn.intake.IntakeWriter`` forks (or, by hand,
+``python -m pakn.intake_process FD``).
 
 It builds what the writer works with (the journal's intake, the queue to enqueue on) from the settings,
 and nothing else: not the whole ``pakn.app.runtime.Runtime`` (the normalizer, the sink), which this process

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 import uuid
@@ -269,3 +270,36 @@ async def main():
 
 asyncio.run(main())
 """
+
+
+def test_the_forked_writer_holds_none_of_its_parents_descriptors(tmp_path: Path, writer_env: dict[str, str]) -> None:
+    """The writer is a fork of the channel's process (it shares its imported modules); a listening socket
+    of that process held by the writer would keep the port bound after the process died, so a new web
+    process could not bind it while the writer still runs."""
+    url = f"sqlite:///{tmp_path / 'journal.db'}"
+    upgrade(url)
+    env = dict(writer_env, DATABASE_URL=url)
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        listening = os.fstat(listener.fileno()).st_ino
+
+        async def scenario() -> tuple[set[int], str, Receipt]:
+            writer = IntakeWriter(env=env)
+            await writer.start()
+            try:
+                pid = writer.pid
+                assert pid is not None
+                folder = Path("/proc") / str(pid) / "fd"
+                held = set()
+                for fd in folder.iterdir():
+                    try:
+                        held.add(fd.stat().st_ino)
+                    except OSError:  # closed while listed
+                        continue
+                return held, command_line(pid), await writer.submit(raw("forked"))
+            finally:
+                await writer.close()
+
+        held, title, receipt = asyncio.run(scenario())
+    assert listening not in held
+    assert title.startswith("pakn.intake_process"), title
+    assert Journal(make_engine(url)).reading.get(receipt.submission_id) is not None
