@@ -39,6 +39,7 @@ from typing import cast
 
 from sqlalchemy.engine import Connection
 
+from config.settings import get_settings
 from pakn.journal.intake import Intake
 from pakn.records import Channel, RawSubmission, Receipt
 
@@ -471,8 +472,6 @@ def _fork_writer(channel: socket.socket, env: Mapping[str, str]) -> int:
         os.closerange(keep + 1, os.sysconf("SC_OPEN_MAX"))
         os.environ.clear()
         os.environ.update(env)
-        from config.settings import get_settings
-
         get_settings.cache_clear()  # read again from ``env``
         # By name, as the writer was started when it ran as `python -m pakn.intake_process` (a contract).
         importlib.import_module("pakn.intake_process").main([str(keep)])
