@@ -41,6 +41,7 @@ from sqlalchemy.engine import Connection
 
 from config.settings import get_settings
 from pakn.journal.intake import Intake
+from pakn.process import end_forked_child
 from pakn.records import Channel, RawSubmission, Receipt
 
 log = logging.getLogger(__name__)
@@ -479,8 +480,4 @@ def _fork_writer(channel: socket.socket, env: Mapping[str, str]) -> int:
     except BaseException:
         traceback.print_exc()
     finally:
-        try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        finally:
-            os._exit(code)
+        end_forked_child(code)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import gc
+import os
+import sys
+from typing import NoReturn
 
 
 def freeze_startup_heap() -> None:
@@ -15,3 +18,13 @@ def freeze_startup_heap() -> None:
     """
     gc.collect()
     gc.freeze()
+
+
+def end_forked_child(code: int) -> NoReturn:
+    """How a forked child ends: its buffered output flushed, then out at once, without the exit handlers
+    and finalizers of everything it inherited from its parent."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        os._exit(code)

@@ -41,6 +41,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from pakn.process import end_forked_child
+
 log = logging.getLogger("pakn.app.supervisor")
 
 
@@ -353,11 +355,7 @@ def _run_forked(  # pragma: no cover - child
     except BaseException:
         traceback.print_exc()
     finally:
-        try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        finally:
-            os._exit(code if isinstance(code, int) else 0 if code is None else 1)
+        end_forked_child(code if isinstance(code, int) else 0 if code is None else 1)
 
 
 def preload(modules: Sequence[str]) -> None:
