@@ -292,6 +292,7 @@ def worker(burst: bool) -> None:
             rq_worker.work(burst=burst, logging_level="WARNING")
             return
         except StopRequested:  # raised by the last worker's handler while this one was still starting
+            log.info("worker stopped; Redis was out of reach")
             return
         except (RedisConnectionError, RedisTimeoutError) as error:
             if rq_worker.stopping:
@@ -301,6 +302,7 @@ def worker(burst: bool) -> None:
         try:
             time.sleep(delay)  # the stop signal still reaches the last worker's handler, which raises this
         except StopRequested:
+            log.info("worker stopped; Redis was out of reach")
             return
         delay = min(delay * 2, 10.0)
 
